@@ -1,0 +1,115 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from core import db, events
+from core.audit.api import AuditController
+from core.auth.api import AuthController, UserController
+from core.health import health
+from core.plugin_admin.api import PluginController
+from core.plugin_admin.runtime import plugin_routers
+from core.runtime import Runtime
+from core.web.problems import EXCEPTION_HANDLERS
+from core.web.security import (
+    SCHEMA_PATH,
+    TokenAuthMiddleware,
+    check_routes,
+    permission_guard,
+)
+
+log = logging.getLogger(__name__)
+
+CORE_ROUTES: list[Any] = [
+    AuthController,
+    UserController,
+    PluginController,
+    AuditController,
+    health,
+    events.events_socket,
+]
+
+
+def app_version() -> str:
+    try:
+        return version("kontaktcenter")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(runtime: Runtime) -> Litestar:
+    """Build the web app for a bootstrapped runtime (see :func:`core.runtime.bootstrap`)."""
+    settings, host = runtime.settings, runtime.host
+    channels = events.make_channels(settings)
+
+    async def on_startup(app: Litestar) -> None:
+        db.bind_tables()
+        await db.open_pool()
+        await host.call_async("startup", app=app, settings=settings)
+
+    async def on_shutdown(app: Litestar) -> None:
+        try:
+            await host.call_async("shutdown", app=app)
+        finally:
+            await db.close_pool()
+
+    app = Litestar(
+        route_handlers=[*CORE_ROUTES, *plugin_routers(host)],
+        guards=[permission_guard],
+        middleware=[
+            DefineMiddleware(
+                TokenAuthMiddleware, exclude_from_auth_key="public", exclude=[SCHEMA_PATH]
+            )
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        plugins=[channels],
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Kontaktcenter API",
+            version=app_version(),
+            path=SCHEMA_PATH,
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="Token from POST /api/v1/auth/login",
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        cors_config=CORSConfig(allow_origins=[settings.public_url])
+        if settings.public_url
+        else None,
+        debug=False,
+    )
+    check_routes([h for path, h in all_handlers(app) if not path.startswith(SCHEMA_PATH)])
+    app.state.settings = settings
+    app.state.host = host
+    app.state.default_language = settings.default_language
+    app.state.version = app_version()
+    app.state.mounted_plugins = {name for name, s in host.status.items() if s.state == "loaded"}
+    return app
+
+
+def all_handlers(app: Litestar) -> list[tuple[str, Any]]:
+    """Every (path, route handler) of the app, HTTP and websocket."""
+    pairs = []
+    for route in app.routes:
+        handlers = getattr(route, "route_handlers", None) or [route.route_handler]
+        pairs.extend((route.path, handler) for handler in handlers)
+    return pairs

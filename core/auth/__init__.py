@@ -1,0 +1,1 @@
+"""Users, roles, permissions, login tokens and the route guard."""

@@ -1,0 +1,182 @@
+"""The ``kontakt`` command: init, serve, worker, migrate, doctor, and the admin groups."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from typing import Any
+
+import click
+
+from core.cli_support import actor, read_password, run_db, settings_from
+from core.errors import DomainError
+from core.i18n import gettext
+from core.settings import SettingsError
+
+
+class KontaktGroup(click.Group):
+    """Turns every known failure into one clear line and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from core.db.migrate import MigrationFailed
+        from core.runtime import StartupError
+        from core.secrets.keystore import SecretMissing
+
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise click.ClickException(exc.render(lambda m: gettext(m, "en"))) from exc
+        except (SettingsError, StartupError, SecretMissing, MigrationFailed, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
+@click.group(cls=KontaktGroup)
+@click.version_option(package_name="kontaktcenter")
+def cli() -> None:
+    """Kontaktcenter: one way in for the municipality."""
+
+
+@cli.command()
+@click.option(
+    "--admin",
+    "admin_username",
+    default="admin",
+    show_default=True,
+    help="Username of the first administrator (created only if there are no users)",
+)
+@click.option(
+    "--admin-password-stdin",
+    is_flag=True,
+    help="Read the first administrator's password from standard input",
+)
+@click.pass_context
+def init(ctx: click.Context, admin_username: str, admin_password_stdin: bool) -> None:
+    """Create the data directory, config, keys and database (idempotent)."""
+    from core import provision
+
+    settings = settings_from(ctx)
+    password = read_password(True) if admin_password_stdin else None
+    if provision.prepare(settings):
+        click.echo(f"wrote {settings.config_path}")
+    result = run_db(
+        settings,
+        lambda: provision.initialize(settings, admin_username, password, actor()),
+        check=False,
+    )
+    click.echo(f"data directory: {settings.data_dir}")
+    if result.admin_created:
+        click.echo(f"first administrator: {result.admin_username}")
+        if result.admin_password:
+            click.echo(f"password (shown once, change it): {result.admin_password}")
+    else:
+        click.echo("users exist already; no administrator created")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default from settings)")
+@click.option("--port", type=int, default=None, help="Port (default from settings)")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the web API."""
+    import uvicorn
+
+    from core.app import create_app
+    from core.runtime import bootstrap
+
+    settings = settings_from(ctx)
+    runtime = bootstrap(settings)
+    app = create_app(runtime)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    click.echo(
+        f"Kontaktcenter on http://{bind_host}:{bind_port}/ "
+        f"(API docs: http://{bind_host}:{bind_port}/api/schema)"
+    )
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@cli.command()
+@click.option("--workers", default=2, show_default=True, help="Worker threads")
+@click.pass_context
+def worker(ctx: click.Context, workers: int) -> None:
+    """Run the job worker (huey consumer, with the periodic schedule)."""
+    from core import jobs
+    from core.runtime import bootstrap
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    bootstrap(settings_from(ctx))
+    consumer = jobs.get_huey().create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+    )
+    click.echo(f"worker started; periodic tasks: {', '.join(jobs.periodic_task_names())}")
+    consumer.run()
+
+
+@cli.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Bring the core and every enabled plugin's tables forward (idempotent)."""
+    from core.db.migrate import migrate_apps
+    from core.plugin_admin.service import enabled_names
+
+    async def go() -> list[str]:
+        await migrate_apps([])
+        return await migrate_apps(sorted(await enabled_names()))
+
+    done = run_db(settings_from(ctx), go, check=False)
+    click.echo(f"migrated: {', '.join(done)}")
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check configuration, database, queue, secrets and plugins; say how to fix problems."""
+    from core.doctor import run_checks
+
+    try:
+        settings = settings_from(ctx)
+    except SettingsError as exc:
+        click.echo(f"FAIL settings: {exc}")
+        sys.exit(1)
+    failures = 0
+    for check in run_checks(settings):
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"{mark} {check.name}: {check.detail}")
+        if not check.ok:
+            failures += 1
+            if check.fix:
+                click.echo(f"     fix: {check.fix}")
+    if failures:
+        click.echo(f"{failures} problem(s) found")
+        sys.exit(1)
+    click.echo("everything looks right")
+
+
+def _add_groups() -> None:
+    from core.audit.cli import audit_group
+    from core.auth.cli import user_group
+    from core.plugin_admin.cli import plugins_group
+    from core.secrets.cli import keys_group, secrets_group
+
+    for group in (user_group, plugins_group, audit_group, keys_group, secrets_group):
+        cli.add_command(group)
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore", module=r"piccolo\..*")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _add_groups()
+    cli()
+
+
+if __name__ == "__main__":
+    main()

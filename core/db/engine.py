@@ -1,0 +1,140 @@
+"""Database engines: Piccolo's SQLite and PostgreSQL engines, configured for the appliance.
+
+SQLite runs in WAL mode with a busy timeout and ``synchronous`` from the settings. Piccolo's
+stock SQLite engine opens a new connection (and thread) for every query; ``PooledSQLiteEngine``
+keeps a small pool of configured connections per event loop instead, so the pragmas are set
+once and the API does not pay for a thread per query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+from core.settings import Settings
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A SQLite transaction that hands its connection back to the pool instead of closing it."""
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            await self.connection.close()
+            self.engine.current_transaction.reset(self.context)
+            raise
+        await self.engine.release_connection(self.connection)
+        self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with persistent, pre-configured connections."""
+
+    def __init__(self, path: str, *, synchronous: str, busy_timeout_ms: int, pool_size: int):
+        super().__init__(path=path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+        self.synchronous = synchronous.upper()
+        self.pool_size = pool_size
+        self._pools: dict[int, list[aiosqlite.Connection]] = {}
+
+    def _pool(self) -> list[aiosqlite.Connection]:
+        return self._pools.setdefault(id(asyncio.get_running_loop()), [])
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        pool = self._pool()
+        if pool:
+            return pool.pop()
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def release_connection(self, connection: aiosqlite.Connection) -> None:
+        pool = self._pool()
+        if connection.in_transaction:
+            await connection.rollback()
+        if len(pool) < self.pool_size:
+            pool.append(connection)
+        else:
+            await connection.close()
+
+    async def close_pool(self) -> None:
+        """Close every pooled connection of the running event loop."""
+        pool = self._pools.pop(id(asyncio.get_running_loop()), [])
+        for connection in pool:
+            await connection.close()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+        except BaseException:
+            await connection.close()
+            raise
+        await self.release_connection(connection)
+        return rows
+
+    async def _run_in_existing_connection(
+        self, connection, query, args=None, query_type="generic", table=None
+    ):
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> PooledSQLiteTransaction:
+        return PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+
+def postgres_config(url: str, password: str | None = None) -> dict[str, Any]:
+    """asyncpg connection settings from a ``postgresql://`` URL (password from keyring)."""
+    parts = urlsplit(url)
+    config: dict[str, Any] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or 5432,
+        "database": (parts.path or "/").lstrip("/") or "postgres",
+        "user": unquote(parts.username) if parts.username else "postgres",
+    }
+    if parts.password:
+        config["password"] = unquote(parts.password)
+    elif password:
+        config["password"] = password
+    return config
+
+
+def make_engine(settings: Settings, db_password: str | None = None) -> Engine:
+    """Build the engine the settings ask for (PostgreSQL if a URL is given, else SQLite)."""
+    if settings.is_postgres:
+        return PostgresEngine(config=postgres_config(settings.database_url, db_password))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return PooledSQLiteEngine(
+        str(settings.sqlite_path),
+        synchronous=settings.sqlite_synchronous,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+
+
+def sqlite_version() -> str:
+    return sqlite3.sqlite_version

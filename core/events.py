@@ -1,0 +1,110 @@
+"""Live events to desktop clients over an authenticated websocket (``/api/v1/events``).
+
+Built on Litestar's channels: an in-memory backend on one box, Redis pub/sub when
+``KONTAKT_REDIS_URL`` is set, so an event published by any API process reaches clients
+connected to any other. Each event type names the permission needed to receive it, and an
+event may be narrowed to some usernames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.exceptions import WebSocketDisconnect
+
+from core.contracts import Event, EventType
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_channels: ChannelsPlugin | None = None
+_channel = "kontakt-events"
+_types: dict[str, EventType] = {}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def make_channels(settings: Settings) -> ChannelsPlugin:
+    """The channels plugin for these settings (memory or Redis pub/sub)."""
+    global _channels, _channel
+    _channel = f"{settings.instance_name}-events"
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        backend: Any = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    else:
+        backend = MemoryChannelsBackend()
+    _channels = ChannelsPlugin(backend=backend, channels=[_channel])
+    return _channels
+
+
+def install_types(types: list[EventType]) -> None:
+    """Replace the registry of event types (collected from ``register_event_types``)."""
+    global _types
+    _types = {item.name: item for item in types}
+
+
+def event_types() -> list[EventType]:
+    return sorted(_types.values(), key=lambda t: t.name)
+
+
+def encode(event: Event) -> str:
+    if event.type not in _types:
+        raise UnknownEventType(f"unknown live event type {event.type!r}")
+    return json.dumps(
+        {"type": event.type, "data": event.data, "users": list(event.users), "at": time.time()},
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def publish(event: Event) -> None:
+    """Send an event to every connected user allowed to see it (all API processes)."""
+    if _channels is None:
+        log.debug("live events not configured; dropped %s", event.type)
+        return
+    _channels.publish(encode(event), _channel)
+
+
+def visible_to(message: dict[str, Any], username: str, permissions: frozenset[str]) -> bool:
+    kind = _types.get(message.get("type", ""))
+    if kind is None or kind.permission not in permissions:
+        return False
+    users = message.get("users") or []
+    return not users or username in users
+
+
+@websocket("/api/v1/events", opt={"permission": "events.subscribe"})
+async def events_socket(socket: WebSocket, channels: ChannelsPlugin) -> None:
+    """Stream the live events this user may see, as JSON text frames."""
+    principal = socket.user
+    await socket.accept()
+    await socket.send_json({"type": "hello", "data": {"user": principal.username}})
+
+    async def forward(raw: bytes) -> None:
+        message = json.loads(raw)
+        if visible_to(message, principal.username, principal.permissions):
+            message.pop("users", None)
+            await socket.send_json(message)
+
+    async with (
+        channels.start_subscription([_channel]) as subscriber,
+        subscriber.run_in_background(forward),
+    ):
+        try:
+            while True:
+                text = await socket.receive_text()
+                if text == "ping":
+                    await socket.send_json({"type": "pong", "data": {}})
+        except (WebSocketDisconnect, asyncio.CancelledError):
+            pass

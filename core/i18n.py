@@ -1,0 +1,67 @@
+"""User-facing strings through gettext catalogues (sv, en).
+
+Catalogues are the ``.po`` files under ``core/locale/<lang>/LC_MESSAGES/kontakt.po`` (plugins
+may ship their own under ``<plugin>/locale``); they are read with Babel at first use, so no
+compile step is needed. English is the msgid language.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("sv", "en")
+LOCALE_DIRS: list[Path] = [Path(__file__).parent / "locale"]
+
+
+def add_locale_dir(path: Path) -> None:
+    """Let a plugin contribute its own catalogue folder."""
+    if path not in LOCALE_DIRS:
+        LOCALE_DIRS.append(path)
+        _catalogue.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _catalogue(lang: str) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for folder in LOCALE_DIRS:
+        po = folder / lang / "LC_MESSAGES" / "kontakt.po"
+        if po.exists():
+            with po.open("rb") as fh:
+                for message in read_po(fh):
+                    if message.id and message.string and not message.fuzzy:
+                        messages[str(message.id)] = str(message.string)
+    return messages
+
+
+def gettext(message: str, lang: str) -> str:
+    """The translation of ``message`` into ``lang`` (or ``message`` itself)."""
+    if lang == "en":
+        return message
+    return _catalogue(lang).get(message, message)
+
+
+def translator(lang: str):
+    """A one-argument gettext function for ``lang``."""
+    return lambda message: gettext(message, lang)
+
+
+def negotiate(accept_language: str | None, default: str = "sv") -> str:
+    """Pick sv or en from an Accept-Language header, honouring q-values."""
+    if not accept_language:
+        return default
+    best, best_q = default, -1.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = tag.strip().lower().split("-")[0]
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best

@@ -1,0 +1,1 @@
+"""Administration of plugins: persisted enabled/disabled state, CLI and API."""

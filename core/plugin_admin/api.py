@@ -1,0 +1,47 @@
+"""HTTP API for IT administrators: list, show, enable and disable plugins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+
+from core.errors import NotFound
+from core.plugin_admin import runtime, service
+from core.web.security import principal_of
+
+
+class PluginController(Controller):
+    path = "/api/v1/admin/plugins"
+    tags = ["admin"]
+
+    @get("/", opt={"permission": "plugins.read"}, summary="Installed plugins and their state")
+    async def list_plugins(self, request: Request) -> list[dict[str, Any]]:
+        return [status.as_dict() for status in request.app.state.host.statuses()]
+
+    @get("/{name:str}", opt={"permission": "plugins.read"}, summary="One plugin and its manifest")
+    async def show_plugin(self, request: Request, name: str) -> dict[str, Any]:
+        return runtime.describe(request.app.state.host, name)
+
+    @post(
+        "/{name:str}/enable",
+        opt={"permission": "plugins.manage"},
+        status_code=200,
+        summary="Enable a plugin (runs its migrations)",
+    )
+    async def enable(self, request: Request, name: str) -> dict[str, Any]:
+        result = await service.set_enabled(principal_of(request).username, name, True)
+        return {**result, **await runtime.apply(request.app, name, True)}
+
+    @post(
+        "/{name:str}/disable",
+        opt={"permission": "plugins.manage"},
+        status_code=200,
+        summary="Disable a plugin (keeps its data)",
+    )
+    async def disable(self, request: Request, name: str) -> dict[str, Any]:
+        result = await service.set_enabled(principal_of(request).username, name, False)
+        return {**result, **await runtime.apply(request.app, name, False)}
+
+
+__all__ = ["NotFound", "PluginController"]

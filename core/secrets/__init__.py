@@ -1,0 +1,1 @@
+"""Secrets: keyring access (:mod:`.keystore`) and field encryption (:mod:`.fields`)."""

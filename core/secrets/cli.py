@@ -1,0 +1,57 @@
+"""``kontakt keys …`` (key rotation) and ``kontakt secrets …`` (keyring entries)."""
+
+from __future__ import annotations
+
+import click
+
+from core.cli_support import actor, read_password, run_db, settings_from
+from core.runtime import configure_storage
+from core.secrets import keystore
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Encryption and signing keys."""
+
+
+@keys_group.command("rotate")
+@click.option("--index", "rotate_index", is_flag=True, help="Also rotate the blind-index key")
+@click.option("--signing", "rotate_signing", is_flag=True, help="Also rotate the audit signing key")
+@click.pass_context
+def rotate(ctx: click.Context, rotate_index: bool, rotate_signing: bool) -> None:
+    """Make new keys current and re-encrypt every encrypted field (old keys stay readable)."""
+    from core.secrets.rotation import rotate_keys
+
+    settings = settings_from(ctx)
+    report = run_db(settings, lambda: rotate_keys(actor(), rotate_index, rotate_signing))
+    for line in report:
+        click.echo(line)
+
+
+@click.group("secrets")
+def secrets_group() -> None:
+    """Secrets in the keyring (values are never printed)."""
+
+
+@secrets_group.command("set")
+@click.argument("name")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the value from standard input")
+@click.pass_context
+def set_secret(ctx: click.Context, name: str, from_stdin: bool) -> None:
+    """Store a secret, e.g. 'database-password' or 'smtp-password'."""
+    configure_storage(settings_from(ctx))
+    keystore.put(name, read_password(from_stdin, f"Value of {name}"))
+    click.echo(f"secret {name} stored in the keyring ({type(keystore.backend()).__name__})")
+
+
+@secrets_group.command("check")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_context
+def check_secret(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Say whether secrets exist (exit 1 if one is missing)."""
+    configure_storage(settings_from(ctx))
+    missing = [n for n in names if keystore.get(n) is None]
+    for name in names:
+        click.echo(f"{name}: {'missing' if name in missing else 'present'}")
+    if missing:
+        raise SystemExit(1)

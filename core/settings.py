@@ -1,0 +1,164 @@
+"""The one settings object: defaults < TOML file < ``KONTAKT_*`` environment variables.
+
+The TOML file is ``$KONTAKT_CONFIG`` if set, else ``<data_dir>/kontakt.toml``. Secrets never
+live here: they are kept with keyring (see :mod:`core.secrets`); a setting whose name looks
+like a secret is refused so that nobody puts a password in the config file by mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "KONTAKT_"
+SECRET_WORDS = ("password", "secret", "token", "passphrase", "private_key")
+
+
+class SettingsError(ValueError):
+    """A setting is missing, malformed or not allowed; the message names which."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the appliance. Field names map to ``KONTAKT_<NAME>`` env vars."""
+
+    data_dir: Path = Path("./data")
+    instance_name: str = "kontakt"  # names the job queue and event channel (shared Redis)
+    database_url: str = ""  # empty: SQLite file in data_dir
+    redis_url: str = ""  # empty: SQLite job queue, in-memory live events
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    default_language: str = "sv"
+    sqlite_synchronous: str = "FULL"
+    sqlite_busy_timeout_ms: int = 20000
+    db_pool_size: int = 10
+    token_ttl_minutes: int = 600
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    max_body_bytes: int = 1_048_576
+    keyring_backend: str = "kontakt"  # "kontakt" (encrypted file) or a dotted keyring class
+    credentials_dir: Path | None = None  # where the keyring's master key lives
+    audit_checkpoint_minutes: int = 10
+    log_level: str = "info"
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "kontakt.sqlite3"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.sqlite3"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.credentials_dir or (self.data_dir / "secrets")
+
+    @property
+    def config_path(self) -> Path:
+        env = os.environ.get(ENV_PREFIX + "CONFIG")
+        return Path(env) if env else self.data_dir / "kontakt.toml"
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed (used by tests and the installer)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    """Turn a TOML or env value into the field's type, or raise SettingsError naming it."""
+    kind = target if isinstance(target, type) else None
+    text = str(target)
+    try:
+        if kind is int or text == "int":
+            return int(raw)
+        if kind is bool or text == "bool":
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in ("1", "true", "yes", "on")
+        if "Path" in text:
+            return Path(raw).expanduser() if raw not in (None, "") else None
+        if "dict" in text:
+            if not isinstance(raw, dict):
+                raise TypeError("expected a table")
+            return raw
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name!r}: cannot use {raw!r} ({exc})") from exc
+
+
+def _validate(settings: Settings) -> Settings:
+    if settings.database_url and not settings.is_postgres:
+        scheme = urlsplit(settings.database_url).scheme or settings.database_url
+        raise SettingsError(
+            f"KONTAKT_DATABASE_URL: unsupported scheme {scheme!r}; "
+            "use postgresql://user@host/db or leave it empty for SQLite"
+        )
+    if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss"):
+        raise SettingsError("KONTAKT_REDIS_URL: must start with redis:// or rediss://")
+    if settings.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise SettingsError("sqlite_synchronous: must be one of OFF, NORMAL, FULL, EXTRA")
+    if settings.default_language not in ("sv", "en"):
+        raise SettingsError("default_language: must be 'sv' or 'en'")
+    if not 1 <= settings.port <= 65535:
+        raise SettingsError(f"port: {settings.port} is not a TCP port")
+    return settings
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings from defaults, the TOML file and the environment (in that order)."""
+    env = dict(os.environ if env is None else env)
+    types = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    data_dir = env.get(ENV_PREFIX + "DATA_DIR") or overrides.get("data_dir")
+    if data_dir:
+        values["data_dir"] = Path(data_dir).expanduser()
+    config_path = Path(
+        env.get(ENV_PREFIX + "CONFIG")
+        or Path(values.get("data_dir", Settings.data_dir)) / "kontakt.toml"
+    )
+    if config_path.exists():
+        try:
+            doc = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{config_path}: not valid TOML ({exc})") from exc
+        for key, raw in doc.items():
+            if key not in types:
+                raise SettingsError(f"{config_path}: unknown setting {key!r}")
+            _refuse_secret(key, raw, str(config_path))
+            values[key] = _coerce(key, raw, types[key])
+
+    for key, type_ in types.items():
+        raw = env.get(ENV_PREFIX + key.upper())
+        if raw is not None and key != "plugins":
+            values[key] = _coerce(key, raw, type_)
+    for key, raw in overrides.items():
+        values[key] = raw
+    if "data_dir" in values:
+        values["data_dir"] = Path(values["data_dir"]).expanduser().absolute()
+    return _validate(Settings(**values))
+
+
+def _refuse_secret(key: str, raw: Any, where: str) -> None:
+    """Refuse anything that looks like a secret in the config file; secrets go to keyring."""
+    if isinstance(raw, dict):
+        for sub, value in raw.items():
+            _refuse_secret(f"{key}.{sub}", value, where)
+        return
+    if any(word in key.lower() for word in SECRET_WORDS):
+        raise SettingsError(
+            f"{where}: {key!r} looks like a secret; store it with "
+            f"'kontakt secrets set' (keyring) instead of the config file"
+        )
+    if isinstance(raw, str) and "://" in raw and "@" in raw and ":" in raw.split("@")[0][8:]:
+        raise SettingsError(f"{where}: {key!r} contains a password in a URL; use keyring")

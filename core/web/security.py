@@ -1,0 +1,81 @@
+"""Authentication middleware and the permission guard on every route.
+
+Every handler declares either ``opt={"permission": "<name>"}`` or ``opt={"public": True}``;
+:func:`check_routes` refuses to start an app with a handler that declares neither, so no
+route can be left unguarded by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from core.auth import permissions
+from core.auth.service import Principal, authenticate
+
+SCHEMA_PATH = "/api/schema"
+
+
+def bearer_token(connection: ASGIConnection) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    if connection.scope["type"] == "websocket":
+        return connection.query_params.get("token", "")
+    return ""
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Resolves ``Authorization: Bearer <token>`` (or ``?token=`` on websockets) to a Principal."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = bearer_token(connection)
+        principal = await authenticate(token) if token else None
+        if principal is None:
+            raise NotAuthorizedException()
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def is_framework_handler(handler: BaseRouteHandler) -> bool:
+    """Litestar's automatic OPTIONS handlers (CORS pre-flight) carry no data."""
+    methods = getattr(handler, "http_methods", None) or set()
+    fn = getattr(handler, "fn", None)
+    return methods == {"OPTIONS"} and getattr(fn, "__name__", "") == "options_handler"
+
+
+def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """App-wide guard: the signed-in user must hold the handler's permission."""
+    if handler.opt.get("public") or is_framework_handler(handler):
+        return
+    if connection.scope["path"].startswith(SCHEMA_PATH):
+        return  # the OpenAPI document and its viewers are public documentation
+    needed = handler.opt.get("permission")
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise NotAuthorizedException()
+    if not needed or not principal.can(needed):
+        raise PermissionDeniedException()
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    user: Any = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise NotAuthorizedException()
+    return user
+
+
+def check_routes(route_handlers: list[BaseRouteHandler]) -> None:
+    """Raise if a handler declares no permission (nor public), or an unknown one."""
+    for handler in route_handlers:
+        if handler.opt.get("public") or is_framework_handler(handler):
+            continue
+        needed = handler.opt.get("permission")
+        if not needed:
+            raise RuntimeError(f"route {handler} declares no permission and is not public")
+        if not permissions.known(needed):
+            raise RuntimeError(f"route {handler} needs unknown permission {needed!r}")

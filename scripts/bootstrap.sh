@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install what Kontaktcenter needs on a fresh Debian machine, idempotently:
+# Debian packages (only when missing), the virtual environment .venv and the Python packages.
+#   scripts/bootstrap.sh            server + test dependencies
+#   BOOTSTRAP_SERVICES=1 ...        also PostgreSQL and Redis (for the test suite)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ "${BOOTSTRAP_SERVICES:-0}" = "1" ]; then
+  command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
+  command -v redis-server >/dev/null || need_apt+=(redis-server)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "[bootstrap] installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = "0" ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "[bootstrap] creating .venv"
+  python3 -m venv .venv
+fi
+STAMP=.venv/.kontakt-deps
+WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ] || ! .venv/bin/python -c 'import core' 2>/dev/null; then
+  echo "[bootstrap] installing Python packages"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  echo "$WANT" > "$STAMP"
+fi
