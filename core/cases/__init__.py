@@ -1,0 +1,1 @@
+"""Contacts and cases: every contact registered, every case followed up until closed."""

@@ -1,0 +1,1 @@
+"""Answer support (svarsstöd): FAQ, checklists and scripts, versioned and searchable."""

@@ -1,0 +1,1 @@
+"""The organisation: departments, answer groups, competence profiles and case types."""

@@ -1,0 +1,1 @@
+"""Parties: persons (personnummer / samordningsnummer), organisations and anonymous contacts."""

@@ -1,0 +1,1 @@
+"""Statistics and reports: contacts, service levels, effect goals and cost allocation."""

@@ -1,0 +1,4 @@
+"""Service levels: business calendars, agreements with departments and due-time arithmetic.
+
+Pure business-time arithmetic plus the tables that configure it; knows nothing of cases.
+"""
