@@ -1,0 +1,25 @@
+"""Permissions and live-event types of contacts, cases, parties and the organisation."""
+
+from core.contracts import EventType, Permission
+
+FRONT = ("agent", "reception", "registrator", "case_officer", "supervisor", "crisis_team")
+WRITERS = ("agent", "registrator", "case_officer", "supervisor", "crisis_team")
+
+PERMISSIONS = [
+    Permission("contacts.register", "Register contacts in any channel", FRONT),
+    Permission("cases.read", "See cases, their timeline and timers", FRONT),
+    Permission("cases.write", "Work on cases: notes, status, forward, merge", WRITERS),
+    Permission("cases.secret", "See and mark secret cases", ("supervisor",)),
+    Permission("parties.read", "Find citizens and organisations", FRONT),
+    Permission("parties.manage", "Register and change parties", WRITERS + ("reception",)),
+    Permission(
+        "parties.protected", "See details of protected identities", ("supervisor", "case_officer")
+    ),
+]
+
+EVENT_TYPES = [
+    EventType("case.created", "cases.read", "A case was created"),
+    EventType("case.changed", "cases.read", "A case changed"),
+    EventType("sla.warning", "cases.read", "A case crossed its warning line"),
+    EventType("sla.breach", "cases.read", "A case passed its due time"),
+]

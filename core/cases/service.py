@@ -1,0 +1,953 @@
+"""Registering contacts and following cases until they are closed (no HTTP here).
+
+Every function takes the acting :class:`Principal`, works in one write transaction with its
+audit entries, and announces what happened after commit: the ``contact_registered``,
+``case_created`` and ``case_changed`` hooks and live events to the case's owner and assignee.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core import audit, db, events
+from core.auth.service import Principal
+from core.auth.tables import User
+from core.cases import numbers, states, timers
+from core.cases.tables import Callback, Case, CaseEvent, Contact
+from core.contracts import Event
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.org import lookup
+from core.org.tables import AnswerGroup, Department
+from core.parties import service as parties
+from core.parties.tables import Party
+from core.secrets import keystore
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ACCESS_CODE_SECRET = "access-code-key"
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+MAX_BACKDATE_DAYS = 366
+ASSIGNEE_KINDS = ("user", "group", "department", "external")
+
+_settings: Settings | None = None
+_host: Any = None
+
+
+def configure(settings: Settings, host: Any) -> None:
+    """Give the service its settings and the plugin host (for hooks)."""
+    global _settings, _host
+    numbers.validate_pattern(settings.case_number_pattern)
+    numbers.validate_pattern(settings.contact_number_pattern)
+    _settings, _host = settings, host
+
+
+def _cfg() -> Settings:
+    if _settings is None:
+        raise RuntimeError("core.cases.service is not configured")
+    return _settings
+
+
+@dataclass
+class ContactInput:
+    """What an agent (or a channel adapter) knows about one interaction."""
+
+    channel: str
+    summary: str = ""
+    direction: str = "in"
+    received_at: int | None = None  # epoch seconds; default now
+    case_type: str | None = None  # code
+    answer_group: str | None = None  # code
+    party_id: int | None = None
+    party: dict[str, Any] | None = None  # a new party to create
+    resolved_first_contact: bool = False
+    open_case: bool = False
+    join_case: str | None = None  # an existing case number
+    subject: str = ""
+    description: str = ""
+    priority: str = "normal"
+    language: str = "sv"
+    feedback_channel: str | None = None
+    secret: bool = False
+    external_ref: str = ""
+    wait_seconds: int | None = None
+    handle_seconds: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def local_parts(epoch: int) -> tuple[str, int, int]:
+    """(YYYY-MM-DD, hour, weekday) in the appliance's time zone."""
+    local = datetime.fromtimestamp(epoch, ZoneInfo(_cfg().timezone))
+    return local.strftime("%Y-%m-%d"), local.hour, local.weekday()
+
+
+def _access_code_hash(code: str) -> str:
+    key = keystore.get(ACCESS_CODE_SECRET)
+    if key is None:
+        key = secrets.token_urlsafe(32)
+        keystore.put(ACCESS_CODE_SECRET, key)
+    return hmac.new(key.encode(), code.upper().encode(), hashlib.sha256).hexdigest()
+
+
+def check_access_code(stored_hash: str, code: str) -> bool:
+    return bool(stored_hash) and hmac.compare_digest(stored_hash, _access_code_hash(code))
+
+
+def _new_access_code() -> str:
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(10))
+
+
+def _validate_contact(data: ContactInput, now: int) -> None:
+    if data.channel not in states.CHANNELS:
+        raise InvalidInput("Unknown channel: {channel}", channel=data.channel)
+    if data.direction not in ("in", "out"):
+        raise InvalidInput("The direction must be 'in' or 'out'")
+    if data.received_at is not None:
+        if data.received_at > now + 300:
+            raise InvalidInput("The contact cannot be received in the future")
+        if data.received_at < now - MAX_BACKDATE_DAYS * 86400:
+            raise InvalidInput("The contact was received more than a year ago")
+    if data.priority not in states.PRIORITIES:
+        raise InvalidInput("Unknown priority: {priority}", priority=data.priority)
+    if data.feedback_channel and data.feedback_channel not in states.FEEDBACK_CHANNELS:
+        raise InvalidInput("Unknown feedback channel: {channel}", channel=data.feedback_channel)
+    if data.open_case and data.join_case:
+        raise InvalidInput("A contact either opens a new case or joins an existing one")
+    if data.open_case and not data.case_type:
+        raise InvalidInput("A new case needs a case type")
+    if data.party_id is not None and data.party is not None:
+        raise InvalidInput("Give either an existing party or a new one, not both")
+    if len(data.summary) > 10000 or len(data.description) > 20000:
+        raise InvalidInput("The text is too long")
+
+
+async def register_contact(principal: Principal, data: ContactInput) -> dict[str, Any]:
+    """Register one contact; optionally open a case or join an existing one.
+
+    Returns ``{"contact": …, "case": … | None, "access_code": … | None}``; the access code
+    for Mina ärenden is returned only here, when the case is created.
+    """
+    now = _now()
+    _validate_contact(data, now)
+    case_type = None
+    if data.case_type:
+        case_type = await lookup.case_type(data.case_type)
+        if case_type is None or not case_type["active"]:
+            raise InvalidInput("Unknown case type: {code}", code=data.case_type)
+    group = None
+    if data.answer_group:
+        group = await lookup.answer_group(data.answer_group)
+        if group is None or not group["active"]:
+            raise InvalidInput("Unknown answer group: {code}", code=data.answer_group)
+    if (
+        data.resolved_first_contact
+        and data.open_case
+        and case_type
+        and not case_type["kc_may_close"]
+    ):
+        raise InvalidInput(
+            "The contact center may not close cases of type {code}", code=data.case_type
+        )
+    received = data.received_at or now
+    day, hour, weekday = local_parts(received)
+    year = datetime.fromtimestamp(now, UTC).year
+    settings = _cfg()
+    result: dict[str, Any] = {"case": None, "access_code": None}
+    hooks: list[tuple[str, dict[str, Any]]] = []
+    async with db.transaction():
+        party_id = data.party_id
+        if party_id is not None and not await Party.exists().where(Party.id == party_id):
+            raise InvalidInput("No party with id {id}", id=party_id)
+        if data.party is not None:
+            party_id = await parties.create_party(principal.username, data.party)
+        case_row = None
+        if data.join_case:
+            case_row = await _case_for_update(data.join_case)
+            if case_row["status"] == "closed":
+                raise Conflict(
+                    "The case {number} is closed; reopen it first", number=data.join_case
+                )
+        contact_number = await numbers.next_number("contact", settings.contact_number_pattern, year)
+        if data.open_case:
+            code = _new_access_code()
+            case_row = await _create_case(
+                principal, data, case_type, party_id, now, year, _access_code_hash(code)
+            )
+            result["access_code"] = code
+            hooks.append(("case_created", case_row))
+        contact = {
+            "number": contact_number,
+            "channel": data.channel,
+            "direction": data.direction,
+            "received_at": received,
+            "registered_at": now,
+            "local_day": day,
+            "local_hour": hour,
+            "local_weekday": weekday,
+            "agent": principal.user_id,
+            "answer_group": group["id"] if group else None,
+            "party": party_id,
+            "case": case_row["id"] if case_row else None,
+            "case_type": case_type["id"] if case_type else None,
+            "department": case_type["department"] if case_type else None,
+            "summary": data.summary,
+            "resolved_first_contact": data.resolved_first_contact,
+            "forwarded": False,
+            "language": data.language,
+            "wait_seconds": data.wait_seconds,
+            "handle_seconds": data.handle_seconds,
+            "external_ref": data.external_ref[:200],
+            "created_by": principal.username,
+        }
+        inserted = await Contact.insert(Contact(**contact)).returning(Contact.id)
+        contact["id"] = inserted[0]["id"]
+        if case_row is not None:
+            await _event(
+                case_row["id"],
+                "contact",
+                principal.username,
+                False,
+                data.summary[:500],
+                {"contact": contact_number, "channel": data.channel},
+            )
+            if data.join_case:
+                hooks.append(("case_changed", {**case_row, "_change": "contact"}))
+            if data.resolved_first_contact and data.open_case:
+                await _set_status(principal, case_row, "closed", now, "")
+        audit.record(
+            principal.username,
+            "contact.register",
+            "contact",
+            contact_number,
+            {
+                "channel": data.channel,
+                "case": case_row["number"] if case_row else None,
+                "resolved": data.resolved_first_contact,
+            },
+        )
+    result["contact"] = contact_view(contact, data.case_type, case_row)
+    if case_row is not None:
+        result["case"] = await get_case(principal, case_row["number"], timeline=False)
+    _after(principal, "contact_registered", contact)
+    for hook, row in hooks:
+        _after(principal, hook, row)
+    return result
+
+
+async def _create_case(
+    principal: Principal,
+    data: ContactInput,
+    case_type: dict[str, Any],
+    party_id: int | None,
+    now: int,
+    year: int,
+    access_hash: str,
+) -> dict[str, Any]:
+    number = await numbers.next_number("case", _cfg().case_number_pattern, year)
+    row: dict[str, Any] = {
+        "number": number,
+        "case_type": case_type["id"],
+        "department": case_type["department"],
+        "status": "received",
+        "priority": data.priority,
+        "subject": (data.subject or data.summary or case_type["name_sv"])[:300],
+        "description": data.description,
+        "channel": data.channel,
+        "feedback_channel": data.feedback_channel or "email",
+        "language": data.language,
+        "secret": data.secret,
+        "party": party_id,
+        "owner": principal.user_id,
+        "assignee_kind": "none",
+        "access_code_hash": access_hash,
+        "created_at": data.received_at or now,
+        "updated_at": now,
+    }
+    row.update(await timers.initial(case_type, data.received_at or now))
+    inserted = await Case.insert(Case(**row)).returning(Case.id)
+    row["id"] = inserted[0]["id"]
+    await _event(
+        row["id"], "status", principal.username, True, "", {"from": None, "to": "received"}
+    )
+    audit.record(
+        principal.username,
+        "case.create",
+        "case",
+        number,
+        {"type": case_type["code"], "channel": data.channel, "secret": data.secret},
+    )
+    return row
+
+
+async def _event(
+    case_id: int,
+    kind: str,
+    actor: str,
+    public: bool,
+    text: str,
+    data: dict[str, Any] | None = None,
+    at: int | None = None,
+) -> None:
+    await CaseEvent.insert(
+        CaseEvent(
+            case=case_id,
+            at=at or _now(),
+            kind=kind,
+            actor=actor,
+            public=public,
+            text=text,
+            data=data or {},
+        )
+    )
+
+
+async def _case_for_update(number: str) -> dict[str, Any]:
+    row = await Case.select().where(Case.number == number).first()
+    if row is None:
+        raise NotFound("No case numbered {number}", number=number)
+    return row
+
+
+def _may_see(principal: Principal, row: dict[str, Any]) -> bool:
+    """Secret cases are visible to their owner, their assignee and holders of cases.secret."""
+    if not row["secret"]:
+        return True
+    return (
+        principal.can("cases.secret")
+        or row["owner"] == principal.user_id
+        or row["assignee_user"] == principal.user_id
+    )
+
+
+async def _writable(principal: Principal, number: str) -> dict[str, Any]:
+    row = await _case_for_update(number)
+    if not _may_see(principal, row):
+        raise NotFound("No case numbered {number}", number=number)
+    return row
+
+
+def _after(principal: Principal, hook: str, row: dict[str, Any]) -> None:
+    """After commit: call the hook in every plugin and send a live event to the people
+    concerned. Failures here are logged and never undo or hide the committed change."""
+    if _host is not None:
+        kwargs: dict[str, Any] = {"actor": principal.username}
+        if hook == "contact_registered":
+            kwargs["contact"] = row
+        else:
+            kwargs["case"] = {k: v for k, v in row.items() if not k.startswith("_")}
+            kwargs["change"] = row.get("_change", "created")
+        _host.notify(hook, **kwargs)
+    if hook in ("case_created", "case_changed"):
+        users = tuple(filter(None, {row.get("_owner_name"), row.get("_assignee_name")}))
+        event_type = "case.created" if hook == "case_created" else "case.changed"
+        try:
+            events.publish(
+                Event(
+                    event_type,
+                    {
+                        "number": row["number"],
+                        "status": row["status"],
+                        "change": row.get("_change", "created"),
+                    },
+                    users=users,
+                )
+            )
+        except Exception:
+            log.exception("live event %s failed", event_type)
+
+
+async def _set_status(
+    principal: Principal, row: dict[str, Any], new: str, now: int, public_text: str
+) -> dict[str, Any]:
+    current = row["status"]
+    if not states.can_move(current, new):
+        raise Conflict("A case cannot go from {current} to {new}", current=current, new=new)
+    changes: dict[Any, Any] = {Case.status: new, Case.updated_at: now}
+    if current == "waiting" and new != "waiting":
+        changes.update(await timers.resumed(row, now))
+        await _event(row["id"], "resume", principal.username, False, "", {})
+    if new == "waiting":
+        changes.update(await timers.paused(row, now))
+        await _event(row["id"], "pause", principal.username, False, "", {})
+    if new in ("decided", "closed"):
+        changes.update(await timers.stopped(row, now))
+        if new == "closed":
+            changes[Case.closed_at] = now
+    if row["first_response_at"] is None and current == "received":
+        changes[Case.first_response_at] = now
+    await Case.update(changes).where(Case.id == row["id"])
+    await _event(
+        row["id"], "status", principal.username, True, public_text, {"from": current, "to": new}
+    )
+    audit.record(
+        principal.username, "case.status", "case", row["number"], {"from": current, "to": new}
+    )
+    return {**row, "status": new}
+
+
+async def change_status(
+    principal: Principal, number: str, new: str, public_text: str = ""
+) -> dict[str, Any]:
+    """Move a case to another state (transitions are enforced; 'waiting' pauses the clock)."""
+    if new not in states.STATES:
+        raise InvalidInput("Unknown status: {status}", status=new)
+    async with db.transaction():
+        row = await _writable(principal, number)
+        updated = await _set_status(principal, row, new, _now(), public_text[:2000])
+    _after(principal, "case_changed", {**updated, "_change": "status"})
+    return await get_case(principal, number)
+
+
+async def add_note(
+    principal: Principal, number: str, text: str, public: bool = False
+) -> dict[str, Any]:
+    """An internal note, or a public note the citizen sees on Mina ärenden."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("The note must not be empty")
+    if len(text) > 10000:
+        raise InvalidInput("The text is too long")
+    now = _now()
+    async with db.transaction():
+        row = await _writable(principal, number)
+        await _event(row["id"], "note", principal.username, public, text)
+        changes: dict[Any, Any] = {Case.updated_at: now}
+        if public and row["first_response_at"] is None:
+            changes[Case.first_response_at] = now
+        await Case.update(changes).where(Case.id == row["id"])
+        audit.record(principal.username, "case.note", "case", number, {"public": public})
+    _after(principal, "case_changed", {**row, "_change": "note"})
+    return await get_case(principal, number)
+
+
+async def forward(
+    principal: Principal, number: str, kind: str, target: str, reason: str
+) -> dict[str, Any]:
+    """Hand the work to a case officer, answer group, department or external contractor.
+
+    The contact-center owner keeps the follow-up duty; the reason is on the timeline.
+    """
+    if kind not in ASSIGNEE_KINDS:
+        raise InvalidInput("Unknown assignee kind: {kind}", kind=kind)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("A forward needs a reason")
+    changes: dict[Any, Any] = {
+        Case.assignee_kind: kind,
+        Case.assignee_user: None,
+        Case.assignee_group: None,
+        Case.assignee_department: None,
+        Case.assignee_external: "",
+    }
+    label = target
+    assignee_name = None
+    if kind == "user":
+        user = (
+            await User.select(User.id, User.active, User.full_name)
+            .where(User.username == target)
+            .first()
+        )
+        if user is None:
+            raise InvalidInput("No user named {username}", username=target)
+        if not user["active"]:
+            raise Conflict(
+                "The user {username} is not active; choose someone else", username=target
+            )
+        changes[Case.assignee_user] = user["id"]
+        assignee_name = target
+    elif kind == "group":
+        group = (
+            await AnswerGroup.select(AnswerGroup.id, AnswerGroup.active)
+            .where(AnswerGroup.code == target)
+            .first()
+        )
+        if group is None or not group["active"]:
+            raise InvalidInput("Unknown answer group: {code}", code=target)
+        changes[Case.assignee_group] = group["id"]
+    elif kind == "department":
+        dept = (
+            await Department.select(Department.id, Department.active)
+            .where(Department.code == target)
+            .first()
+        )
+        if dept is None or not dept["active"]:
+            raise InvalidInput("Unknown department: {code}", code=target)
+        changes[Case.assignee_department] = dept["id"]
+    else:
+        if not target.strip() or len(target) > 200:
+            raise InvalidInput("Name the external contractor")
+        changes[Case.assignee_external] = target.strip()
+    now = _now()
+    async with db.transaction():
+        row = await _writable(principal, number)
+        if row["status"] == "closed":
+            raise Conflict("The case {number} is closed; reopen it first", number=number)
+        changes[Case.updated_at] = now
+        if row["status"] == "received":
+            changes[Case.status] = "in_progress"
+            await _event(
+                row["id"],
+                "status",
+                principal.username,
+                True,
+                "",
+                {"from": "received", "to": "in_progress"},
+            )
+            if row["first_response_at"] is None:
+                changes[Case.first_response_at] = now
+        await Case.update(changes).where(Case.id == row["id"])
+        await Contact.update({Contact.forwarded: True}).where(Contact.case == row["id"])
+        await _event(
+            row["id"],
+            "forward",
+            principal.username,
+            False,
+            reason[:2000],
+            {"kind": kind, "target": label},
+        )
+        audit.record(
+            principal.username, "case.forward", "case", number, {"kind": kind, "target": label}
+        )
+    _after(
+        principal, "case_changed", {**row, "_change": "forward", "_assignee_name": assignee_name}
+    )
+    return await get_case(principal, number)
+
+
+async def reopen(principal: Principal, number: str, reason: str) -> dict[str, Any]:
+    """Reopen a closed case; the resolution clock starts again from now."""
+    if not reason.strip():
+        raise InvalidInput("A reopen needs a reason")
+    now = _now()
+    async with db.transaction():
+        row = await _writable(principal, number)
+        if row["status"] != "closed":
+            raise Conflict("Only a closed case can be reopened")
+        if row["merged_into"]:
+            raise Conflict("The case was merged into {number}", number=row["merged_into"])
+        case_type = await lookup.case_type_by_id(row["case_type"])
+        changes = {
+            Case.status: "in_progress",
+            Case.closed_at: None,
+            Case.updated_at: now,
+            **await timers.initial(case_type, now),
+        }
+        await Case.update(changes).where(Case.id == row["id"])
+        await _event(
+            row["id"],
+            "reopen",
+            principal.username,
+            True,
+            reason.strip()[:2000],
+            {"from": "closed", "to": "in_progress"},
+        )
+        audit.record(principal.username, "case.reopen", "case", number, {})
+    _after(principal, "case_changed", {**row, "status": "in_progress", "_change": "reopen"})
+    return await get_case(principal, number)
+
+
+async def merge(principal: Principal, duplicate: str, into: str) -> dict[str, Any]:
+    """Merge a duplicate case into another: contacts move, the duplicate is closed."""
+    if duplicate == into:
+        raise InvalidInput("A case cannot be merged into itself")
+    now = _now()
+    async with db.transaction():
+        source = await _writable(principal, duplicate)
+        target = await _writable(principal, into)
+        if target["status"] == "closed":
+            raise Conflict("The case {number} is closed; reopen it first", number=into)
+        if source["merged_into"]:
+            raise Conflict("The case was merged into {number}", number=source["merged_into"])
+        await Contact.update({Contact.case: target["id"]}).where(Contact.case == source["id"])
+        await Case.update(
+            {
+                Case.status: "closed",
+                Case.closed_at: now,
+                Case.updated_at: now,
+                Case.merged_into: into,
+                **await timers.stopped(source, now),
+            }
+        ).where(Case.id == source["id"])
+        await _event(
+            source["id"],
+            "merge",
+            principal.username,
+            True,
+            "",
+            {"into": into, "from": source["status"], "to": "closed"},
+        )
+        await _event(target["id"], "merge", principal.username, False, "", {"merged": duplicate})
+        audit.record(principal.username, "case.merge", "case", duplicate, {"into": into})
+    _after(principal, "case_changed", {**target, "_change": "merge"})
+    return await get_case(principal, into)
+
+
+async def set_priority(principal: Principal, number: str, priority: str) -> dict[str, Any]:
+    if priority not in states.PRIORITIES:
+        raise InvalidInput("Unknown priority: {priority}", priority=priority)
+    async with db.transaction():
+        row = await _writable(principal, number)
+        await Case.update({Case.priority: priority, Case.updated_at: _now()}).where(
+            Case.id == row["id"]
+        )
+        await _event(
+            row["id"],
+            "priority",
+            principal.username,
+            False,
+            "",
+            {"from": row["priority"], "to": priority},
+        )
+        audit.record(
+            principal.username,
+            "case.priority",
+            "case",
+            number,
+            {"from": row["priority"], "to": priority},
+        )
+    return await get_case(principal, number)
+
+
+async def set_secret(principal: Principal, number: str, secret: bool) -> dict[str, Any]:
+    """Mark a case secret (sekretess) or public; needs cases.secret."""
+    if not principal.can("cases.secret"):
+        raise Forbidden("Only those allowed to handle secret cases may change secrecy")
+    async with db.transaction():
+        row = await _writable(principal, number)
+        await Case.update({Case.secret: secret, Case.updated_at: _now()}).where(
+            Case.id == row["id"]
+        )
+        await _event(row["id"], "secrecy", principal.username, False, "", {"secret": secret})
+        audit.record(principal.username, "case.secrecy", "case", number, {"secret": secret})
+    return await get_case(principal, number)
+
+
+async def record_feedback(
+    principal: Principal, number: str, channel: str, text: str
+) -> dict[str, Any]:
+    """Återkoppling: feedback given to the citizen, in which channel (e-mail is sent)."""
+    if channel not in states.FEEDBACK_CHANNELS or channel == "none":
+        raise InvalidInput("Unknown feedback channel: {channel}", channel=channel)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("The feedback must not be empty")
+    now = _now()
+    async with db.transaction():
+        row = await _writable(principal, number)
+        recipient = None
+        if channel == "email":
+            party = (
+                await Party.select(Party.email).where(Party.id == row["party"]).first()
+                if row["party"]
+                else None
+            )
+            recipient = party["email"] if party else ""
+            if not recipient:
+                raise Conflict("The citizen of case {number} has no e-mail address", number=number)
+            from core.citizen import notify
+
+            await notify.queue_feedback(row, recipient, text)
+        await _event(
+            row["id"], "feedback", principal.username, True, text[:5000], {"channel": channel}
+        )
+        changes: dict[Any, Any] = {Case.updated_at: now}
+        if row["first_response_at"] is None:
+            changes[Case.first_response_at] = now
+        await Case.update(changes).where(Case.id == row["id"])
+        audit.record(principal.username, "case.feedback", "case", number, {"channel": channel})
+    _after(principal, "case_changed", {**row, "_change": "feedback"})
+    return await get_case(principal, number)
+
+
+async def request_callback(
+    principal: Principal,
+    number: str | None,
+    phone: str,
+    preferred_from: int | None = None,
+    preferred_to: int | None = None,
+    answer_group: str | None = None,
+    notes: str = "",
+) -> dict[str, Any]:
+    """Put a call-back on the contact list (instead of the citizen waiting in a queue)."""
+    phone_e164 = parties.normalise_phone(phone, _cfg().phone_region)
+    if preferred_from and preferred_to and preferred_to <= preferred_from:
+        raise InvalidInput("The preferred time window ends before it starts")
+    group_id = None
+    if answer_group:
+        group = await lookup.answer_group(answer_group)
+        if group is None:
+            raise InvalidInput("Unknown answer group: {code}", code=answer_group)
+        group_id = group["id"]
+    now = _now()
+    async with db.transaction():
+        case_id = None
+        if number:
+            row = await _writable(principal, number)
+            case_id = row["id"]
+        inserted = await Callback.insert(
+            Callback(
+                case=case_id,
+                phone=phone_e164,
+                preferred_from=preferred_from,
+                preferred_to=preferred_to,
+                answer_group=group_id,
+                notes=notes[:2000],
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(Callback.id)
+        callback_id = inserted[0]["id"]
+        if case_id:
+            await _event(
+                case_id,
+                "callback",
+                principal.username,
+                False,
+                notes[:500],
+                {"callback": callback_id, "phone": phone_e164},
+            )
+        audit.record(
+            principal.username, "callback.create", "callback", callback_id, {"case": number}
+        )
+    return await get_callback(callback_id)
+
+
+async def record_callback_attempt(
+    principal: Principal, callback_id: int, outcome: str, notes: str = ""
+) -> dict[str, Any]:
+    """Record an attempt: reached, no_answer (stays on the list) or cancelled."""
+    if outcome not in ("reached", "no_answer", "cancelled"):
+        raise InvalidInput("Unknown call-back outcome: {outcome}", outcome=outcome)
+    now = _now()
+    async with db.transaction():
+        row = await Callback.select().where(Callback.id == callback_id).first()
+        if row is None:
+            raise NotFound("No call-back with id {id}", id=callback_id)
+        if row["outcome"] in ("reached", "cancelled"):
+            raise Conflict("The call-back is already done")
+        new_outcome = "pending" if outcome == "no_answer" else outcome
+        await Callback.update(
+            {
+                Callback.attempts: row["attempts"] + 1,
+                Callback.outcome: new_outcome,
+                Callback.updated_at: now,
+                Callback.notes: (row["notes"] + "\n" + notes).strip()[:4000],
+            }
+        ).where(Callback.id == callback_id)
+        if row["case"]:
+            await _event(
+                row["case"],
+                "callback",
+                principal.username,
+                False,
+                notes[:500],
+                {"callback": callback_id, "outcome": outcome, "attempt": row["attempts"] + 1},
+            )
+        audit.record(
+            principal.username, "callback.attempt", "callback", callback_id, {"outcome": outcome}
+        )
+    return await get_callback(callback_id)
+
+
+async def get_callback(callback_id: int) -> dict[str, Any]:
+    row = (
+        await Callback.select(*Callback.all_columns(), Callback.case.number)
+        .where(Callback.id == callback_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No call-back with id {id}", id=callback_id)
+    return {
+        "id": row["id"],
+        "case": row["case.number"],
+        "phone": row["phone"],
+        "preferred_from": row["preferred_from"],
+        "preferred_to": row["preferred_to"],
+        "attempts": row["attempts"],
+        "outcome": row["outcome"],
+        "notes": row["notes"],
+        "created_at": row["created_at"],
+    }
+
+
+async def list_callbacks(outcome: str = "pending", limit: int = 100) -> list[dict[str, Any]]:
+    rows = (
+        await Callback.select(Callback.id)
+        .where(Callback.outcome == outcome)
+        .order_by(Callback.created_at)
+        .limit(limit)
+    )
+    return [await get_callback(r["id"]) for r in rows]
+
+
+def contact_view(
+    contact: dict[str, Any], case_type_code: str | None, case_row: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "number": contact["number"],
+        "channel": contact["channel"],
+        "direction": contact["direction"],
+        "received_at": contact["received_at"],
+        "registered_at": contact["registered_at"],
+        "case_type": case_type_code,
+        "case": case_row["number"] if case_row else None,
+        "summary": contact["summary"],
+        "resolved_first_contact": bool(contact["resolved_first_contact"]),
+        "party": contact["party"],
+    }
+
+
+async def get_case(
+    principal: Principal, number: str, timeline: bool = True, lang: str = "sv"
+) -> dict[str, Any]:
+    """A case with its timers (and timeline and contacts unless ``timeline=False``)."""
+    row = (
+        await Case.select(
+            *Case.all_columns(),
+            Case.case_type.code,
+            Case.department.code,
+            Case.owner.username,
+            Case.assignee_user.username,
+            Case.assignee_group.code,
+            Case.assignee_department.code,
+        )
+        .where(Case.number == number)
+        .first()
+    )
+    if row is None or not _may_see(principal, row):
+        raise NotFound("No case numbered {number}", number=number)
+    if row["secret"]:
+        async with db.transaction():
+            audit.record_read(principal.username, "case", number, {"secret": True})
+    assignee = {
+        "kind": row["assignee_kind"],
+        "target": {
+            "user": row["assignee_user.username"],
+            "group": row["assignee_group.code"],
+            "department": row["assignee_department.code"],
+            "external": row["assignee_external"],
+        }.get(row["assignee_kind"]),
+    }
+    view: dict[str, Any] = {
+        "number": row["number"],
+        "case_type": row["case_type.code"],
+        "department": row["department.code"],
+        "status": row["status"],
+        "public_status": states.public_status(row["status"], lang),
+        "priority": row["priority"],
+        "subject": row["subject"],
+        "description": row["description"],
+        "channel": row["channel"],
+        "feedback_channel": row["feedback_channel"],
+        "language": row["language"],
+        "secret": bool(row["secret"]),
+        "party": row["party"],
+        "owner": row["owner.username"],
+        "assignee": assignee,
+        "merged_into": row["merged_into"] or None,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "closed_at": row["closed_at"],
+        "timers": await timers.view(row, _now()),
+    }
+    if timeline:
+        view["timeline"] = [
+            {
+                "at": e["at"],
+                "kind": e["kind"],
+                "actor": e["actor"],
+                "public": bool(e["public"]),
+                "text": e["text"],
+                "data": e["data"],
+            }
+            for e in await CaseEvent.select()
+            .where(CaseEvent.case == row["id"])
+            .order_by(CaseEvent.at)
+            .order_by(CaseEvent.id)
+        ]
+        view["contacts"] = [
+            {
+                "number": c["number"],
+                "channel": c["channel"],
+                "received_at": c["received_at"],
+                "summary": c["summary"],
+            }
+            for c in await Contact.select(
+                Contact.number, Contact.channel, Contact.received_at, Contact.summary
+            )
+            .where(Contact.case == row["id"])
+            .order_by(Contact.received_at)
+        ]
+    return view
+
+
+async def list_cases(
+    principal: Principal,
+    *,
+    status: str | None = None,
+    mine: bool = False,
+    department: str | None = None,
+    overdue: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Open (or filtered) cases, newest first, without secret cases the user may not see."""
+    query = Case.select(
+        Case.number,
+        Case.status,
+        Case.priority,
+        Case.subject,
+        Case.created_at,
+        Case.sla_state,
+        Case.secret,
+        Case.owner,
+        Case.assignee_user,
+        Case.case_type.code,
+        Case.department.code,
+    )
+    if status:
+        if status not in states.STATES:
+            raise InvalidInput("Unknown status: {status}", status=status)
+        query = query.where(Case.status == status)
+    else:
+        query = query.where(Case.status != "closed")
+    if mine:
+        query = query.where(
+            (Case.owner == principal.user_id) | (Case.assignee_user == principal.user_id)
+        )
+    if department:
+        query = query.where(Case.department.code == department)
+    if overdue:
+        query = query.where(Case.sla_state == "breached")
+    rows = await query.order_by(Case.created_at, ascending=False).limit(limit).offset(offset)
+    return [
+        {
+            "number": r["number"],
+            "status": r["status"],
+            "priority": r["priority"],
+            "subject": r["subject"],
+            "case_type": r["case_type.code"],
+            "department": r["department.code"],
+            "created_at": r["created_at"],
+            "sla_state": r["sla_state"],
+        }
+        for r in rows
+        if _may_see(principal, r)
+    ]
+
+
+def plugin_host() -> Any:
+    """The plugin host given to :func:`configure` (None before start-up)."""
+    return _host
