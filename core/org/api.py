@@ -1,0 +1,142 @@
+"""HTTP API of the organisation: departments, answer groups, case types, competence."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, put
+from litestar.params import Parameter
+
+from core.org import service
+from core.web.security import principal_of
+
+Code = Annotated[str, Parameter(max_length=60)]
+
+
+class DepartmentBody(msgspec.Struct, forbid_unknown_fields=True):
+    name_sv: str
+    name_en: str = ""
+    kind: str = "department"
+    email: str = ""
+    calendar: str = "standard"
+    active: bool = True
+
+
+class GroupBody(msgspec.Struct, forbid_unknown_fields=True):
+    name_sv: str
+    name_en: str = ""
+    department: str | None = None
+    phone_number: str = ""
+    languages: list[str] = msgspec.field(default_factory=lambda: ["sv"])
+    active: bool = True
+
+
+class Member(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    virtual: bool = False
+
+
+class MembersBody(msgspec.Struct, forbid_unknown_fields=True):
+    members: list[Member]
+
+
+class CaseTypeBody(msgspec.Struct, forbid_unknown_fields=True):
+    name_sv: str
+    department: str
+    name_en: str = ""
+    rosa_level: int = 1
+    kc_may_close: bool | None = None
+    public: bool = False
+    description_sv: str = ""
+    description_en: str = ""
+    keywords: list[str] = msgspec.field(default_factory=list)
+    unit_price_ore: int = 0
+    active: bool = True
+
+
+class CompetenceBody(msgspec.Struct, forbid_unknown_fields=True):
+    case_types: list[str] = msgspec.field(default_factory=list)
+    groups: list[str] = msgspec.field(default_factory=list)
+
+
+def _data(body: msgspec.Struct) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(body).items() if v is not None}
+
+
+class OrgController(Controller):
+    path = "/api/v1/org"
+    tags = ["organisation"]
+
+    @get("/departments", opt={"permission": "org.read"}, summary="Departments")
+    async def departments(self) -> list[dict[str, Any]]:
+        return await service.list_departments()
+
+    @put(
+        "/departments/{code:str}",
+        opt={"permission": "org.manage"},
+        summary="Create or change a department",
+    )
+    async def save_department(
+        self, request: Request, code: Code, data: DepartmentBody
+    ) -> dict[str, Any]:
+        return await service.save_department(principal_of(request).username, code, _data(data))
+
+    @get("/groups", opt={"permission": "org.read"}, summary="Answer groups and their members")
+    async def groups(self) -> list[dict[str, Any]]:
+        return await service.list_groups()
+
+    @put(
+        "/groups/{code:str}",
+        opt={"permission": "org.manage"},
+        summary="Create or change an answer group",
+    )
+    async def save_group(self, request: Request, code: Code, data: GroupBody) -> dict[str, Any]:
+        return await service.save_group(principal_of(request).username, code, _data(data))
+
+    @put(
+        "/groups/{code:str}/members",
+        opt={"permission": "org.manage"},
+        summary="Replace the members of an answer group",
+    )
+    async def members(self, request: Request, code: Code, data: MembersBody) -> dict[str, Any]:
+        members = [msgspec.structs.asdict(m) for m in data.members]
+        return await service.set_members(principal_of(request).username, code, members)
+
+    @get("/case-types", opt={"permission": "org.read"}, summary="Case types")
+    async def case_types(self) -> list[dict[str, Any]]:
+        return await service.list_case_types()
+
+    @get("/case-types/{code:str}", opt={"permission": "org.read"}, summary="One case type")
+    async def case_type(self, code: Code) -> dict[str, Any]:
+        return await service.get_case_type(code)
+
+    @put(
+        "/case-types/{code:str}",
+        opt={"permission": "org.manage"},
+        summary="Create or change a case type",
+    )
+    async def save_case_type(
+        self, request: Request, code: Code, data: CaseTypeBody
+    ) -> dict[str, Any]:
+        return await service.save_case_type(principal_of(request).username, code, _data(data))
+
+    @get(
+        "/competence/{username:str}",
+        opt={"permission": "org.read"},
+        summary="An agent's competence profile",
+    )
+    async def competence(self, username: Code) -> dict[str, Any]:
+        return await service.get_competence(username)
+
+    @put(
+        "/competence/{username:str}",
+        opt={"permission": "org.manage"},
+        summary="Replace an agent's competence profile",
+    )
+    async def set_competence(
+        self, request: Request, username: Code, data: CompetenceBody
+    ) -> dict[str, Any]:
+        return await service.set_competence(
+            principal_of(request).username, username, data.case_types, data.groups
+        )
