@@ -13,12 +13,12 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, code: str | None = None, **params: Any) -> None:
+    def __init__(self, message: str, *, problem_type: str | None = None, **params: Any) -> None:
         super().__init__(message.format(**params) if params else message)
         self.message = message
         self.params = params
-        if code:
-            self.code = code
+        if problem_type:
+            self.code = problem_type
 
     def render(self, translate) -> str:
         """The message in the language of ``translate`` (a gettext-style function)."""

@@ -11,9 +11,19 @@ PERMISSIONS = [
     Permission("cases.write", "Work on cases: notes, status, forward, merge", WRITERS),
     Permission("cases.secret", "See and mark secret cases", ("supervisor",)),
     Permission("parties.read", "Find citizens and organisations", FRONT),
-    Permission("parties.manage", "Register and change parties", WRITERS + ("reception",)),
+    Permission("parties.manage", "Register and change parties", (*WRITERS, "reception")),
     Permission(
         "parties.protected", "See details of protected identities", ("supervisor", "case_officer")
+    ),
+    Permission(
+        "org.read",
+        "See departments, answer groups, case types and competence",
+        (*FRONT, "it_admin"),
+    ),
+    Permission(
+        "org.manage",
+        "Change departments, answer groups, case types and competence",
+        ("supervisor", "it_admin"),
     ),
 ]
 

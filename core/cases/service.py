@@ -385,7 +385,7 @@ async def _set_status(
         changes.update(await timers.stopped(row, now))
         if new == "closed":
             changes[Case.closed_at] = now
-    if row["first_response_at"] is None and current == "received":
+    if row.get("first_response_at") is None and current == "received":
         changes[Case.first_response_at] = now
     await Case.update(changes).where(Case.id == row["id"])
     await _event(

@@ -20,7 +20,7 @@ from core.auth.tables import User
 from core.cases import timers
 from core.cases.tables import Case, CaseEvent
 from core.contracts import Event
-from core.sla import agreements
+from core.sla import service as sla
 
 log = logging.getLogger(__name__)
 SEVERITY = {"none": 0, "ok": 0, "met": 0, "paused": 0, "warning": 1, "breached": 2}
@@ -106,7 +106,7 @@ async def _escalate(row: dict[str, Any], kind: str) -> None:
     on_date = datetime.fromtimestamp(
         row["first_response_due"] or row["resolution_due"] or int(time.time()), timers.ZONE
     ).date()
-    target = agreements.resolve_target(row["department"], row["case_type"], on_date)
+    target = sla.resolve_target(row["department"], row["case_type"], on_date)
     if inspect.isawaitable(target):
         target = await target
     if target is None:

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.sla import agreements
 from core.sla import calendar as business
+from core.sla import service as sla
 
 ZONE = ZoneInfo("Europe/Stockholm")
 
@@ -23,7 +23,7 @@ async def _maybe(value: Any) -> Any:
 
 
 async def _calendar(department_id: int):
-    return await _maybe(agreements.calendar_for(department_id))
+    return await _maybe(sla.calendar_for(department_id))
 
 
 def next_check(row: dict[str, Any], now: int) -> int | None:
@@ -41,7 +41,7 @@ async def initial(case_type: dict[str, Any], created_at: int) -> dict[str, Any]:
     """Due and warning instants for a new (or reopened) case from its department's agreement."""
     department_id = case_type["department"]
     on_date = datetime.fromtimestamp(created_at, ZONE).date()
-    target = await _maybe(agreements.resolve_target(department_id, case_type["id"], on_date))
+    target = await _maybe(sla.resolve_target(department_id, case_type["id"], on_date))
     empty = {
         "first_response_due": None,
         "first_response_warn": None,

@@ -58,8 +58,8 @@ def get_engine() -> Engine:
 async def open_pool() -> None:
     """Start connection pooling (PostgreSQL); SQLite pools lazily."""
     engine = get_engine()
-    if engine.engine_type == "postgres":
-        await engine.start_connection_pool(min_size=1, max_size=10)
+    if engine.engine_type == "postgres" and engine.pool is None:
+        await engine.start_connection_pool(min_size=1, max_size=engine.pool_size)
 
 
 async def close_pool() -> None:

@@ -107,6 +107,38 @@ class PooledSQLiteEngine(SQLiteEngine):
         )
 
 
+class LoopPooledPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with one asyncpg pool per event loop.
+
+    asyncpg connections belong to the loop that made them; with a pool per loop, code running
+    on another loop (a test portal, a worker's job loop) never borrows a foreign connection.
+    """
+
+    def __init__(self, config: dict[str, Any], pool_size: int = 10) -> None:
+        self._pools: dict[int, Any] = {}
+        self.pool_size = pool_size
+        super().__init__(config=config)
+
+    @property  # type: ignore[override]
+    def pool(self) -> Any:
+        try:
+            loop_id = id(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
+        return self._pools.get(loop_id)
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        try:
+            loop_id = id(asyncio.get_running_loop())
+        except RuntimeError:
+            return
+        if value is None:
+            self._pools.pop(loop_id, None)
+        else:
+            self._pools[loop_id] = value
+
+
 def postgres_config(url: str, password: str | None = None) -> dict[str, Any]:
     """asyncpg connection settings from a ``postgresql://`` URL (password from keyring)."""
     parts = urlsplit(url)
@@ -126,7 +158,9 @@ def postgres_config(url: str, password: str | None = None) -> dict[str, Any]:
 def make_engine(settings: Settings, db_password: str | None = None) -> Engine:
     """Build the engine the settings ask for (PostgreSQL if a URL is given, else SQLite)."""
     if settings.is_postgres:
-        return PostgresEngine(config=postgres_config(settings.database_url, db_password))
+        return LoopPooledPostgresEngine(
+            postgres_config(settings.database_url, db_password), settings.db_pool_size
+        )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return PooledSQLiteEngine(
         str(settings.sqlite_path),

@@ -19,6 +19,13 @@ async def _forwards(app_name: str) -> str:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    import importlib
+    import sys
+
+    from core import db
+
+    conf = sys.modules.get(PICCOLO_CONF) or importlib.import_module(PICCOLO_CONF)
+    conf.DB = db.get_engine()  # the installation configured in this process, not the first one
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         result = await run_forwards(app_name=app_name)
