@@ -25,6 +25,16 @@ PERMISSIONS = [
         "Change departments, answer groups, case types and competence",
         ("supervisor", "it_admin"),
     ),
+    Permission("open311.manage", "Create and revoke Open311 API keys", ("it_admin", "supervisor")),
+    Permission(
+        "reports.read",
+        "See statistics, service level, backlog and effect goals",
+        ("supervisor", "crisis_team"),
+    ),
+    Permission(
+        "reports.cost", "See the cost allocation per department", ("supervisor", "it_admin")
+    ),
+    Permission("reports.manage", "Change the effect-goal targets", ("supervisor",)),
 ]
 
 EVENT_TYPES = [

@@ -187,6 +187,11 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
             )
             result["access_code"] = code
             hooks.append(("case_created", case_row))
+            email = party_id and await Party.select(Party.email).where(Party.id == party_id).first()
+            if email and email["email"]:
+                from core.citizen import notify
+
+                await notify.queue_receipt(case_row, email["email"], code)
         contact = {
             "number": contact_number,
             "channel": data.channel,
@@ -876,6 +881,7 @@ async def get_case(
             .where(CaseEvent.case == row["id"])
             .order_by(CaseEvent.at)
             .order_by(CaseEvent.id)
+            .output(load_json=True)
         ]
         view["contacts"] = [
             {

@@ -91,12 +91,9 @@ async def resumed(row: dict[str, Any], now: int) -> dict[str, Any]:
         "paused_seconds": int(row.get("paused_seconds") or 0) + max(0, now - since),
     }
     for name in ("first_response_due", "first_response_warn", "resolution_due", "resolution_warn"):
-        if row.get(name) is not None:
-            values[name] = (
-                int(business.add_business_seconds(cal, row[name], paused_business))
-                if paused_business
-                else row[name]
-            )
+        # A line already crossed before the pause stays crossed; the others move on.
+        if row.get(name) is not None and row[name] > since and paused_business:
+            values[name] = int(business.add_business_seconds(cal, row[name], paused_business))
     merged = {**row, **values, "status": "in_progress"}
     values["sla_state"] = (
         "none"

@@ -83,9 +83,17 @@ async def transaction() -> AsyncIterator[None]:
     if engine.current_transaction.get() is not None:
         yield
         return
-    kwargs = (
-        {"transaction_type": TransactionType.immediate} if engine.engine_type == "sqlite" else {}
-    )
+    if isinstance(engine, PooledSQLiteEngine):
+        immediate = {"transaction_type": TransactionType.immediate}
+        async with engine.write_lock(), _write(engine, immediate):
+            yield
+    else:
+        async with _write(engine, {}):
+            yield
+
+
+@asynccontextmanager
+async def _write(engine: Engine, kwargs: dict) -> AsyncIterator[None]:
     audit_token = recorder.begin()
     callbacks: list[Callable[[], Awaitable[None] | None]] = []
     commit_token = _after_commit.set(callbacks)

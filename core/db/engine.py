@@ -50,6 +50,12 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.synchronous = synchronous.upper()
         self.pool_size = pool_size
         self._pools: dict[int, list[aiosqlite.Connection]] = {}
+        self._write_locks: dict[int, asyncio.Lock] = {}
+
+    def write_lock(self) -> asyncio.Lock:
+        """One writer at a time per event loop: SQLite allows one writer anyway, and queueing
+        here is fair and immediate, where SQLite's busy handler sleeps and starves."""
+        return self._write_locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
 
     def _pool(self) -> list[aiosqlite.Connection]:
         return self._pools.setdefault(id(asyncio.get_running_loop()), [])
@@ -58,7 +64,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = self._pool()
         if pool:
             return pool.pop()
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # A pooled connection's worker thread must not keep the process alive at exit
+        # (committed data is on disk; an open transaction rolls back as on any crash).
+        pending._thread.daemon = True
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
