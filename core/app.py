@@ -16,10 +16,20 @@ from litestar.openapi.spec import Components, SecurityScheme
 from core import db, events
 from core.audit.api import AuditController
 from core.auth.api import AuthController, UserController
+from core.cases.api import CallbackController, CaseController, ContactController
+from core.citizen import api as citizen_api
+from core.citizen import status_page as citizen_status_page
+from core.citizen.open311 import Open311Controller
 from core.health import health
+from core.knowledge.api import KnowledgeController, PublicKnowledgeController
+from core.org.api import OrgController
+from core.parties.api import PartyController
 from core.plugin_admin.api import PluginController
-from core.plugin_admin.runtime import plugin_routers
+from core.plugin_admin.runtime import plugin_routers, start_retry, stop_retry
+from core.reports.api import ReportController
 from core.runtime import Runtime
+from core.sla.api import AgreementController, CalendarController
+from core.web import live
 from core.web.problems import EXCEPTION_HANDLERS
 from core.web.security import (
     SCHEMA_PATH,
@@ -31,12 +41,26 @@ from core.web.security import (
 log = logging.getLogger(__name__)
 
 CORE_ROUTES: list[Any] = [
+    ContactController,
+    CaseController,
+    CallbackController,
+    PartyController,
+    OrgController,
     AuthController,
     UserController,
     PluginController,
     AuditController,
     health,
-    events.events_socket,
+    live.events_socket,
+    live.post_notice,
+    KnowledgeController,
+    PublicKnowledgeController,
+    CalendarController,
+    AgreementController,
+    *citizen_status_page.ROUTES,
+    Open311Controller,
+    *citizen_api.ROUTES,
+    ReportController,
 ]
 
 
@@ -56,9 +80,11 @@ def create_app(runtime: Runtime) -> Litestar:
         db.bind_tables()
         await db.open_pool()
         await host.call_async("startup", app=app, settings=settings)
+        start_retry(app)
 
     async def on_shutdown(app: Litestar) -> None:
         try:
+            await stop_retry(app)
             await host.call_async("shutdown", app=app)
         finally:
             await db.close_pool()

@@ -90,9 +90,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     runtime = bootstrap(settings)
     app = create_app(runtime)
     bind_host, bind_port = host or settings.host, port or settings.port
+    tls = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+    for name, path in (("tls_cert", settings.tls_cert), ("tls_key", settings.tls_key)):
+        if path is not None and not path.is_file():
+            raise click.ClickException(f"{name} {path}: no such file")
+    scheme = "https" if settings.tls_cert else "http"
     click.echo(
-        f"Kontaktcenter on http://{bind_host}:{bind_port}/ "
-        f"(API docs: http://{bind_host}:{bind_port}/api/schema)"
+        f"Kontaktcenter on {scheme}://{bind_host}:{bind_port}/ "
+        f"(API docs: {scheme}://{bind_host}:{bind_port}/api/schema)"
     )
     uvicorn.run(
         app,
@@ -101,6 +106,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         log_level=settings.log_level,
         access_log=False,
         timeout_graceful_shutdown=5,
+        **{k: str(v) for k, v in tls.items() if v is not None},
     )
 
 
@@ -140,41 +146,35 @@ def migrate(ctx: click.Context) -> None:
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
     """Check configuration, database, queue, secrets and plugins; say how to fix problems."""
-    from core.doctor import run_checks
+    from core.doctor import report
 
     try:
         settings = settings_from(ctx)
     except SettingsError as exc:
         click.echo(f"FAIL settings: {exc}")
         sys.exit(1)
-    failures = 0
-    for check in run_checks(settings):
-        mark = "ok  " if check.ok else "FAIL"
-        click.echo(f"{mark} {check.name}: {check.detail}")
-        if not check.ok:
-            failures += 1
-            if check.fix:
-                click.echo(f"     fix: {check.fix}")
-    if failures:
-        click.echo(f"{failures} problem(s) found")
-        sys.exit(1)
-    click.echo("everything looks right")
+    sys.exit(report(settings, click.echo))
 
 
 def _add_groups() -> None:
     from core.audit.cli import audit_group
     from core.auth.cli import user_group
     from core.plugin_admin.cli import plugins_group
+    from core.demo.cli import demo_command
     from core.secrets.cli import keys_group, secrets_group
 
     for group in (user_group, plugins_group, audit_group, keys_group, secrets_group):
         cli.add_command(group)
+    cli.add_command(demo_command)
 
 
 def main() -> None:
     warnings.filterwarnings("ignore", module=r"piccolo\..*")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _add_groups()
+    from core.plugin_admin.cli import add_plugin_commands
+
+    add_plugin_commands(cli, sys.argv[1:])
     cli()
 
 

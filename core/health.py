@@ -41,7 +41,7 @@ async def health(request: Request) -> Response[dict[str, Any]]:
         if details or status.state in ("not_ready", "bad_credentials", "broken"):
             item["reason"] = status.reason if details else _short(status.state)
         plugins.append(item)
-    plugins_ok = all(p["state"] in ("loaded", "disabled") for p in plugins)
+    plugins_ok = all(p["state"] in ("loaded", "disabled") or not p["enabled"] for p in plugins)
     overall = "ok" if db_ok and queue_ok and plugins_ok else ("degraded" if db_ok else "down")
     body: dict[str, Any] = {
         "status": overall,

@@ -19,8 +19,10 @@ hookimpl = pluggy.HookimplMarker("kontakt")
 def register_piccolo_app() -> Any:
     """Return the plugin's Piccolo ``AppConfig`` (its tables and migrations folder).
 
-    Called when the plugin host loads an enabled plugin and by ``kontakt migrate``; the app's
-    migrations run when the plugin is enabled. The app should list ``core.piccolo_app`` in
+    Migrations run from ``<package>/piccolo_app.py`` (``APP_CONFIG``), which the host finds
+    without importing the plugin, so they can run before it is loaded: when the plugin is
+    enabled and on ``kontakt migrate``. At load, the host checks that this hook returns that
+    same app and marks the plugin broken if not. The app lists ``core.piccolo_app`` in
     ``migration_dependencies``.
     """
 
@@ -29,9 +31,10 @@ def register_piccolo_app() -> Any:
 def register_routes() -> list[Any]:
     """Return Litestar route handlers, controllers or routers to mount for this plugin.
 
-    Called once when the web app is built. Handlers are mounted under
-    ``/api/v1/plugins/<plugin name>``; each must carry ``opt={"permission": ...}`` or
-    ``opt={"public": True}``, or the app refuses to start.
+    Called when the web app is built and when the plugin is enabled (or becomes ready) in a
+    running API process. Handlers are mounted under ``/api/v1/plugins/<plugin name>``; each
+    must carry ``opt={"permission": ...}`` or ``opt={"public": True}``, or the plugin is marked
+    broken and nothing of it is mounted. Routes of a disabled plugin answer 404.
     """
 
 
@@ -39,7 +42,8 @@ def register_routes() -> list[Any]:
 def register_permissions() -> list[Any]:
     """Return :class:`core.contracts.Permission` objects this plugin defines.
 
-    Called when roles are resolved at start-up; each permission names the roles that hold it.
+    Called at start-up and whenever a plugin is loaded or unloaded at runtime, to rebuild the
+    role -> permission table; each permission names the roles that hold it.
     """
 
 
@@ -47,8 +51,8 @@ def register_permissions() -> list[Any]:
 def register_periodic_tasks() -> list[Any]:
     """Return :class:`core.contracts.PeriodicTask` objects for the worker's schedule.
 
-    Called in both the API and the worker process when the job queue is built; task functions
-    are plain sync functions.
+    Called in both the API and the worker process when the job queue is built, and when the
+    plugin is enabled in a running API process; task functions are plain sync functions.
     """
 
 
@@ -56,8 +60,10 @@ def register_periodic_tasks() -> list[Any]:
 def register_settings() -> list[Any]:
     """Return :class:`core.contracts.SettingSpec` objects for this plugin's settings.
 
-    Called at load; together with the manifest's ``settings`` they form the plugin's schema.
-    Values come from ``[plugins.<name>]`` in kontakt.toml and ``KONTAKT_PLUGIN_<NAME>_<KEY>``.
+    Called at load, before ``plugin_setup``; together with the manifest's ``settings`` they
+    form the plugin's schema. Values come from ``[plugins.<name>]`` in kontakt.toml and
+    ``KONTAKT_PLUGIN_<NAME>_<KEY>``; a value of the wrong type or an unknown key marks the
+    plugin broken.
     """
 
 
@@ -65,7 +71,8 @@ def register_settings() -> list[Any]:
 def register_event_types() -> list[Any]:
     """Return :class:`core.contracts.EventType` objects for the live events this plugin publishes.
 
-    Called when the app starts; events of unknown types are refused by ``events.publish``.
+    Called at start-up and whenever a plugin is loaded or unloaded at runtime; events of
+    unknown types are refused by ``events.publish``.
     """
 
 
@@ -73,7 +80,8 @@ def register_event_types() -> list[Any]:
 def register_cli_commands() -> list[Any]:
     """Return click commands or groups to add under ``kontakt <plugin name> …``.
 
-    Called when the ``kontakt`` command starts.
+    Called when ``kontakt`` is invoked with a sub-command that is not a core one and names an
+    enabled plugin (``plugin_setup`` is not run for this).
     """
 
 
@@ -81,22 +89,79 @@ def register_cli_commands() -> list[Any]:
 def plugin_setup(config: dict[str, Any], settings: Any) -> None:
     """Set the plugin up with its validated settings ``config``.
 
-    Called once per process at start-up, after migrations. Raise
-    :class:`core.contracts.PluginNotReady`, :class:`core.contracts.PluginAuthFailed`, or any
-    other exception (broken); the host records the state and the appliance keeps running.
+    Called once per process when the plugin is loaded (after its migrations), and again by the
+    API's retry loop while it is ``not_ready``. Raise :class:`core.contracts.PluginNotReady`
+    (retried later), :class:`core.contracts.PluginAuthFailed`, or any other exception (broken);
+    the host records the state and the appliance keeps running. Returns nothing.
     """
 
 
 @hookspec
 async def startup(app: Any, settings: Any) -> None:
-    """Called (awaited) when the web app has started, for plugins whose setup succeeded."""
+    """Called (awaited) when the web app has started, for plugins whose setup succeeded, and
+    when a plugin is loaded into a running API process. Returns nothing."""
 
 
 @hookspec
 async def shutdown(app: Any) -> None:
-    """Called (awaited) when the web app stops."""
+    """Called (awaited) when the web app stops, and for one plugin when it is disabled in a
+    running API process. Returns nothing."""
 
 
 @hookspec
 def plugin_state_changed(name: str, enabled: bool, actor: str) -> None:
-    """Called after an administrator enabled or disabled a plugin (in the same process)."""
+    """Called after an administrator enabled or disabled a plugin, in the process that made the
+    change, for every plugin registered afterwards (so a plugin sees its own enabling but not
+    its own disabling). Returns nothing."""
+
+
+@hookspec
+def contact_registered(contact: dict[str, Any], actor: str) -> None:
+    """Called after a contact was registered and committed, in any channel.
+
+    ``contact`` holds the stored columns (number, channel, case id …). Return value ignored;
+    an exception is logged and does not undo the registration.
+    """
+
+
+@hookspec
+def case_created(case: dict[str, Any], actor: str) -> None:
+    """Called after a new case was committed. ``case`` holds its stored columns."""
+
+
+@hookspec
+def case_changed(case: dict[str, Any], change: str, actor: str) -> None:
+    """Called after a change to a case was committed; ``change`` names it (status, note,
+    forward, feedback, contact, merge, reopen)."""
+
+
+@hookspec
+def sla_breached(case: dict[str, Any], kind: str, level: int) -> None:
+    """Called by the service-level sweep when a case crosses its warning line
+    (``kind="warning"``) or its due time (``kind="breach"``); ``level`` is the escalation
+    level reached."""
+
+
+@hookspec
+def register_reports() -> list[Any]:
+    """Return :class:`core.reports.model.ReportDefinition` objects for reports this plugin adds.
+
+    Called whenever the list of reports is needed (``GET /api/v1/reports``) and when one of
+    the plugin's reports is asked for; each report is served at
+    ``/api/v1/reports/<name>`` (with ``/export`` and ``/chart``) like the core's. A name the
+    core already uses is refused; ``compute(period_start, period_end, filters)`` returns the
+    report's tables (see :mod:`core.reports.model`).
+    """
+
+
+@hookspec
+def report_figures(report: str, period_start: int, period_end: int, filters: dict[str, Any]) -> Any:
+    """Return extra summary figures this plugin fills in for a report being computed.
+
+    Called (sync or async) for every report, core's and plugins', after the core computed its
+    own figures; ``period_start``/``period_end`` are epoch seconds [start, end) of the local
+    days asked for and ``filters`` holds the filter codes (department, answer_group, case_type,
+    channel). Return :class:`core.reports.model.Figure` objects or a dict ``{key: value}`` —
+    e.g. telephony's waiting and talk times for ``report="contacts"`` — or None; an exception
+    is logged and the report is served without this plugin's figures.
+    """

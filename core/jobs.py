@@ -20,7 +20,10 @@ from core.settings import Settings
 
 T = TypeVar("T")
 
+CALL_TASK = "kontakt.call"
+
 _huey: Huey | None = None
+_tasks: dict[str, Any] = {}  # task name -> huey TaskWrapper (huey keys its registry by module)
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
 
@@ -43,12 +46,35 @@ def configure(settings: Settings, periodic_tasks: list[Any], immediate: bool = F
     """Create the queue and register the dispatcher and every periodic task on it."""
     global _huey
     huey = make_huey(settings, immediate=immediate)
-    huey.task(name="kontakt.call", retries=3, retry_delay=10)(_call_by_path)
-    for task in periodic_tasks:
-        schedule = crontab(task.minute, task.hour, task.day, task.month, task.day_of_week)
-        huey.periodic_task(schedule, name=task.name)(task.func)
+    _tasks.clear()
+    _tasks[CALL_TASK] = huey.task(name=CALL_TASK, retries=3, retry_delay=10)(_call_by_path)
     _huey = huey
+    add_periodic_tasks(periodic_tasks)
     return huey
+
+
+def add_periodic_tasks(periodic_tasks: list[Any]) -> list[str]:
+    """Put periodic tasks on the schedule (also for a plugin enabled while running).
+
+    Names already scheduled are left alone; returns the names added.
+    """
+    huey = get_huey()
+    added = []
+    for task in periodic_tasks:
+        if task.name in _tasks:
+            continue
+        schedule = crontab(task.minute, task.hour, task.day, task.month, task.day_of_week)
+        _tasks[task.name] = huey.periodic_task(schedule, name=task.name)(task.func)
+        added.append(task.name)
+    return added
+
+
+def remove_periodic_tasks(names: list[str]) -> None:
+    """Take periodic tasks off this process's schedule (a plugin was disabled)."""
+    for name in names:
+        wrapper = _tasks.pop(name, None) if name != CALL_TASK else None
+        if wrapper is not None:
+            wrapper.unregister()
 
 
 def get_huey() -> Huey:
@@ -68,26 +94,21 @@ def enqueue(path: str, *args: Any, **kwargs: Any) -> Any:
     module_name, sep, func_name = path.partition(":")
     if not sep or not module_name or not func_name:
         raise ValueError(f"job path {path!r} must look like 'package.module:function'")
-    task = get_huey()._registry.string_to_task("kontakt.call")
-    return get_huey().enqueue(task.s(path, list(args), kwargs))
+    get_huey()
+    return _tasks[CALL_TASK](path, list(args), kwargs)
 
 
 def enqueue_periodic_now(name: str) -> Any:
     """Queue one run of a registered periodic task right away (for admins and tests)."""
-    huey = get_huey()
-    try:
-        task_class = huey._registry.string_to_task(name)
-    except Exception as exc:
-        raise KeyError(f"no periodic task named {name!r}") from exc
-    return huey.enqueue(task_class())
+    get_huey()
+    wrapper = _tasks.get(name)
+    if wrapper is None or name == CALL_TASK:
+        raise KeyError(f"no periodic task named {name!r}")
+    return wrapper()
 
 
 def periodic_task_names() -> list[str]:
-    return sorted(
-        name
-        for name, task in get_huey()._registry._registry.items()
-        if getattr(task, "periodic", False)
-    )
+    return sorted(task.name for task in get_huey()._registry.periodic_tasks)
 
 
 def queue_health() -> tuple[bool, str]:

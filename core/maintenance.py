@@ -12,11 +12,15 @@ from core.jobs import run_async
 
 
 def write_audit_checkpoint() -> dict[str, Any] | None:
-    """Sign the current audit chain head into ``audit_checkpoint``."""
+    """Sign the current audit chain head into ``audit_checkpoint`` (periodic task).
+
+    Returns the checkpoint row, or None when the chain is empty or the newest checkpoint
+    already covers the head (nothing was appended since).
+    """
 
     async def go() -> dict[str, Any] | None:
         async with db.transaction():
-            return await chain.checkpoint()
+            return await chain.checkpoint(skip_unchanged=True)
 
     return run_async(go())
 
@@ -35,3 +39,23 @@ def purge_expired_tokens() -> int:
         return len(gone)
 
     return run_async(go())
+
+
+def sla_sweep() -> dict[str, Any]:
+    """Find cases that crossed a warning or due line since the last run (every minute)."""
+    from core.cases import service as cases
+    from core.cases.sweep import sweep
+
+    result = run_async(sweep(cases.plugin_host()))
+    return {
+        "examined": result.examined,
+        "warnings": len(result.warnings),
+        "breaches": len(result.breaches),
+    }
+
+
+def send_mail() -> dict[str, int]:
+    """Send the queued notification e-mails over SMTP (every minute)."""
+    from core.citizen import notify
+
+    return run_async(notify.send_pending(notify.current_settings()))

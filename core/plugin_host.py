@@ -64,9 +64,23 @@ class PluginInfo:
     manifest_error: str = ""
 
     @property
+    def package_dir(self) -> Path | None:
+        """The plugin package's folder, found without importing the plugin itself."""
+        try:
+            spec = importlib.util.find_spec(self.module_name)
+        except Exception:  # a parent package that fails to import
+            return None
+        if spec is None or not spec.origin or not spec.submodule_search_locations:
+            return None
+        return Path(spec.origin).parent
+
+    @property
     def piccolo_app(self) -> str | None:
-        spec = importlib.util.find_spec(self.module_name + ".piccolo_app")
-        return spec.name if spec else None
+        """Module path of the plugin's Piccolo app (``<package>/piccolo_app.py``), if any."""
+        folder = self.package_dir
+        if folder is not None and (folder / "piccolo_app.py").is_file():
+            return f"{self.module_name}.piccolo_app"
+        return None
 
 
 @dataclass
@@ -138,15 +152,29 @@ def discover() -> dict[str, PluginInfo]:
     return found
 
 
+def register_piccolo_app(info: PluginInfo) -> Any:
+    """Make sure Piccolo's app registry knows the plugin's app; returns its ``AppConfig``.
+
+    The registry in ``core.piccolo_conf`` is built once per process, so a plugin installed or
+    put on the path after that would otherwise be unknown to the migration runner.
+    """
+    module_path = info.piccolo_app
+    if module_path is None:
+        return None
+    app_config = importlib.import_module(module_path).APP_CONFIG
+    registry = importlib.import_module("core.piccolo_conf").APP_REGISTRY
+    if app_config.app_name not in registry.app_configs:
+        registry.app_configs[app_config.app_name] = app_config
+        registry.apps.append(module_path)
+    return app_config
+
+
 def installed_piccolo_apps() -> list[str]:
     """Module paths of the Piccolo apps of every installed plugin with a valid manifest."""
     apps = []
     for info in discover().values():
         if info.manifest is not None:
-            try:
-                app = info.piccolo_app
-            except ImportError:
-                continue
+            app = info.piccolo_app
             if app:
                 apps.append(app)
     return apps
@@ -211,14 +239,20 @@ class PluginHost:
     def hook(self) -> Any:
         return self.pm.hook
 
-    def load(self, enabled: set[str], settings: Settings) -> None:
-        """Register every enabled plugin whose manifest and dependencies are in order."""
+    def load(self, enabled: set[str], settings: Settings, *, setup: bool = True) -> None:
+        """Register every enabled plugin whose manifest and dependencies are in order.
+
+        An installed plugin with an invalid manifest is ``broken`` (with the reason) whether
+        enabled or not. ``setup=False`` registers the hooks without calling ``plugin_setup``
+        (used to collect CLI commands).
+        """
         self.installed = discover()
         for name, info in self.installed.items():
             self.status[name] = PluginStatus(
                 name=name,
                 enabled=name in enabled,
-                state="disabled",
+                state="broken" if info.manifest is None else "disabled",
+                reason=info.manifest_error,
                 version=info.manifest.version if info.manifest else "",
                 description=info.manifest.description if info.manifest else "",
                 source=info.source,
@@ -226,7 +260,21 @@ class PluginHost:
         for name in sorted(enabled - set(self.installed)):
             self.status[name] = PluginStatus(name, True, "broken", "plugin is not installed")
         for name in self._load_order(enabled):
+            self._load_one(self.installed[name], enabled, settings, setup=setup)
+
+    def retry_not_ready(self, settings: Settings) -> list[str]:
+        """Try again to set up every enabled plugin that was ``not_ready``; returns the names
+        that are loaded now (dependants of a plugin that became ready are retried too)."""
+        loaded: list[str] = []
+        enabled = {name for name, status in self.status.items() if status.enabled}
+        for name in self._load_order(enabled):
+            status = self.status.get(name)
+            if status is None or status.state != "not_ready":
+                continue
             self._load_one(self.installed[name], enabled, settings)
+            if self.status[name].state == "loaded":
+                loaded.append(name)
+        return loaded
 
     def _load_order(self, enabled: set[str]) -> list[str]:
         order: list[str] = []
@@ -245,15 +293,24 @@ class PluginHost:
             visit(name, ())
         return [name for name in order if name in enabled]
 
+    def fail(self, name: str, state: str, reason: str) -> None:
+        """Record that a plugin failed (``not_ready``, ``bad_credentials``, ``broken``) and
+        unregister it."""
+        self._fail(name, state, reason)
+
     def _fail(self, name: str, state: str, reason: str) -> None:
         status = self.status[name]
         status.state, status.reason = state, reason
         if self.pm.has_plugin(name):
             self.pm.unregister(name=name)
+        self.modules.pop(name, None)
         log.warning("plugin %s: %s (%s)", name, state, reason)
 
-    def _load_one(self, info: PluginInfo, enabled: set[str], settings: Settings) -> None:
+    def _load_one(
+        self, info: PluginInfo, enabled: set[str], settings: Settings, *, setup: bool = True
+    ) -> None:
         name = info.name
+        self.status[name].reason = ""
         if info.manifest is None:
             return self._fail(name, "broken", info.manifest_error)
         for dep in info.manifest.dependencies:
@@ -267,38 +324,79 @@ class PluginHost:
                 )
         try:
             module = importlib.import_module(info.module_name)
+            if self.pm.has_plugin(name):
+                self.pm.unregister(name=name)
             self.pm.register(module, name=name)
             self.modules[name] = module
+            self._check_piccolo_app(info)
             specs = [
                 s for impl in self._impls("register_settings", name) for s in impl.function() or []
             ]
             config = plugin_config(info, specs, settings)
             self.status[name].config = config
-            for impl in self._impls("plugin_setup", name):
+            for impl in self._impls("plugin_setup", name) if setup else []:
                 _call_impl(impl, config=config, settings=settings)
         except PluginSetupError as exc:
             return self._fail(name, exc.state, str(exc) or type(exc).__name__)
         except Exception as exc:  # a broken plugin must not take the appliance down
-            log.exception("plugin %s failed to load", name)
+            log.info("plugin %s failed to load", name, exc_info=True)
             return self._fail(name, "broken", f"{type(exc).__name__}: {exc}")
         self.status[name].state = "loaded"
         from core import db
 
         db.bind_tables()
 
-    def load_one_by_name(self, name: str, settings: Settings) -> PluginStatus:
-        """Load one more plugin into a running process (after it was enabled)."""
+    def _check_piccolo_app(self, info: PluginInfo) -> None:
+        """The app from ``register_piccolo_app`` must be the one in ``piccolo_app.py``, which
+        is what migrations run from (before the plugin is loaded)."""
+        returned = [r for r in self._call_own("register_piccolo_app", info.name) if r is not None]
+        if not returned:
+            return
+        app_config = register_piccolo_app(info)
+        if app_config is None or returned[0].app_name != app_config.app_name:
+            raise PluginSetupError(
+                f"register_piccolo_app returned app {returned[0].app_name!r}, but "
+                f"{info.module_name}.piccolo_app does not define it as APP_CONFIG"
+            )
+
+    def _call_own(self, hook_name: str, plugin_name: str, **kwargs: Any) -> list[Any]:
+        return [_call_impl(impl, **kwargs) for impl in self._impls(hook_name, plugin_name)]
+
+    def load_one_by_name(
+        self, name: str, settings: Settings, enabled: set[str] | None = None
+    ) -> PluginStatus:
+        """Load one more plugin into a running process (after it was enabled).
+
+        ``enabled`` is the persisted set of enabled plugins; by default this host's own view.
+        """
         self.installed = discover()
         info = self.installed.get(name)
         if info is None:
             self.status[name] = PluginStatus(name, True, "broken", "plugin is not installed")
             return self.status[name]
-        status = self.status.setdefault(name, PluginStatus(name, True, "disabled"))
+        status = self.status.setdefault(
+            name,
+            PluginStatus(
+                name,
+                True,
+                "disabled",
+                version=info.manifest.version if info.manifest else "",
+                description=info.manifest.description if info.manifest else "",
+                source=info.source,
+            ),
+        )
         status.enabled = True
         if status.state != "loaded":
-            enabled = {n for n, s in self.status.items() if s.enabled}
-            self._load_one(info, enabled, settings)
+            known = {n for n, s in self.status.items() if s.enabled}
+            self._load_one(info, known | (enabled or set()), settings)
         return self.status[name]
+
+    def plugin_items(self, hook_name: str, name: str, **kwargs: Any) -> list[Any]:
+        """Flatten what one plugin returns from a ``register_*`` hook."""
+        items: list[Any] = []
+        for result in self._call_own(hook_name, name, **kwargs):
+            items.extend(result or [])
+        return items
 
     def unload(self, name: str) -> None:
         """Unregister a plugin that was disabled; its data stays."""
@@ -319,11 +417,25 @@ class PluginHost:
         for impl in reversed(caller.get_hookimpls()):
             yield impl.plugin_name, _call_impl(impl, **kwargs)
 
-    async def call_async(self, hook_name: str, **kwargs: Any) -> None:
-        """Await an async hook (``startup``/``shutdown``) in every plugin; a failing plugin is
-        marked broken and unregistered, the others go on."""
+    def notify(self, hook_name: str, **kwargs: Any) -> None:
+        """Call a notification hook (``case_created`` …) in every plugin; a plugin that fails
+        is logged and the others still run."""
+        caller = getattr(self.pm.hook, hook_name, None)
+        if caller is None:
+            return
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                _call_impl(impl, **kwargs)
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+
+    async def call_async(self, hook_name: str, only: str | None = None, **kwargs: Any) -> None:
+        """Await an async hook (``startup``/``shutdown``) in every plugin (or just ``only``);
+        a failing plugin is marked broken and unregistered, the others go on."""
         caller = getattr(self.pm.hook, hook_name)
         for impl in reversed(caller.get_hookimpls()):
+            if only is not None and impl.plugin_name != only:
+                continue
             try:
                 result = _call_impl(impl, **kwargs)
                 if inspect.isawaitable(result):

@@ -45,7 +45,20 @@ class Settings:
     keyring_backend: str = "kontakt"  # "kontakt" (encrypted file) or a dotted keyring class
     credentials_dir: Path | None = None  # where the keyring's master key lives
     audit_checkpoint_minutes: int = 10
+    case_number_pattern: str = "KC-{year}-{seq:06d}"
+    contact_number_pattern: str = "K{year}-{seq:07d}"
+    timezone: str = "Europe/Stockholm"
+    phone_region: str = "SE"
+    smtp_host: str = ""  # empty: e-mail is queued but not sent
+    smtp_port: int = 25
+    smtp_username: str = ""  # the password is the keyring secret 'smtp-password'
+    smtp_starttls: bool = False
+    mail_from: str = "kontaktcenter@kommun.invalid"
+    municipality_name: str = "Exempelkommun"
     log_level: str = "info"
+    tls_cert: Path | None = None  # PEM certificate; with tls_key, serve HTTPS
+    tls_key: Path | None = None  # PEM private key (a file path, not the key itself)
+    plugins_retry_seconds: int = 30  # how often the API retries plugins that were not ready
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -109,6 +122,8 @@ def _validate(settings: Settings) -> Settings:
         raise SettingsError("sqlite_synchronous: must be one of OFF, NORMAL, FULL, EXTRA")
     if settings.default_language not in ("sv", "en"):
         raise SettingsError("default_language: must be 'sv' or 'en'")
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise SettingsError("tls_cert and tls_key: set both or neither")
     if not 1 <= settings.port <= 65535:
         raise SettingsError(f"port: {settings.port} is not a TCP port")
     return settings
@@ -160,5 +175,5 @@ def _refuse_secret(key: str, raw: Any, where: str) -> None:
             f"{where}: {key!r} looks like a secret; store it with "
             f"'kontakt secrets set' (keyring) instead of the config file"
         )
-    if isinstance(raw, str) and "://" in raw and "@" in raw and ":" in raw.split("@")[0][8:]:
+    if isinstance(raw, str) and "://" in raw and "@" in raw and urlsplit(raw).password:
         raise SettingsError(f"{where}: {key!r} contains a password in a URL; use keyring")

@@ -1,26 +1,127 @@
-"""HTTP API of the audit trail for supervisors and IT: browse and export."""
+"""HTTP API of the audit trail for supervisors and IT: browse, export and verify."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import Parameter
+from litestar.response import Stream
 
+from core.audit import export as exporting
+from core.audit.chain import time_text
 from core.audit.tables import AuditEntry
+from core.audit.verify import verify_chain
+from core.errors import InvalidInput
+from core.web.security import principal_of
+
+COLUMNS = [
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor,
+    AuditEntry.action,
+    AuditEntry.object_type,
+    AuditEntry.object_id,
+    AuditEntry.details,
+    AuditEntry.hash,
+    AuditEntry.key_id,
+]
+
+
+def parse_time(name: str, value: str | None) -> str | None:
+    """An ISO-8601 time with a zone (``Z`` or an offset) as stored ``at`` text, in UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            "{name} must be an ISO-8601 time such as 2026-01-31T08:00:00Z", name=name
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput("{name} must say its time zone (end it with Z for UTC)", name=name)
+    return time_text(moment)
+
+
+def _entry(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        details = json.loads(row["details"])
+    except (TypeError, ValueError):
+        details = row["details"]
+    return {**row, "details": details}
 
 
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
 
-    @get("/", opt={"permission": "audit.read"}, summary="Browse audit entries, newest first")
+    @get(
+        "/",
+        opt={"permission": "audit.read"},
+        summary="Browse audit entries, newest first",
+        description=(
+            "Filters combine with AND. `from` is inclusive and `to` exclusive (ISO-8601 with a "
+            "time zone). Page backwards with `before_seq` = the `next_before_seq` of the "
+            "previous page."
+        ),
+    )
     async def list_entries(
         self,
+        actor: str | None = Parameter(default=None, min_length=1, max_length=150),
+        action: str | None = Parameter(default=None, min_length=1, max_length=100),
+        object_type: str | None = Parameter(default=None, min_length=1, max_length=100),
+        object_id: str | None = Parameter(default=None, min_length=1, max_length=100),
+        from_: str | None = Parameter(query="from", default=None, max_length=64),
+        to: str | None = Parameter(default=None, max_length=64),
         before_seq: int | None = Parameter(default=None, ge=1),
         limit: int = Parameter(default=100, ge=1, le=1000),
-    ) -> list[dict[str, Any]]:
-        query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False).limit(limit)
-        if before_seq:
+    ) -> dict[str, Any]:
+        since, until = parse_time("from", from_), parse_time("to", to)
+        if since and until and since >= until:
+            raise InvalidInput("from must be earlier than to")
+        query = AuditEntry.select(*COLUMNS).order_by(AuditEntry.seq, ascending=False)
+        for column, value in (
+            (AuditEntry.actor, actor),
+            (AuditEntry.action, action),
+            (AuditEntry.object_type, object_type),
+            (AuditEntry.object_id, object_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if since:
+            query = query.where(AuditEntry.at >= since)
+        if until:
+            query = query.where(AuditEntry.at < until)
+        if before_seq is not None:
             query = query.where(AuditEntry.seq < before_seq)
-        return await query
+        rows = await query.limit(limit)
+        next_before = rows[-1]["seq"] if len(rows) == limit else None
+        return {"entries": [_entry(r) for r in rows], "next_before_seq": next_before}
+
+    @get(
+        "/export",
+        opt={"permission": "audit.export"},
+        summary="Export the audit trail (CSV or JSON lines), oldest first; the export is audited",
+    )
+    async def export(
+        self,
+        request: Request,
+        format: str = Parameter(default="jsonl", max_length=10),  # noqa: A002
+        since_seq: int = Parameter(default=0, ge=0),
+    ) -> Stream:
+        fmt = exporting.check_format(format)
+        through = await exporting.begin_export(principal_of(request).username, fmt, since_seq)
+        return Stream(
+            exporting.export_rows(fmt, since_seq, through),
+            media_type=exporting.FORMATS[fmt],
+            headers={
+                "Content-Disposition": f'attachment; filename="{exporting.filename(fmt)}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @get("/verify", opt={"permission": "audit.read"}, summary="Prove the hash chain and signatures")
+    async def verify(self) -> dict[str, Any]:
+        return (await verify_chain()).as_dict()

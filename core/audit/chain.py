@@ -1,4 +1,11 @@
-"""The hash chain: how an entry's hash is computed, how pending entries are appended."""
+"""The hash chain: how an entry's hash is computed, how pending entries are appended.
+
+Each entry's ``hash`` is sha256 over the previous entry's hash and every field of the entry,
+so changing, deleting, inserting or reordering a row breaks the links after it. Somebody with
+database access can recompute every hash, so the last entry of each committed transaction is
+also signed (Ed25519, key in keyring), and periodic checkpoints sign the head of the chain:
+without the key, a rewritten chain no longer matches its signatures.
+"""
 
 from __future__ import annotations
 
@@ -14,25 +21,40 @@ from core.audit.tables import AuditCheckpoint, AuditEntry
 GENESIS = "0" * 64
 # Key for pg_advisory_xact_lock: serialises appends across processes on PostgreSQL.
 PG_LOCK_KEY = 0x4B4F4E54  # "KONT"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def utc_now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now as the fixed-width ISO-8601 UTC text stored in ``at`` (sorts as it reads)."""
+    return datetime.now(UTC).strftime(TIME_FORMAT)
+
+
+def time_text(moment: datetime) -> str:
+    """An aware datetime as stored ``at`` text (converted to UTC)."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept, no NaN/Infinity."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+        default=str,
+    )
 
 
 @dataclass
 class Pending:
-    """An entry recorded inside a transaction, not yet chained."""
+    """An entry recorded inside a transaction, not yet chained (details as canonical JSON)."""
 
     actor: str
     action: str
     object_type: str
     object_id: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: str = "{}"
     at: str = field(default_factory=utc_now_text)
 
 
@@ -51,7 +73,19 @@ def entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def checkpoint_digest(seq: int, head_hash: str, at: str) -> str:
+    """What a checkpoint signs: its sequence number, the head hash and its time, together."""
+    payload = canonical(["kontakt-audit-checkpoint", seq, head_hash, at])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 async def _lock_head() -> tuple[int, str]:
+    """The chain head, read under the append lock of the current transaction.
+
+    SQLite write transactions are ``BEGIN IMMEDIATE`` (one writer at a time already); on
+    PostgreSQL a transaction-scoped advisory lock serialises appenders, and READ COMMITTED
+    makes the head read after the lock see every chain commit before it.
+    """
     db = AuditEntry._meta.db
     if db.engine_type == "postgres":
         await AuditEntry.raw("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY)
@@ -71,9 +105,15 @@ async def append(entries: list[Pending]) -> int:
     rows = []
     for item in entries:
         seq += 1
-        details = canonical(item.details)
         digest = entry_hash(
-            prev, seq, item.at, item.actor, item.action, item.object_type, item.object_id, details
+            prev,
+            seq,
+            item.at,
+            item.actor,
+            item.action,
+            item.object_type,
+            item.object_id,
+            item.details,
         )
         rows.append(
             AuditEntry(
@@ -83,7 +123,7 @@ async def append(entries: list[Pending]) -> int:
                 action=item.action,
                 object_type=item.object_type,
                 object_id=item.object_id,
-                details=details,
+                details=item.details,
                 prev_hash=prev,
                 hash=digest,
             )
@@ -95,12 +135,25 @@ async def append(entries: list[Pending]) -> int:
     return seq
 
 
-async def checkpoint() -> dict[str, Any] | None:
-    """Write a signed checkpoint of the current head (inside the current transaction)."""
+async def checkpoint(skip_unchanged: bool = False) -> dict[str, Any] | None:
+    """Write a signed checkpoint of the current head (inside the current transaction).
+
+    Returns the checkpoint row, or None when the chain is empty or (with ``skip_unchanged``)
+    the newest checkpoint already covers the head.
+    """
     seq, head = await _lock_head()
     if seq == 0:
         return None
-    signature, key_id = signing.sign(head)
-    row = {"seq": seq, "hash": head, "at": utc_now_text(), "signature": signature, "key_id": key_id}
+    if skip_unchanged:
+        last = await (
+            AuditCheckpoint.select(AuditCheckpoint.seq, AuditCheckpoint.hash)
+            .order_by(AuditCheckpoint.seq, ascending=False)
+            .first()
+        )
+        if last and last["seq"] == seq and last["hash"] == head:
+            return None
+    at = utc_now_text()
+    signature, key_id = signing.sign(checkpoint_digest(seq, head, at))
+    row = {"seq": seq, "hash": head, "at": at, "signature": signature, "key_id": key_id}
     await AuditCheckpoint.insert(AuditCheckpoint(**row))
     return row

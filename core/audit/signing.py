@@ -39,7 +39,7 @@ def rotate() -> int:
     )
     keystore.put(_name(new_id), base64.b64encode(raw).decode())
     keystore.put(CURRENT, str(new_id))
-    _private.cache_clear()
+    forget()
     return new_id
 
 
@@ -62,12 +62,22 @@ def sign(digest_hex: str) -> tuple[str, int]:
     return base64.b64encode(signature).decode(), key_id
 
 
+@lru_cache(maxsize=16)
 def public_key(key_id: int) -> Ed25519PublicKey:
     return _private(key_id).public_key()
 
 
+def has_key(key_id: int | None) -> bool:
+    """True when the keyring holds signing key ``key_id`` (so its signatures can be checked)."""
+    if not key_id or key_id < 1:
+        return False
+    return keystore.get(_name(key_id)) is not None
+
+
 def check(digest_hex: str, signature_b64: str, key_id: int) -> bool:
     """True when the signature over the hash is valid for that key."""
+    if not has_key(key_id):
+        return False
     try:
         public_key(key_id).verify(base64.b64decode(signature_b64), bytes.fromhex(digest_hex))
     except (InvalidSignature, ValueError, keystore.SecretMissing):
@@ -76,4 +86,6 @@ def check(digest_hex: str, signature_b64: str, key_id: int) -> bool:
 
 
 def forget() -> None:
+    """Drop cached keys (after the keyring was re-configured for another installation)."""
     _private.cache_clear()
+    public_key.cache_clear()

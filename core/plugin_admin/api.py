@@ -30,8 +30,9 @@ class PluginController(Controller):
         summary="Enable a plugin (runs its migrations)",
     )
     async def enable(self, request: Request, name: str) -> dict[str, Any]:
-        result = await service.set_enabled(principal_of(request).username, name, True)
-        return {**result, **await runtime.apply(request.app, name, True)}
+        actor = principal_of(request).username
+        result = await service.set_enabled(actor, name, True)
+        return {**result, **await runtime.apply(request.app, name, True, actor)}
 
     @post(
         "/{name:str}/disable",
@@ -40,8 +41,9 @@ class PluginController(Controller):
         summary="Disable a plugin (keeps its data)",
     )
     async def disable(self, request: Request, name: str) -> dict[str, Any]:
-        result = await service.set_enabled(principal_of(request).username, name, False)
-        return {**result, **await runtime.apply(request.app, name, False)}
+        actor = principal_of(request).username
+        result = await service.set_enabled(actor, name, False)
+        return {**result, **await runtime.apply(request.app, name, False, actor)}
 
 
 __all__ = ["NotFound", "PluginController"]

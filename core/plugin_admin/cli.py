@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import click
 
@@ -10,6 +11,8 @@ from core.cli_support import actor, echo_table, run_db, settings_from
 from core.plugin_admin import service
 from core.plugin_admin.runtime import describe
 from core.plugin_host import PluginHost
+
+log = logging.getLogger(__name__)
 
 
 def _host(ctx: click.Context) -> PluginHost:
@@ -51,8 +54,11 @@ def show(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def enable(ctx: click.Context, name: str) -> None:
     """Enable a plugin (runs its migrations). Restart the service to load it."""
-    run_db(settings_from(ctx), lambda: service.set_enabled(actor(), name, True))
-    state = _host(ctx).status[name]
+    who = actor()
+    run_db(settings_from(ctx), lambda: service.set_enabled(who, name, True))
+    host = _host(ctx)
+    host.notify("plugin_state_changed", name=name, enabled=True, actor=who)
+    state = host.status[name]
     click.echo(
         f"plugin {name} enabled; state: {state.state}"
         + (f" ({state.reason})" if state.reason else "")
@@ -66,3 +72,45 @@ def disable(ctx: click.Context, name: str) -> None:
     """Disable a plugin; its data is kept."""
     run_db(settings_from(ctx), lambda: service.set_enabled(actor(), name, False))
     click.echo(f"plugin {name} disabled (its data is kept)")
+
+
+def invoked_command(group: click.Group, argv: list[str]) -> str | None:
+    """The sub-command named on the command line when it is not one of ``group``'s own."""
+    for arg in argv:
+        if arg.startswith("-"):
+            continue  # the root group's options (--help, --version) take no values
+        return None if arg in group.commands else arg
+    return None
+
+
+def add_plugin_commands(group: click.Group, argv: list[str]) -> None:
+    """Add ``kontakt <plugin> <command>`` for the enabled plugin named in ``argv``.
+
+    Core commands never reach the database here: enabled plugins are only looked up when the
+    sub-command is not a core one. Plugins are registered without running ``plugin_setup``.
+    """
+    wanted = invoked_command(group, argv)
+    if wanted is None:
+        return
+    from core.settings import load_settings
+
+    try:
+        settings = load_settings()
+
+        async def go() -> PluginHost:
+            host = PluginHost()
+            host.load(await service.enabled_names(), settings, setup=False)
+            return host
+
+        host = run_db(settings, go)
+    except Exception as exc:  # fall through to click's "No such command"
+        click.echo(f"kontakt: cannot look up plugin commands: {exc}", err=True)
+        return
+    for name, commands in host.each("register_cli_commands"):
+        if name != wanted or not commands:
+            continue
+        status = host.status.get(name)
+        plugin_group = click.Group(name, help=status.description if status else None)
+        for command in commands:
+            plugin_group.add_command(command)
+        group.add_command(plugin_group)

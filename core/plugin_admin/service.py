@@ -9,7 +9,7 @@ from core import audit, db
 from core.db.migrate import migrate_apps
 from core.errors import Conflict, NotFound
 from core.plugin_admin.tables import PluginState
-from core.plugin_host import discover
+from core.plugin_host import discover, register_piccolo_app
 
 
 async def enabled_names() -> set[str]:
@@ -19,7 +19,12 @@ async def enabled_names() -> set[str]:
 
 
 async def set_enabled(actor: str, name: str, enabled: bool) -> dict[str, Any]:
-    """Enable (running the plugin's migrations first) or disable a plugin; audited."""
+    """Enable (running the plugin's migrations first) or disable a plugin; audited.
+
+    Idempotent: enabling an enabled plugin changes nothing and records nothing (its pending
+    migrations, if any, still run). Raises NotFound for an unknown plugin and Conflict when
+    a dependency is not enabled (or, on disable, an enabled plugin depends on this one).
+    """
     installed = discover()
     info = installed.get(name)
     if info is None:
@@ -40,6 +45,7 @@ async def set_enabled(actor: str, name: str, enabled: bool) -> dict[str, Any]:
                 name=name,
             )
         if info.piccolo_app:
+            register_piccolo_app(info)
             await migrate_apps([name])
     else:
         dependants = sorted(
@@ -54,17 +60,18 @@ async def set_enabled(actor: str, name: str, enabled: bool) -> dict[str, Any]:
     async with db.transaction():
         row = await PluginState.objects().where(PluginState.name == name).first()
         was = bool(row and row.enabled)
-        if row is None:
-            row = PluginState(name=name)
-        row.enabled, row.changed_by, row.changed_at = enabled, actor, int(time.time())
-        await row.save()
-        audit.record(
-            actor,
-            "plugin.enable" if enabled else "plugin.disable",
-            "plugin",
-            name,
-            {"was_enabled": was},
-        )
+        if was != enabled:
+            if row is None:
+                row = PluginState(name=name)
+            row.enabled, row.changed_by, row.changed_at = enabled, actor, int(time.time())
+            await row.save()
+            audit.record(
+                actor,
+                "plugin.enable" if enabled else "plugin.disable",
+                "plugin",
+                name,
+                {"was_enabled": was},
+            )
     return {
         "name": name,
         "enabled": enabled,

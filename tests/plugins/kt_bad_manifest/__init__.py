@@ -1,0 +1,1 @@
+"""Fixture plugin ``kt_bad_manifest``: its manifest lacks the required description."""

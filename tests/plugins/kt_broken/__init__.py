@@ -1,0 +1,3 @@
+"""Fixture plugin ``kt_broken``: importing it fails."""
+
+raise RuntimeError("kt_broken fails on import on purpose")
