@@ -13,6 +13,9 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ "${BOOTSTRAP_SERVICES:-0}" = "1" ]; then
   command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
   command -v redis-server >/dev/null || need_apt+=(redis-server)
+  # Mina ärenden's accessibility test: axe-core in headless Chromium
+  command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
+  command -v npm >/dev/null || need_apt+=(nodejs npm)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[bootstrap] installing Debian packages: ${need_apt[*]}"
@@ -32,4 +35,10 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ] || ! .venv/bin/python -c
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
   echo "$WANT" > "$STAMP"
+fi
+
+if [ "${BOOTSTRAP_SERVICES:-0}" = "1" ] && [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+  echo "[bootstrap] installing axe-core into .cache/npm"
+  mkdir -p .cache/npm
+  npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core >/dev/null
 fi

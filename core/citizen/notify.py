@@ -3,23 +3,32 @@ same transaction as the change that causes them, and sent over SMTP by the worke
 
 Writing to the outbox inside the transaction means no notification is lost when the API
 crashes, and none is sent for a change that was rolled back.
+
+Sending claims a batch first (``queued`` -> ``sending``, with the claim time in ``sent_at``)
+so that several workers never send the same message twice; a claim older than
+:data:`STALE_CLAIM_S` (a worker died mid-batch) goes back to the queue. SMTP itself runs in a
+thread so the event loop stays free. A message the server refuses is retried on later runs
+and marked ``failed`` after :data:`MAX_ATTEMPTS`; an unreachable server changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
 import smtplib
 import ssl
 import time
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from core import db
+from core import audit, db
 from core.citizen.tables import OutboundMessage
 from core.secrets import keystore
 from core.settings import Settings
@@ -28,6 +37,9 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates" / "mail"
 SMTP_PASSWORD = "smtp-password"
 MAX_ATTEMPTS = 5
+STALE_CLAIM_S = 15 * 60
+SMTP_TIMEOUT_S = 20
+STATUS_PAGE_PATH = "/mina-arenden"
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -39,8 +51,24 @@ _settings: Settings | None = None
 
 
 def configure(settings: Settings) -> None:
+    """Give the module the settings of this process (municipality name, public URL)."""
     global _settings
     _settings = settings
+
+
+def current_settings() -> Settings:
+    if _settings is None:
+        raise RuntimeError("core.citizen.notify is not configured")
+    return _settings
+
+
+def status_url(settings: Settings | None = None) -> str:
+    """The address of Mina ärenden, as citizens reach it (``public_url`` when set)."""
+    settings = settings or _settings
+    if settings is None:
+        return STATUS_PAGE_PATH
+    base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+    return base + STATUS_PAGE_PATH
 
 
 def render(template: str, lang: str, **context: Any) -> tuple[str, str]:
@@ -49,21 +77,24 @@ def render(template: str, lang: str, **context: Any) -> tuple[str, str]:
     municipality = _settings.municipality_name if _settings else "Kommunen"
     text = _env.get_template(f"{template}.{lang}.txt").render(municipality=municipality, **context)
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.lstrip("\n")
+    return " ".join(subject.split())[:300], body.lstrip("\n")
 
 
 async def queue(
     recipient: str, template: str, lang: str, case_number: str = "", **context: Any
 ) -> None:
     """Render and put a message in the outbox (inside the caller's transaction)."""
+    recipient = recipient.strip()
+    if not recipient or "\n" in recipient or "\r" in recipient:
+        raise ValueError(f"not a usable recipient: {recipient!r}")
     subject, body = render(template, lang, case_number=case_number, **context)
     await OutboundMessage.insert(
         OutboundMessage(
-            recipient=recipient,
+            recipient=recipient[:254],
             subject=subject,
             body=body,
             template=template,
-            language=lang,
+            language=lang if lang in ("sv", "en") else "sv",
             case_number=case_number,
             created_at=int(time.time()),
         )
@@ -71,6 +102,7 @@ async def queue(
 
 
 async def queue_feedback(case_row: dict[str, Any], recipient: str, text: str) -> None:
+    """Återkoppling to the citizen (called by ``record_feedback`` in its transaction)."""
     await queue(
         recipient,
         "feedback",
@@ -82,6 +114,7 @@ async def queue_feedback(case_row: dict[str, Any], recipient: str, text: str) ->
 
 
 async def queue_escalation(case_row: dict[str, Any], recipients: list[str], kind: str) -> None:
+    """SLA warning (``kind="warning"``) or breach (``"breach"``) to the escalation chain."""
     for recipient in recipients:
         await queue(
             recipient,
@@ -93,8 +126,9 @@ async def queue_escalation(case_row: dict[str, Any], recipients: list[str], kind
 
 
 async def queue_receipt(
-    case_row: dict[str, Any], recipient: str, access_code: str, status_url: str
+    case_row: dict[str, Any], recipient: str, access_code: str, url: str | None = None
 ) -> None:
+    """The receipt of a new case with its access code and a link to Mina ärenden."""
     await queue(
         recipient,
         "receipt",
@@ -102,78 +136,195 @@ async def queue_receipt(
         case_row["number"],
         subject=case_row["subject"],
         access_code=access_code,
-        status_url=status_url,
+        status_url=url or status_url(),
     )
 
 
-def _smtp(settings: Settings) -> smtplib.SMTP:
-    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20)
-    if settings.smtp_starttls:
-        client.starttls(context=ssl.create_default_context())
-    if settings.smtp_username:
-        client.login(
-            settings.smtp_username,
-            keystore.require(SMTP_PASSWORD, "run 'kontakt secrets set smtp-password'"),
-        )
+# -- sending -------------------------------------------------------------------------------
+def _connect(settings: Settings) -> smtplib.SMTP:
+    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_S)
+    try:
+        if settings.smtp_starttls:
+            client.starttls(context=ssl.create_default_context())
+        if settings.smtp_username:
+            client.login(
+                settings.smtp_username,
+                keystore.require(SMTP_PASSWORD, "run 'kontakt secrets set smtp-password'"),
+            )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.close()
+        raise
     return client
 
 
-async def send_pending(settings: Settings, limit: int = 100) -> dict[str, int]:
-    """Send queued messages over SMTP; failures are retried up to MAX_ATTEMPTS times."""
-    if not settings.smtp_host:
-        return {"sent": 0, "failed": 0}
-    rows = (
+def _quit(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        with contextlib.suppress(Exception):
+            client.close()
+
+
+def build_message(settings: Settings, row: dict[str, Any]) -> EmailMessage:
+    """The MIME message of an outbox row (raises ValueError for unusable header values)."""
+    message = EmailMessage()
+    domain = settings.mail_from.rpartition("@")[2] or "localhost"
+    local = settings.mail_from.rpartition("@")[0] or settings.mail_from
+    message["From"] = Address(f"Kontaktcenter {settings.municipality_name}", local, domain)
+    message["To"] = row["recipient"]
+    message["Subject"] = row["subject"]
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
+    message["Content-Language"] = row["language"] or "sv"
+    if row["case_number"]:
+        message["X-Kontakt-Case"] = row["case_number"]
+    extra = row.get("headers") or {}
+    if isinstance(extra, str):  # a JSON column reads back as text on SQLite
+        extra = json.loads(extra or "{}")
+    for name, value in extra.items():
+        if isinstance(name, str) and isinstance(value, str) and name.lower().startswith("x-"):
+            message[name] = value
+    message.set_content(row["body"])
+    return message
+
+
+async def _claim(limit: int, now: int) -> list[dict[str, Any]]:
+    """Take up to ``limit`` queued messages for this worker (and requeue stale claims)."""
+    async with db.transaction():
+        await OutboundMessage.update(
+            {OutboundMessage.status: "queued", OutboundMessage.sent_at: None}
+        ).where(
+            (OutboundMessage.status == "sending") & (OutboundMessage.sent_at < now - STALE_CLAIM_S)
+        )
+        candidates = (
+            await OutboundMessage.select(OutboundMessage.id)
+            .where(OutboundMessage.status == "queued")
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+        )
+        if not candidates:
+            return []
+        claimed = (
+            await OutboundMessage.update(
+                {OutboundMessage.status: "sending", OutboundMessage.sent_at: now}
+            )
+            .where(
+                OutboundMessage.id.is_in([c["id"] for c in candidates])
+                & (OutboundMessage.status == "queued")
+            )
+            .returning(OutboundMessage.id)
+        )
+    ids = [c["id"] for c in claimed]
+    if not ids:
+        return []
+    return (
         await OutboundMessage.select()
-        .where(OutboundMessage.status == "queued")
+        .where(OutboundMessage.id.is_in(ids))
         .order_by(OutboundMessage.id)
-        .limit(limit)
     )
-    sent = failed = 0
+
+
+async def _release(ids: list[int]) -> None:
+    """Put claimed messages back in the queue untouched (the server was unreachable)."""
+    if ids:
+        async with db.transaction():
+            await OutboundMessage.update(
+                {OutboundMessage.status: "queued", OutboundMessage.sent_at: None}
+            ).where(OutboundMessage.id.is_in(ids) & (OutboundMessage.status == "sending"))
+
+
+async def _mark(row: dict[str, Any], error: str | None) -> bool:
+    """Record the outcome of one attempt; returns True when the message is now failed."""
+    attempts = row["attempts"] + 1
+    now = int(time.time())
+    async with db.transaction():
+        if error is None:
+            await OutboundMessage.update(
+                {
+                    OutboundMessage.status: "sent",
+                    OutboundMessage.sent_at: now,
+                    OutboundMessage.attempts: attempts,
+                    OutboundMessage.last_error: "",
+                }
+            ).where(OutboundMessage.id == row["id"])
+            audit.record(
+                "system",
+                "mail.sent",
+                "outbound_message",
+                row["id"],
+                {"template": row["template"], "case": row["case_number"]},
+            )
+            return False
+        failed = attempts >= MAX_ATTEMPTS
+        await OutboundMessage.update(
+            {
+                OutboundMessage.status: "failed" if failed else "queued",
+                OutboundMessage.sent_at: None,
+                OutboundMessage.attempts: attempts,
+                OutboundMessage.last_error: error[:2000],
+            }
+        ).where(OutboundMessage.id == row["id"])
+        audit.record(
+            "system",
+            "mail.failed" if failed else "mail.retry",
+            "outbound_message",
+            row["id"],
+            {"template": row["template"], "case": row["case_number"], "attempt": attempts},
+        )
+        return failed
+
+
+async def send_pending(settings: Settings, limit: int = 100) -> dict[str, int]:
+    """Send queued messages over SMTP; returns counts of ``sent``, ``retry`` and ``failed``.
+
+    Without ``smtp_host`` nothing is sent (the messages stay queued).
+    """
+    result = {"sent": 0, "retry": 0, "failed": 0}
+    if not settings.smtp_host:
+        return result
+    rows = await _claim(limit, int(time.time()))
     if not rows:
-        return {"sent": 0, "failed": 0}
-    client = _smtp(settings)
+        return result
+    client: smtplib.SMTP | None = None
+    done: list[int] = []
     try:
         for row in rows:
-            message = EmailMessage()
-            message["From"] = settings.mail_from
-            message["To"] = row["recipient"]
-            message["Subject"] = row["subject"]
-            message["Message-ID"] = make_msgid(domain=settings.mail_from.split("@")[-1])
-            if row["case_number"]:
-                message["X-Kontakt-Case"] = row["case_number"]
-            message.set_content(row["body"])
+            if client is None:
+                try:
+                    client = await asyncio.to_thread(_connect, settings)
+                except (OSError, smtplib.SMTPException) as exc:
+                    log.warning(
+                        "SMTP %s:%s unreachable: %s", settings.smtp_host, settings.smtp_port, exc
+                    )
+                    break
+            error: str | None = None
             try:
-                client.send_message(message)
-            except smtplib.SMTPException as exc:
-                failed += 1
-                attempts = row["attempts"] + 1
-                async with db.transaction():
-                    await OutboundMessage.update(
-                        {
-                            OutboundMessage.attempts: attempts,
-                            OutboundMessage.last_error: str(exc),
-                            OutboundMessage.status: "failed"
-                            if attempts >= MAX_ATTEMPTS
-                            else "queued",
-                        }
-                    ).where(OutboundMessage.id == row["id"])
-                continue
-            sent += 1
-            async with db.transaction():
-                await OutboundMessage.update(
-                    {
-                        OutboundMessage.status: "sent",
-                        OutboundMessage.sent_at: int(time.time()),
-                        OutboundMessage.attempts: row["attempts"] + 1,
-                    }
-                ).where(OutboundMessage.id == row["id"])
+                message = build_message(settings, row)
+            except Exception as exc:  # a row that cannot become a message fails alone
+                message, error = None, f"unusable message: {type(exc).__name__}: {exc}"
+            try:
+                if message is not None:
+                    await asyncio.to_thread(client.send_message, message)
+            except smtplib.SMTPServerDisconnected as exc:
+                client = None  # reconnect for the next message; this one is retried
+                error = f"disconnected: {exc}"
+            except (smtplib.SMTPException, ValueError, OSError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+                    _quit(client)
+                    client = None
+            failed = await _mark(row, error)
+            done.append(row["id"])
+            if error is None:
+                result["sent"] += 1
+            else:
+                log.warning("mail %s to %s: %s", row["id"], row["recipient"], error)
+                result["failed" if failed else "retry"] += 1
     finally:
-        with contextlib.suppress(smtplib.SMTPException):
-            client.quit()
-    return {"sent": sent, "failed": failed}
-
-
-def current_settings() -> Settings:
-    if _settings is None:
-        raise RuntimeError("core.citizen.notify is not configured")
-    return _settings
+        await asyncio.to_thread(_quit, client)
+        await _release([row["id"] for row in rows if row["id"] not in done])
+    return result
