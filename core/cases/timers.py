@@ -113,7 +113,14 @@ async def stopped(row: dict[str, Any], now: int) -> dict[str, Any]:
             0, now - row["paused_since"]
         )
     if row.get("sla_state") not in ("none", "breached"):
-        values["sla_state"] = "met"
+        first_done = row.get("first_response_at") or now
+        late = (
+            row.get("first_response_due") is not None
+            and first_done > row["first_response_due"]
+            or row.get("resolution_due") is not None
+            and now > row["resolution_due"]
+        )
+        values["sla_state"] = "breached" if late else "met"
     return values
 
 
