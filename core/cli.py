@@ -152,6 +152,7 @@ def doctor(ctx: click.Context) -> None:
         settings = settings_from(ctx)
     except SettingsError as exc:
         click.echo(f"FAIL settings: {exc}")
+        click.echo("     fix: correct that setting in kontakt.toml or its KONTAKT_* variable")
         sys.exit(1)
     sys.exit(report(settings, click.echo))
 
@@ -159,8 +160,8 @@ def doctor(ctx: click.Context) -> None:
 def _add_groups() -> None:
     from core.audit.cli import audit_group
     from core.auth.cli import user_group
-    from core.plugin_admin.cli import plugins_group
     from core.demo.cli import demo_command
+    from core.plugin_admin.cli import plugins_group
     from core.secrets.cli import keys_group, secrets_group
 
     for group in (user_group, plugins_group, audit_group, keys_group, secrets_group):

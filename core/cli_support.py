@@ -33,6 +33,7 @@ def run_db(settings: Settings, work: Callable[[], Awaitable[T]], check: bool = T
         try:
             if check:
                 await check_database()
+                await db.open_pool()
             return await work()
         finally:
             await db.close_pool()
