@@ -4,30 +4,37 @@ Built on Litestar's channels: an in-memory backend on one box, Redis pub/sub whe
 ``KONTAKT_REDIS_URL`` is set, so an event published by any API process reaches clients
 connected to any other. Each event type names the permission needed to receive it, and an
 event may be narrowed to some usernames.
+
+The websocket endpoint itself and ``POST /api/v1/events/notice`` live in
+:mod:`core.web.live` (they need authentication and the audit trail, which sit above this
+module).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-from typing import Any
-
-from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
-from litestar.exceptions import WebSocketDisconnect
+from typing import TYPE_CHECKING, Any
 
 from core.contracts import Event, EventType
 from core.settings import Settings
+
+if TYPE_CHECKING:  # Litestar is imported only by the server, keeping the CLI quick to start
+    from litestar.channels import ChannelsPlugin
 
 log = logging.getLogger(__name__)
 
 _channels: ChannelsPlugin | None = None
 _channel = "kontakt-events"
 _types: dict[str, EventType] = {}
+
+SESSION_ENDED = "system.session_ended"
+
+
+def channel_name() -> str:
+    """The pub/sub channel every API process of this installation shares."""
+    return _channel
 
 
 class UnknownEventType(ValueError):
@@ -36,6 +43,10 @@ class UnknownEventType(ValueError):
 
 def make_channels(settings: Settings) -> ChannelsPlugin:
     """The channels plugin for these settings (memory or Redis pub/sub)."""
+    from litestar.channels import ChannelsPlugin
+    from litestar.channels.backends.memory import MemoryChannelsBackend
+    from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+
     global _channels, _channel
     _channel = f"{settings.instance_name}-events"
     if settings.redis_url:
@@ -55,10 +66,12 @@ def install_types(types: list[EventType]) -> None:
 
 
 def event_types() -> list[EventType]:
+    """Every registered live-event type, by name."""
     return sorted(_types.values(), key=lambda t: t.name)
 
 
 def encode(event: Event) -> str:
+    """The wire form of an event; refuses types nobody registered."""
     if event.type not in _types:
         raise UnknownEventType(f"unknown live event type {event.type!r}")
     return json.dumps(
@@ -77,34 +90,9 @@ def publish(event: Event) -> None:
 
 
 def visible_to(message: dict[str, Any], username: str, permissions: frozenset[str]) -> bool:
+    """May this user see this (decoded) event: the type's permission, and the user narrowing."""
     kind = _types.get(message.get("type", ""))
     if kind is None or kind.permission not in permissions:
         return False
     users = message.get("users") or []
     return not users or username in users
-
-
-@websocket("/api/v1/events", opt={"permission": "events.subscribe"})
-async def events_socket(socket: WebSocket, channels: ChannelsPlugin) -> None:
-    """Stream the live events this user may see, as JSON text frames."""
-    principal = socket.user
-    await socket.accept()
-    await socket.send_json({"type": "hello", "data": {"user": principal.username}})
-
-    async def forward(raw: bytes) -> None:
-        message = json.loads(raw)
-        if visible_to(message, principal.username, principal.permissions):
-            message.pop("users", None)
-            await socket.send_json(message)
-
-    async with (
-        channels.start_subscription([_channel]) as subscriber,
-        subscriber.run_in_background(forward),
-    ):
-        try:
-            while True:
-                text = await socket.receive_text()
-                if text == "ping":
-                    await socket.send_json({"type": "pong", "data": {}})
-        except (WebSocketDisconnect, asyncio.CancelledError):
-            pass

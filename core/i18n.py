@@ -7,6 +7,7 @@ compile step is needed. English is the msgid language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def add_locale_dir(path: Path) -> None:
 
 @lru_cache(maxsize=8)
 def _catalogue(lang: str) -> dict[str, str]:
+    """Every translated, non-fuzzy message of ``lang`` from all catalogue folders."""
     messages: dict[str, str] = {}
     for folder in LOCALE_DIRS:
         po = folder / lang / "LC_MESSAGES" / "kontakt.po"
@@ -36,6 +38,11 @@ def _catalogue(lang: str) -> dict[str, str]:
     return messages
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string as a msgid without translating it (for tables defined at import time)."""
+    return message
+
+
 def gettext(message: str, lang: str) -> str:
     """The translation of ``message`` into ``lang`` (or ``message`` itself)."""
     if lang == "en":
@@ -43,13 +50,18 @@ def gettext(message: str, lang: str) -> str:
     return _catalogue(lang).get(message, message)
 
 
-def translator(lang: str):
+def translator(lang: str) -> Callable[[str], str]:
     """A one-argument gettext function for ``lang``."""
     return lambda message: gettext(message, lang)
 
 
+def catalogue(lang: str) -> dict[str, str]:
+    """msgid -> translation for ``lang`` (a copy; used by tests and tools)."""
+    return dict(_catalogue(lang))
+
+
 def negotiate(accept_language: str | None, default: str = "sv") -> str:
-    """Pick sv or en from an Accept-Language header, honouring q-values."""
+    """Pick sv or en from an Accept-Language header, honouring q-values (q=0 never)."""
     if not accept_language:
         return default
     best, best_q = default, -1.0
@@ -62,6 +74,6 @@ def negotiate(accept_language: str | None, default: str = "sv") -> str:
             except ValueError:
                 q = 0.0
         lang = tag.strip().lower().split("-")[0]
-        if lang in LANGUAGES and q > best_q:
+        if lang in LANGUAGES and q > 0 and q > best_q:
             best, best_q = lang, q
     return best

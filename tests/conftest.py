@@ -101,8 +101,9 @@ _tokens: dict[str, str] = {}
 
 async def login(client, username: str, password: str) -> dict[str, str]:
     """Authorization headers for a fresh login."""
-    response = await client.post("/api/v1/auth/login",
-                                 json={"username": username, "password": password})
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
 

@@ -9,6 +9,14 @@ from core.cli_support import actor, echo_table, read_password, run_db, settings_
 from core.contracts import ROLES
 
 
+def _password(password_stdin: bool, prompt: str = "Password") -> str:
+    """The password from stdin or a prompt; an empty stdin is one clear error line."""
+    try:
+        return read_password(password_stdin, prompt)
+    except click.UsageError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 @click.group("user")
 def user_group() -> None:
     """Manage staff accounts."""
@@ -41,7 +49,7 @@ def add(
     password_stdin: bool,
 ) -> None:
     """Create a staff account."""
-    password = read_password(password_stdin)
+    password = _password(password_stdin)
     user = run_db(
         settings_from(ctx),
         lambda: service.create_user(
@@ -64,7 +72,7 @@ def add(
 @click.pass_context
 def passwd(ctx: click.Context, username: str, password_stdin: bool) -> None:
     """Set a new password (also unlocks the account and ends its sessions)."""
-    password = read_password(password_stdin, "New password")
+    password = _password(password_stdin, "New password")
     run_db(settings_from(ctx), lambda: service.set_password(actor(), username, password))
     click.echo(f"password of {username} changed")
 

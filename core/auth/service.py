@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import audit, db
+from core import audit, db, events
 from core.auth import passwords, permissions
 from core.auth.tables import AuthToken, User
-from core.contracts import ROLES
+from core.contracts import ROLES, Event
 from core.errors import Conflict, InvalidInput, Locked, NotFound, Unauthorized
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXTENSION_RE = re.compile(r"^[0-9+*#]{0,32}$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+MAX_PASSWORD_LENGTH = 1024
+MAX_FULL_NAME = 200
+MAX_EMAIL = 254
+ADMIN_ROLE = "it_admin"
+SESSION_ENDED = "system.session_ended"
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ def _validate_profile(
         unknown = sorted(set(roles) - set(ROLES))
         if unknown:
             raise InvalidInput("Unknown role(s): {roles}", roles=", ".join(unknown))
-    if email and not EMAIL_RE.match(email):
+    if email and (len(email) > MAX_EMAIL or not EMAIL_RE.match(email)):
         raise InvalidInput("Not a valid e-mail address: {email}", email=email)
     if phone_extension and not EXTENSION_RE.match(phone_extension):
         raise InvalidInput("Not a valid phone extension: {ext}", ext=phone_extension)
@@ -84,9 +92,38 @@ def _validate_profile(
             raise InvalidInput("Not a valid language code: {lang}", lang=lang)
 
 
+def _check_full_name(full_name: str) -> None:
+    if not full_name.strip():
+        raise InvalidInput("The full name must not be empty")
+    if len(full_name) > MAX_FULL_NAME:
+        raise InvalidInput("The full name must have at most {n} characters", n=MAX_FULL_NAME)
+
+
 def _check_password(password: str) -> None:
     if len(password) < passwords.MIN_LENGTH:
         raise InvalidInput("The password must have at least {n} characters", n=passwords.MIN_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput("The password must have at most {n} characters", n=MAX_PASSWORD_LENGTH)
+
+
+def _sessions_ended(username: str) -> None:
+    """After commit: tell this user's open live-event sockets to re-check their token."""
+
+    def send() -> None:
+        events.publish(Event(SESSION_ENDED, {"user": username}, users=(username,)))
+
+    db.on_commit(send)
+
+
+async def _keep_an_admin(username: str, changes: dict[str, Any]) -> None:
+    """Refuse to disable or demote the last active IT administrator."""
+    demoted = "roles" in changes and ADMIN_ROLE not in changes["roles"]
+    if changes.get("active") is not False and not demoted:
+        return
+    rows = await User.select(User.username, User.roles).where(User.active == True)  # noqa: E712
+    admins = {r["username"] for r in rows if ADMIN_ROLE in _json_list(r["roles"])}
+    if admins == {username}:
+        raise Conflict("At least one active IT administrator must remain")
 
 
 async def _hash(password: str) -> str:
@@ -109,8 +146,7 @@ async def create_user(
             "The username must be 2-64 characters a-z, 0-9, '.', '_' or '-': {username}",
             username=username,
         )
-    if not full_name.strip():
-        raise InvalidInput("The full name must not be empty")
+    _check_full_name(full_name)
     _validate_profile(roles, email, phone_extension, languages)
     _check_password(password)
     password_hash = await _hash(password)
@@ -164,18 +200,20 @@ async def update_user(actor: str, username: str, **changes: Any) -> dict[str, An
         changes.get("phone_extension"),
         changes.get("languages"),
     )
-    if "full_name" in changes and not str(changes["full_name"]).strip():
-        raise InvalidInput("The full name must not be empty")
+    if "full_name" in changes:
+        _check_full_name(str(changes["full_name"]))
     async with db.transaction():
         row = await User.objects().where(User.username == username).first()
         if row is None:
             raise NotFound("No user named {username}", username=username)
+        await _keep_an_admin(username, changes)
         before = {key: getattr(row, key) for key in changes}
         for key, value in changes.items():
             setattr(row, key, sorted(set(value)) if key == "roles" else value)
         await row.save()
         if changes.get("active") is False:
             await AuthToken.update({AuthToken.revoked: True}).where(AuthToken.user == row.id)
+            _sessions_ended(username)
         audit.record(actor, "user.update", "user", username, {"before": before, "after": changes})
     return await get_user(username)
 
@@ -194,6 +232,7 @@ async def set_password(actor: str, username: str, password: str) -> None:
         await row.save()
         await AuthToken.update({AuthToken.revoked: True}).where(AuthToken.user == row.id)
         audit.record(actor, "user.password", "user", username, {})
+        _sessions_ended(username)
 
 
 async def login(
@@ -229,16 +268,17 @@ async def _login_failed(
     async with db.transaction():
         details: dict[str, Any] = {"client": client}
         if row is not None:
-            fresh = await User.select(User.failed_logins).where(User.id == row["id"]).first()
-            failures = int(fresh["failed_logins"] or 0) + 1
-            update: dict[Any, Any] = {User.failed_logins: failures}
+            counted = (
+                await User.update({User.failed_logins: User.failed_logins + 1})
+                .where(User.id == row["id"])
+                .returning(User.failed_logins)
+            )
+            failures = int(counted[0]["failed_logins"]) if counted else 1
             if failures >= settings.lockout_threshold:
-                update = {
-                    User.failed_logins: 0,
-                    User.locked_until: now + settings.lockout_minutes * 60,
-                }
+                await User.update(
+                    {User.failed_logins: 0, User.locked_until: now + settings.lockout_minutes * 60}
+                ).where(User.id == row["id"])
                 details["locked_minutes"] = settings.lockout_minutes
-            await User.update(update).where(User.id == row["id"])
             details["failures"] = failures
         audit.record(username[:150] or "-", "auth.login_failed", "user", username[:100], details)
 
@@ -280,3 +320,4 @@ async def logout(token: str, actor: str) -> None:
             AuthToken.token_hash == token_digest(token)
         )
         audit.record(actor, "auth.logout", "user", actor, {})
+        _sessions_ended(actor)

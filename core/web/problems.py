@@ -1,44 +1,70 @@
 """RFC 9457 problem details for every error, in Swedish or English (Accept-Language).
 
-Domain errors, Litestar's HTTP and validation errors, oversize bodies and unknown routes all
-become ``application/problem+json``; anything unexpected becomes a 500 problem without
-internals, and is logged.
+Domain errors, Litestar's HTTP and validation errors, malformed JSON, oversize bodies,
+unsupported media types, unknown routes and wrong methods all become
+``application/problem+json`` with a 4xx status; anything unexpected becomes a 500 problem
+without internals, and is logged. Validation problems list the offending fields in
+``errors`` (``field``, ``source``, ``message``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.errors import DomainError
-from core.i18n import negotiate, translator
+from core.i18n import N_, negotiate, translator
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://kontaktcenter.invalid/problems/"
 
 HTTP_TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "The request body is too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    423: "Locked",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Service unavailable",
+    400: N_("Bad request"),
+    401: N_("Not signed in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("The request body is too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    423: N_("Locked"),
+    429: N_("Too many requests"),
+    500: N_("Internal error"),
+    503: N_("Service unavailable"),
 }
+DEFAULT_TITLE = N_("Error")
+
+# Detail text and problem code for Litestar's own HTTP errors, by status.
+HTTP_DETAILS = {
+    400: (N_("The request could not be understood"), "bad-request"),
+    401: (N_("Sign in with a valid bearer token"), "unauthorized"),
+    403: (N_("Your role does not allow this"), "forbidden"),
+    404: (N_("There is no such resource: {path}"), "not-found"),
+    405: (N_("The method {method} is not allowed here"), "method-not-allowed"),
+    413: (N_("The request body is larger than allowed ({limit} bytes)"), "too-large"),
+    415: (N_("Send the request body as JSON (Content-Type: application/json)"), "media-type"),
+    429: (N_("Too many requests; wait a moment and try again"), "too-many-requests"),
+    500: (N_("Something went wrong on the server; the error has been logged"), "internal"),
+    503: (N_("The service is not available right now; try again later"), "unavailable"),
+}
+INVALID_DETAIL = N_("The request body or parameters are not valid")
+MALFORMED_DETAIL = N_("The request body is not valid JSON")
+TOO_DEEP_DETAIL = N_("The request body is nested too deeply")
+BODY_REQUIRED = N_("A JSON request body is required")
+CRASH_DETAIL = HTTP_DETAILS[500][0]
+
+_FIELD_IN_MESSAGE = re.compile(r"(unknown|missing required) field `([^`]*)`")
 
 
 def language_of(request: Request) -> str:
+    """The response language: Accept-Language (sv or en), else the installation's default."""
     default = getattr(request.app.state, "default_language", "sv")
     return negotiate(request.headers.get("accept-language"), default)
 
@@ -46,74 +72,90 @@ def language_of(request: Request) -> str:
 def problem(
     request: Request, status: int, code: str, detail: str, **extra: Any
 ) -> Response[dict[str, Any]]:
-    _ = translator(language_of(request))
+    """A problem-details response; ``detail`` must already be translated."""
+    lang = language_of(request)
+    _ = translator(lang)
     body = {
         "type": TYPE_BASE + code,
-        "title": _(HTTP_TITLES.get(status, "Error")),
+        "title": _(HTTP_TITLES.get(status, DEFAULT_TITLE)),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
         **extra,
     }
-    headers = {"Content-Language": language_of(request)}
+    headers = {"Content-Language": lang}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _validation_errors(exc: ValidationException, _) -> list[dict[str, Any]]:
+def validation_errors(exc: ValidationException, _) -> list[dict[str, Any]]:
+    """The offending fields of a Litestar validation error, one dict per field."""
     errors = []
-    for item in exc.extra or []:
-        if isinstance(item, dict):
-            errors.append(
-                {"field": item.get("key", ""), "message": _(str(item.get("message", "")))}
-            )
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key", ""))
+        message = str(item.get("message", ""))
+        source = item.get("source", "body" if key == "data" else "")
+        source = str(getattr(source, "value", source))
+        found = _FIELD_IN_MESSAGE.search(message)
+        if found and key in ("", "data"):
+            key = found.group(2)
+        elif key == "data" and message.strip("'\"") == "data":
+            key, message = "", _(BODY_REQUIRED)  # no body at all (a KeyError from Litestar)
+        entry = {"field": key, "message": message}
+        if source:
+            entry["source"] = source
+        errors.append(entry)
     return errors
 
 
 def handle_domain(request: Request, exc: DomainError) -> Response:
+    """A service refused: its English message is the msgid of the translated detail."""
     _ = translator(language_of(request))
     return problem(request, exc.status, exc.code, exc.render(_))
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response:
+    """Litestar's own errors (routing, validation, body parsing, auth) as problems."""
     _ = translator(language_of(request))
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        errors = _validation_errors(exc, _)
-        detail = _("The request body or parameters are not valid")
-        return problem(request, 400, "invalid-input", detail, errors=errors)
-    detail_map = {
-        401: "Sign in with a valid bearer token",
-        403: "Your role does not allow this",
-        404: "There is no such resource: {path}",
-        405: "This method is not allowed here",
-        413: "The request body is larger than allowed",
-    }
-    template = detail_map.get(status)
-    detail = _(template).format(path=request.url.path) if template else _(str(exc.detail))
-    code = {
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not-found",
-        405: "method-not-allowed",
-        413: "too-large",
-    }.get(status, "http-error")
-    headers = dict(exc.headers or {})
+        errors = validation_errors(exc, _)
+        return problem(request, 400, "invalid-input", _(INVALID_DETAIL), errors=errors)
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
+        errors = [{"field": "", "source": "body", "message": str(exc.__cause__)}]
+        return problem(request, 400, "malformed-json", _(MALFORMED_DETAIL), errors=errors)
+    if status >= 500:
+        log.error("server error %s on %s %s: %s", status, request.method, request.url.path, exc)
+    template, code = HTTP_DETAILS.get(status, (None, "http-error"))
+    if template is None:
+        detail = _(HTTP_TITLES.get(status, DEFAULT_TITLE))
+    else:
+        settings = getattr(request.app.state, "settings", None)
+        detail = _(template).format(
+            path=request.url.path,
+            method=request.method,
+            limit=getattr(settings, "max_body_bytes", "?"),
+        )
     response = problem(request, status, code, detail)
-    response.headers.update(headers)
+    response.headers.update(dict(exc.headers or {}))
     return response
 
 
 def handle_crash(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: logged with its traceback, answered without internals.
+
+    The one expected case is a JSON body nested so deeply that the decoder gives up: 400.
+    """
+    if isinstance(exc, RecursionError) and "deserializ" in str(exc):
+        _ = translator(language_of(request))
+        errors = [{"field": "", "source": "body", "message": str(exc)}]
+        return problem(request, 400, "malformed-json", _(TOO_DEEP_DETAIL), errors=errors)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     _ = translator(language_of(request))
-    return problem(
-        request,
-        HTTP_500_INTERNAL_SERVER_ERROR,
-        "internal",
-        _("Something went wrong on the server; the error has been logged"),
-    )
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal", _(CRASH_DETAIL))
 
 
 EXCEPTION_HANDLERS = {
@@ -122,4 +164,4 @@ EXCEPTION_HANDLERS = {
     Exception: handle_crash,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "MediaType", "PROBLEM_JSON", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "HTTP_TITLES", "MediaType", "PROBLEM_JSON", "problem"]

@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
@@ -21,6 +26,7 @@ SCHEMA_PATH = "/api/schema"
 
 
 def bearer_token(connection: ASGIConnection) -> str:
+    """The bearer token of a request; websockets may also pass it as ``?token=``."""
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
@@ -48,21 +54,66 @@ def is_framework_handler(handler: BaseRouteHandler) -> bool:
     return methods == {"OPTIONS"} and getattr(fn, "__name__", "") == "options_handler"
 
 
+class UnsupportedMediaType(HTTPException):
+    """The request body is not in the media type the handler reads (415)."""
+
+    status_code = 415
+
+
+def body_media_type(handler: BaseRouteHandler) -> str | None:
+    """The media type of the handler's ``data`` body (JSON unless marked otherwise), or None."""
+    signature = getattr(handler, "parsed_fn_signature", None)
+    field = signature.parameters.get("data") if signature is not None else None
+    if field is None:
+        return None
+    media = getattr(field.kwarg_definition, "media_type", None) or RequestEncodingType.JSON
+    return str(media.value if isinstance(media, RequestEncodingType) else media)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def check_media_type(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Refuse (415) a body that is not JSON for a handler that reads a JSON body.
+
+    A request without a Content-Type is read as JSON (malformed JSON then gives 400).
+    """
+    if connection.scope["type"] != "http":
+        return
+    media = body_media_type(handler)
+    if media != RequestEncodingType.JSON.value:
+        return
+    content_type = connection.headers.get("content-type", "")
+    has_body = connection.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in connection.headers
+    )
+    if has_body and content_type and not _is_json(content_type):
+        raise UnsupportedMediaType()
+
+
 def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """App-wide guard: the signed-in user must hold the handler's permission."""
-    if handler.opt.get("public") or is_framework_handler(handler):
+    """App-wide guard: the signed-in user must hold the handler's permission, and a body
+    must be in the media type the handler reads."""
+    if is_framework_handler(handler):
         return
     if connection.scope["path"].startswith(SCHEMA_PATH):
         return  # the OpenAPI document and its viewers are public documentation
-    needed = handler.opt.get("permission")
-    principal = connection.scope.get("user")
-    if not isinstance(principal, Principal):
-        raise NotAuthorizedException()
-    if not needed or not principal.can(needed):
-        raise PermissionDeniedException()
+    if not handler.opt.get("public"):
+        needed = handler.opt.get("permission")
+        principal = connection.scope.get("user")
+        if not isinstance(principal, Principal):
+            raise NotAuthorizedException()
+        if not needed or not principal.can(needed):
+            raise PermissionDeniedException()
+    check_media_type(connection, handler)
 
 
 def principal_of(connection: ASGIConnection) -> Principal:
+    """The signed-in user of a request (401 if there is none)."""
     user: Any = connection.scope.get("user")
     if not isinstance(user, Principal):
         raise NotAuthorizedException()

@@ -32,11 +32,13 @@ def test_config_path_from_env(tmp_path: Path):
 
 
 def test_postgres_and_redis_urls_switch_backends(tmp_path: Path):
-    settings = load_settings(env={
-        "KONTAKT_DATA_DIR": str(tmp_path),
-        "KONTAKT_DATABASE_URL": "postgresql://kontakt@db.example/kontakt",
-        "KONTAKT_REDIS_URL": "redis://localhost:6379/2",
-    })
+    settings = load_settings(
+        env={
+            "KONTAKT_DATA_DIR": str(tmp_path),
+            "KONTAKT_DATABASE_URL": "postgresql://kontakt@db.example/kontakt",
+            "KONTAKT_REDIS_URL": "redis://localhost:6379/2",
+        }
+    )
     assert settings.is_postgres
     assert settings.redis_url == "redis://localhost:6379/2"
 

@@ -31,8 +31,9 @@ class Operation:
     has_body: bool
 
     def url(self) -> str:
-        return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_SAMPLES.get(m.group(1), "999999"),
-                      self.path)
+        return re.sub(
+            r"\{(\w+)(?::\w+)?\}", lambda m: PATH_SAMPLES.get(m.group(1), "999999"), self.path
+        )
 
 
 def operations(app, schema: dict[str, Any]) -> list[Operation]:
@@ -49,8 +50,15 @@ def operations(app, schema: dict[str, Any]) -> list[Operation]:
                 continue
             handler = handlers.get((method, _normalise(path)))
             assert handler is not None, f"no handler for {method.upper()} {path}"
-            ops.append(Operation(method, path, handler.opt.get("permission"),
-                                 bool(handler.opt.get("public")), "requestBody" in spec))
+            ops.append(
+                Operation(
+                    method,
+                    path,
+                    handler.opt.get("permission"),
+                    bool(handler.opt.get("public")),
+                    "requestBody" in spec,
+                )
+            )
     return ops
 
 

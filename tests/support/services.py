@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx
 
-PG_ADMIN_URL = os.environ.get("KONTAKT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "KONTAKT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("KONTAKT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,30 +92,45 @@ def kontakt_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_kontakt(*args: str, input: str | None = None, extra_env: dict[str, str] | None = None,
-                timeout: float = 120) -> subprocess.CompletedProcess:
+def run_kontakt(
+    *args: str,
+    input: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
     """Run ``kontakt ARGS`` to completion (captures output)."""
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args], input=input, capture_output=True, text=True,
-        env=kontakt_env(extra_env), timeout=timeout, cwd=ROOT,
+        [sys.executable, "-m", "core.cli", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=kontakt_env(extra_env),
+        timeout=timeout,
+        cwd=ROOT,
     )
 
 
-def start_kontakt(args: list[str], log_path: Path, extra_env: dict[str, str] | None = None
-                  ) -> Process:
+def start_kontakt(
+    args: list[str], log_path: Path, extra_env: dict[str, str] | None = None
+) -> Process:
     env = kontakt_env(extra_env)
     handle = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", *args], stdout=handle,
-                            stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", *args],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+    )
     return Process(proc, log_path, env=env)
 
 
-def start_server(log_dir: Path, extra_env: dict[str, str] | None = None,
-                 wait: float = 60) -> Process:
+def start_server(
+    log_dir: Path, extra_env: dict[str, str] | None = None, wait: float = 60
+) -> Process:
     """Start ``kontakt serve`` on a free port and wait until /api/v1/health answers."""
     port = free_port()
-    server = start_kontakt(["serve", "--port", str(port)], log_dir / f"serve-{port}.log",
-                           extra_env)
+    server = start_kontakt(["serve", "--port", str(port)], log_dir / f"serve-{port}.log", extra_env)
     server.url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
