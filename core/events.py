@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _channels: ChannelsPlugin | None = None
 _channel = "kontakt-events"
+_redis_url = ""
 _types: dict[str, EventType] = {}
 
 SESSION_ENDED = "system.session_ended"
@@ -39,6 +40,14 @@ def channel_name() -> str:
 
 class UnknownEventType(ValueError):
     pass
+
+
+def configure_publisher(settings: Settings) -> None:
+    """Let a process without the web app (the worker, the CLI) publish: with Redis its events
+    go straight to the pub/sub channel every API process listens to."""
+    global _channel, _redis_url
+    _channel = f"{settings.instance_name}-events"
+    _redis_url = settings.redis_url
 
 
 def make_channels(settings: Settings) -> ChannelsPlugin:
@@ -83,10 +92,25 @@ def encode(event: Event) -> str:
 
 def publish(event: Event) -> None:
     """Send an event to every connected user allowed to see it (all API processes)."""
-    if _channels is None:
-        log.debug("live events not configured; dropped %s", event.type)
-        return
-    _channels.publish(encode(event), _channel)
+    if _channels is not None:
+        _channels.publish(encode(event), _channel)
+    elif _redis_url:
+        _redis_client().publish(_channel, encode(event).encode())
+    else:
+        # One box without Redis: only API processes hold the in-memory channel.
+        log.debug("no live-event channel in this process; dropped %s", event.type)
+
+
+def _redis_client():
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(_redis_url)
+    return _redis
+
+
+_redis: Any = None
 
 
 def visible_to(message: dict[str, Any], username: str, permissions: frozenset[str]) -> bool:

@@ -170,6 +170,7 @@ def configure_services(settings: Settings, host: PluginHost) -> None:
     from core.cases import service as cases
     from core.citizen import notify
 
+    events.configure_publisher(settings)
     cases.configure(settings, host)
     notify.configure(settings)
 
