@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -16,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from core import db, events
 from core.audit.api import AuditController
 from core.auth.api import AuthController, UserController
+from core.cases import sweep as sla_sweep
 from core.cases.api import CallbackController, CaseController, ContactController
 from core.citizen import api as citizen_api
 from core.citizen import status_page as citizen_status_page
@@ -81,8 +83,15 @@ def create_app(runtime: Runtime) -> Litestar:
         await db.open_pool()
         await host.call_async("startup", app=app, settings=settings)
         start_retry(app)
+        if not settings.redis_url:  # one box: sweep here, where the live events are
+            app.state.sla_sweeper = asyncio.create_task(
+                sla_sweep.run_forever(host, settings.sla_sweep_seconds)
+            )
 
     async def on_shutdown(app: Litestar) -> None:
+        sweeper = getattr(app.state, "sla_sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel()
         try:
             await stop_retry(app)
             await host.call_async("shutdown", app=app)

@@ -42,10 +42,15 @@ def purge_expired_tokens() -> int:
 
 
 def sla_sweep() -> dict[str, Any]:
-    """Find cases that crossed a warning or due line since the last run (every minute)."""
+    """Find cases that crossed a warning or due line since the last run (every minute).
+
+    Only with Redis: on one box the API process sweeps, because only it can deliver the
+    live events (see core.cases.sweep.run_forever)."""
     from core.cases import service as cases
     from core.cases.sweep import sweep
 
+    if not cases.current_settings().redis_url:
+        return {"skipped": "the API process sweeps on one box"}
     result = run_async(sweep(cases.plugin_host()))
     return {
         "examined": result.examined,

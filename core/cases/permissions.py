@@ -10,6 +10,9 @@ PERMISSIONS = [
     Permission("cases.read", "See cases, their timeline and timers", FRONT),
     Permission("cases.write", "Work on cases: notes, status, forward, merge", WRITERS),
     Permission("cases.secret", "See and mark secret cases", ("supervisor",)),
+    Permission(
+        "cases.monitor", "Receive every service-level warning live", ("supervisor", "crisis_team")
+    ),
     Permission("parties.read", "Find citizens and organisations", FRONT),
     Permission("parties.manage", "Register and change parties", (*WRITERS, "reception")),
     Permission(
@@ -42,4 +45,5 @@ EVENT_TYPES = [
     EventType("case.changed", "cases.read", "A case changed"),
     EventType("sla.warning", "cases.read", "A case crossed its warning line"),
     EventType("sla.breach", "cases.read", "A case passed its due time"),
+    EventType("sla.monitor", "cases.monitor", "Any case crossed a warning or due line"),
 ]

@@ -957,3 +957,8 @@ async def list_cases(
 def plugin_host() -> Any:
     """The plugin host given to :func:`configure` (None before start-up)."""
     return _host
+
+
+def current_settings() -> Settings:
+    """The settings given to :func:`configure`."""
+    return _cfg()

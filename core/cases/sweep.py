@@ -8,6 +8,7 @@ event to the owner and the assignee, and e-mails the escalation chain.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -126,8 +127,15 @@ async def _escalate(row: dict[str, Any], kind: str) -> None:
 
 def _announce(host: Any, row: dict[str, Any], kind: str) -> None:
     users = tuple(filter(None, {row["owner.username"], row["assignee_user.username"]}))
+    data = {
+        "number": row["number"],
+        "state": kind,
+        "owner": row["owner.username"],
+        "assignee": row["assignee_user.username"],
+    }
     try:
-        events.publish(Event(f"sla.{kind}", {"number": row["number"], "state": kind}, users=users))
+        events.publish(Event(f"sla.{kind}", data, users=users))
+        events.publish(Event("sla.monitor", data))  # every supervisor's overview
     except Exception:
         log.exception("live event for %s failed", row["number"])
     if host is not None:
@@ -137,3 +145,16 @@ def _announce(host: Any, row: dict[str, Any], kind: str) -> None:
             kind=kind,
             level=row["sla_escalation_level"] + (kind == "breach"),
         )
+
+
+async def run_forever(host: Any, interval: float) -> None:
+    """Sweep every ``interval`` seconds until cancelled (the API process on one box, where
+    the in-memory live events cannot be reached from the worker)."""
+    while True:
+        try:
+            await sweep(host)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("SLA sweep failed; trying again in %s s", interval)
+        await asyncio.sleep(interval)
