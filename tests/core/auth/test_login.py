@@ -57,7 +57,7 @@ async def test_token_is_stored_only_as_its_sha256(client, settings: Settings):
         # would drop SQLite's POSIX locks on it
         files = [str(p) for p in settings.data_dir.glob("kontakt.sqlite3*")]
         assert files
-        grep = await asyncio.create_subprocess_exec("grep", "-lF", token, *files)
+        grep = await asyncio.create_subprocess_exec("grep", "-lF", "-e", token, "--", *files)
         assert await grep.wait() == 1, "the plaintext token is in the database file"
 
 
