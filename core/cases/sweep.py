@@ -66,17 +66,18 @@ async def sweep(host: Any = None, now: int | None = None, batch: int = BATCH) ->
             return result
         announcements = []
         async with db.transaction():
+            updates: list[tuple[Any, ...]] = []
+            new_events: list[CaseEvent] = []
             for row in rows:
                 result.examined += 1
                 new_state = timers.state_at(row, now)
-                changes: dict[Any, Any] = {Case.sla_next_check: timers.next_check(row, now)}
-                if SEVERITY[new_state] > SEVERITY.get(row["sla_state"], 0):
-                    changes[Case.sla_state] = new_state
-                    level = row["sla_escalation_level"] + (1 if new_state == "breached" else 0)
-                    changes[Case.sla_escalation_level] = level
+                state, level = row["sla_state"], row["sla_escalation_level"]
+                if SEVERITY[new_state] > SEVERITY.get(state, 0):
+                    state = new_state
+                    level += 1 if new_state == "breached" else 0
                     kind = "breach" if new_state == "breached" else "warning"
                     (result.breaches if kind == "breach" else result.warnings).append(row["number"])
-                    await CaseEvent.insert(
+                    new_events.append(
                         CaseEvent(
                             case=row["id"],
                             at=now,
@@ -91,7 +92,14 @@ async def sweep(host: Any = None, now: int | None = None, batch: int = BATCH) ->
                         "system", f"sla.{kind}", "case", row["number"], {"state": new_state}
                     )
                     announcements.append((row, kind))
-                await Case.update(changes).where(Case.id == row["id"])
+                updates.append((timers.next_check(row, now), state, level, row["id"]))
+            await db.executemany(
+                "UPDATE kc_case SET sla_next_check = ?, sla_state = ?, "
+                "sla_escalation_level = ? WHERE id = ?",
+                updates,
+            )
+            if new_events:
+                await CaseEvent.insert(*new_events)
             for row, kind in announcements:
                 await _escalate(row, kind)
         for row, kind in announcements:
