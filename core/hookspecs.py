@@ -165,3 +165,12 @@ def report_figures(report: str, period_start: int, period_end: int, filters: dic
     e.g. telephony's waiting and talk times for ``report="contacts"`` — or None; an exception
     is logged and the report is served without this plugin's figures.
     """
+
+
+@hookspec
+def register_channels() -> list[str]:
+    """Return the names of contact channels this plugin adds (e.g. ``kiosk``, ``scan``).
+
+    Called when the case service is configured at start-up; names are 2-12 lowercase letters.
+    Contacts in these channels are registered with ``core.cases.service.register_contact``.
+    """

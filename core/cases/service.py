@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -40,14 +41,35 @@ ASSIGNEE_KINDS = ("user", "group", "department", "external")
 
 _settings: Settings | None = None
 _host: Any = None
+_channels: frozenset[str] = frozenset(states.CHANNELS)
+CHANNEL_RE = re.compile(r"^[a-z]{2,12}$")
 
 
 def configure(settings: Settings, host: Any) -> None:
     """Give the service its settings and the plugin host (for hooks)."""
-    global _settings, _host
+    global _settings, _host, _channels
     numbers.validate_pattern(settings.case_number_pattern)
     numbers.validate_pattern(settings.contact_number_pattern)
     _settings, _host = settings, host
+    _channels = frozenset(states.CHANNELS) | plugin_channels(host)
+
+
+def plugin_channels(host: Any) -> frozenset[str]:
+    """Channels added by plugins through ``register_channels`` (invalid names are skipped)."""
+    if host is None:
+        return frozenset()
+    names = set()
+    for name in host.collect("register_channels"):
+        if isinstance(name, str) and CHANNEL_RE.match(name):
+            names.add(name)
+        else:
+            log.warning("ignored channel name %r from a plugin", name)
+    return frozenset(names)
+
+
+def channels() -> frozenset[str]:
+    """Every channel a contact may be registered in: the core's and the plugins'."""
+    return _channels
 
 
 def _cfg() -> Settings:
@@ -110,7 +132,7 @@ def _new_access_code() -> str:
 
 
 def _validate_contact(data: ContactInput, now: int) -> None:
-    if data.channel not in states.CHANNELS:
+    if data.channel not in _channels:
         raise InvalidInput("Unknown channel: {channel}", channel=data.channel)
     if data.direction not in ("in", "out"):
         raise InvalidInput("The direction must be 'in' or 'out'")
