@@ -83,7 +83,8 @@ def create_app(runtime: Runtime) -> Litestar:
         await db.open_pool()
         await host.call_async("startup", app=app, settings=settings)
         start_retry(app)
-        if not settings.redis_url:  # one box: sweep here, where the live events are
+        if not settings.redis_url and settings.sla_sweep_seconds > 0:
+            # one box: sweep here, where the live events are
             app.state.sla_sweeper = asyncio.create_task(
                 sla_sweep.run_forever(host, settings.sla_sweep_seconds)
             )

@@ -45,7 +45,8 @@ class Settings:
     keyring_backend: str = "kontakt"  # "kontakt" (encrypted file) or a dotted keyring class
     credentials_dir: Path | None = None  # where the keyring's master key lives
     audit_checkpoint_minutes: int = 10
-    sla_sweep_seconds: int = 30  # one box: the API process sweeps (it holds the live events)
+    sla_sweep_seconds: int = 30  # one box: the API process sweeps (it holds the live events);
+    # 0 turns that off (only when exactly one other API process of the box does it)
     case_number_pattern: str = "KC-{year}-{seq:06d}"
     contact_number_pattern: str = "K{year}-{seq:07d}"
     timezone: str = "Europe/Stockholm"

@@ -33,6 +33,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         "KONTAKT_DATA_DIR": str(data_dir),
         "KONTAKT_INSTANCE_NAME": f"kt{uuid.uuid4().hex[:8]}",
         "KONTAKT_SQLITE_SYNCHRONOUS": "NORMAL",
+        # the in-process app must not sweep the shared database behind the servers' backs
+        "KONTAKT_SLA_SWEEP_SECONDS": "0",
     }
     database_url = ""
     if services.backend() == "postgres":
