@@ -9,12 +9,14 @@ Headings are Swedish unless the request asks for English (Accept-Language).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
+from litestar.di import Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from core.errors import Forbidden, InvalidInput
@@ -71,23 +73,40 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-async def _report(
-    request: Request,
-    name: str,
-    first: str | None,
-    last: str | None,
-    department: str | None,
-    answer_group: str | None,
-    case_type: str | None,
-    channel: str | None,
-) -> tuple[Report, str]:
+@dataclass(frozen=True)
+class ReportQuery:
+    """The period and filters every report takes (from the query string)."""
+
+    first: str | None
+    last: str | None
+    department: str | None
+    answer_group: str | None
+    case_type: str | None
+    channel: str | None
+
+
+def report_query(
+    first: Day = None,
+    last: ToDay = None,
+    department: Code = None,
+    answer_group: Code = None,
+    case_type: Code = None,
+    channel: Code = None,
+) -> ReportQuery:
+    """Dependency: the shared query parameters of every report endpoint."""
+    return ReportQuery(first, last, department, answer_group, case_type, channel)
+
+
+async def _report(request: Request, name: str, query: ReportQuery) -> tuple[Report, str]:
     host = request.app.state.host
     needed = service.permission_for(name, host)
     if not principal_of(request).can(needed):
         raise Forbidden("Your role does not allow this report")
     tz = _tz(request)
-    period = service.parse_period(first, last, tz)
-    filters = await service.resolve_filters(department, answer_group, case_type, channel)
+    period = service.parse_period(query.first, query.last, tz)
+    filters = await service.resolve_filters(
+        query.department, query.answer_group, query.case_type, query.channel
+    )
     lang = lang_of(request)
     report = await service.compute(name, period, filters, lang=lang, host=host, tz=tz)
     return report, lang
@@ -131,6 +150,7 @@ async def _chart(report: Report, lang: str, fmt: str, chart: str | None) -> Resp
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
+    dependencies = {"selection": Provide(report_query, sync_to_thread=False)}
 
     @get("/", opt=READ, summary="The reports that can be asked for (core and plugins)")
     async def list_reports(self, request: Request) -> list[dict[str, Any]]:
@@ -157,52 +177,31 @@ class ReportController(Controller):
     async def cost(
         self,
         request: Request,
-        first: Day = None,
-        last: ToDay = None,
-        department: Code = None,
-        answer_group: Code = None,
-        case_type: Code = None,
-        channel: Code = None,
+        selection: ReportQuery,
     ) -> dict[str, Any]:
-        report, lang = await _report(
-            request, "cost", first, last, department, answer_group, case_type, channel
-        )
+        report, lang = await _report(request, "cost", selection)
         return jsonable(report.as_dict(lang))
 
     @get("/cost/export", opt=COST, summary="Cost allocation as CSV or XLSX")
     async def cost_export(
         self,
         request: Request,
-        first: Day = None,
-        last: ToDay = None,
-        department: Code = None,
-        answer_group: Code = None,
-        case_type: Code = None,
-        channel: Code = None,
+        selection: ReportQuery,
         format: Format = "csv",
         table: Code = None,
     ) -> Response[bytes]:
-        report, lang = await _report(
-            request, "cost", first, last, department, answer_group, case_type, channel
-        )
+        report, lang = await _report(request, "cost", selection)
         return await _export(report, lang, format, table)
 
     @get("/cost/chart", opt=COST, summary="Cost allocation as a PNG or SVG chart")
     async def cost_chart(
         self,
         request: Request,
-        first: Day = None,
-        last: ToDay = None,
-        department: Code = None,
-        answer_group: Code = None,
-        case_type: Code = None,
-        channel: Code = None,
+        selection: ReportQuery,
         format: Format = "png",
         chart: Code = None,
     ) -> Response[bytes]:
-        report, lang = await _report(
-            request, "cost", first, last, department, answer_group, case_type, channel
-        )
+        report, lang = await _report(request, "cost", selection)
         return await _chart(report, lang, format, chart)
 
     @get("/{report:str}", opt=READ, summary="One report as JSON")
@@ -210,16 +209,9 @@ class ReportController(Controller):
         self,
         request: Request,
         report: Name,
-        first: Day = None,
-        last: ToDay = None,
-        department: Code = None,
-        answer_group: Code = None,
-        case_type: Code = None,
-        channel: Code = None,
+        selection: ReportQuery,
     ) -> dict[str, Any]:
-        result, lang = await _report(
-            request, report, first, last, department, answer_group, case_type, channel
-        )
+        result, lang = await _report(request, report, selection)
         return jsonable(result.as_dict(lang))
 
     @get("/{report:str}/export", opt=READ, summary="One report as CSV (one table) or XLSX")
@@ -227,18 +219,11 @@ class ReportController(Controller):
         self,
         request: Request,
         report: Name,
-        first: Day = None,
-        last: ToDay = None,
-        department: Code = None,
-        answer_group: Code = None,
-        case_type: Code = None,
-        channel: Code = None,
+        selection: ReportQuery,
         format: Format = "csv",
         table: Code = None,
     ) -> Response[bytes]:
-        result, lang = await _report(
-            request, report, first, last, department, answer_group, case_type, channel
-        )
+        result, lang = await _report(request, report, selection)
         return await _export(result, lang, format, table)
 
     @get("/{report:str}/chart", opt=READ, summary="A chart of one report as PNG or SVG")
@@ -246,16 +231,9 @@ class ReportController(Controller):
         self,
         request: Request,
         report: Name,
-        first: Day = None,
-        last: ToDay = None,
-        department: Code = None,
-        answer_group: Code = None,
-        case_type: Code = None,
-        channel: Code = None,
+        selection: ReportQuery,
         format: Format = "png",
         chart: Code = None,
     ) -> Response[bytes]:
-        result, lang = await _report(
-            request, report, first, last, department, answer_group, case_type, channel
-        )
+        result, lang = await _report(request, report, selection)
         return await _chart(result, lang, format, chart)
