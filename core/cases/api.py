@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -11,18 +11,13 @@ from litestar.params import Parameter
 
 from core.cases import service
 from core.cases.service import ContactInput
-from core.i18n import negotiate
+from core.clock import iso_utc
 from core.org import lookup
+from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
 
 CaseNumber = Annotated[str, Parameter(max_length=40)]
 TIME_KEYS = ("_at", "_due", "_warn", "due", "warn", "done_at", "preferred_from", "preferred_to")
-
-
-def iso(epoch: int | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 def with_iso_times(value: Any) -> Any:
@@ -31,16 +26,12 @@ def with_iso_times(value: Any) -> Any:
         return [with_iso_times(item) for item in value]
     if isinstance(value, dict):
         return {
-            key: iso(item)
+            key: iso_utc(item)
             if isinstance(item, int) and not isinstance(item, bool) and key.endswith(TIME_KEYS)
             else with_iso_times(item)
             for key, item in value.items()
         }
     return value
-
-
-def lang_of(request: Request) -> str:
-    return negotiate(request.headers.get("accept-language"), request.app.state.default_language)
 
 
 class PartyInput(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -30,6 +30,7 @@ from core.cases import states
 from core.cases.service import check_access_code
 from core.cases.tables import Case, CaseEvent
 from core.citizen.tables import AccessAttempt
+from core.clock import iso_utc
 from core.i18n import negotiate
 from core.web.problems import problem
 
@@ -302,10 +303,7 @@ def public_json(view: PublicCase, lang: str) -> dict[str, Any]:
     return body
 
 
-def _iso(epoch: int | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+_iso = iso_utc
 
 
 # -- HTML ----------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from litestar.di import Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from core.errors import Forbidden, InvalidInput
-from core.i18n import add_locale_dir, negotiate
+from core.i18n import add_locale_dir
 from core.reports import charts, export, service
 from core.reports.model import Report
+from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
 
 add_locale_dir(Path(__file__).parent / "locale")
@@ -51,10 +52,6 @@ class GoalChanges(msgspec.Struct, forbid_unknown_fields=True):
     minimum: float | None = None
     label_sv: str | None = None
     label_en: str | None = None
-
-
-def lang_of(request: Request) -> str:
-    return negotiate(request.headers.get("accept-language"), request.app.state.default_language)
 
 
 def _tz(request: Request) -> str:

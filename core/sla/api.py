@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import Parameter
 
+from core.clock import iso_utc
 from core.errors import InvalidInput
 from core.sla import agreements, service
 from core.sla.calendar import DEFAULT_TIMEZONE, add_business_seconds
@@ -172,9 +173,9 @@ class CalendarController(Controller):
         due = add_business_seconds(cal, begin, count * 60)
         return {
             "calendar": cal.key,
-            "start": datetime.fromtimestamp(begin, UTC).isoformat().replace("+00:00", "Z"),
+            "start": iso_utc(begin),
             "minutes": count,
-            "due": datetime.fromtimestamp(due, UTC).isoformat().replace("+00:00", "Z"),
+            "due": iso_utc(due),
             "due_local": datetime.fromtimestamp(due, cal.zone).isoformat(),
             "due_epoch": int(due),
         }

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from core.clock import iso_utc
 from core.sla.calendar import Calendar, add_business_seconds, business_seconds_between
 
 OK, WARNING, BREACHED, PAUSED, MET, NONE = "ok", "warning", "breached", "paused", "met", "none"
@@ -125,10 +125,7 @@ def due_with_pauses(
     return times
 
 
-def _iso(t: float | None) -> str | None:
-    if t is None:
-        return None
-    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+_iso = iso_utc
 
 
 def _timer(
