@@ -9,7 +9,6 @@ event to the owner and the assignee, and e-mails the escalation chain.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from dataclasses import dataclass, field
@@ -115,9 +114,7 @@ async def _escalate(row: dict[str, Any], kind: str) -> None:
     on_date = datetime.fromtimestamp(
         row["first_response_due"] or row["resolution_due"] or int(time.time()), timers.ZONE
     ).date()
-    target = sla.resolve_target(row["department"], row["case_type"], on_date)
-    if inspect.isawaitable(target):
-        target = await target
+    target = await sla.resolve_target(row["department"], row["case_type"], on_date)
     if target is None:
         return
     recipients: list[str] = []

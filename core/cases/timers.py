@@ -7,7 +7,6 @@ therefore reads only cases that become due, whatever the number of open cases.
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,12 +17,8 @@ from core.sla import service as sla
 ZONE = ZoneInfo("Europe/Stockholm")
 
 
-async def _maybe(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
 async def _calendar(department_id: int):
-    return await _maybe(sla.calendar_for(department_id))
+    return await sla.calendar_for(department_id)
 
 
 def next_check(row: dict[str, Any], now: int) -> int | None:
@@ -41,7 +36,7 @@ async def initial(case_type: dict[str, Any], created_at: int) -> dict[str, Any]:
     """Due and warning instants for a new (or reopened) case from its department's agreement."""
     department_id = case_type["department"]
     on_date = datetime.fromtimestamp(created_at, ZONE).date()
-    target = await _maybe(sla.resolve_target(department_id, case_type["id"], on_date))
+    target = await sla.resolve_target(department_id, case_type["id"], on_date)
     empty = {
         "first_response_due": None,
         "first_response_warn": None,
