@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.audit import signing
-from core.audit.tables import AuditCheckpoint, AuditEntry
+from core.audit.tables import AuditCheckpoint
+from core.db import raw
 
 GENESIS = "0" * 64
 # Key for pg_advisory_xact_lock: serialises appends across processes on PostgreSQL.
@@ -86,15 +87,16 @@ async def _lock_head() -> tuple[int, str]:
     PostgreSQL a transaction-scoped advisory lock serialises appenders, and READ COMMITTED
     makes the head read after the lock see every chain commit before it.
     """
-    db = AuditEntry._meta.db
-    if db.engine_type == "postgres":
-        await AuditEntry.raw("SELECT pg_advisory_xact_lock({})", PG_LOCK_KEY)
-    head = await (
-        AuditEntry.select(AuditEntry.seq, AuditEntry.hash)
-        .order_by(AuditEntry.seq, ascending=False)
-        .first()
-    )
+    if raw.get_engine().engine_type == "postgres":
+        await raw.fetch("SELECT pg_advisory_xact_lock(?)", PG_LOCK_KEY)
+    head = await raw.fetchrow("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
     return (head["seq"], head["hash"]) if head else (0, GENESIS)
+
+
+INSERT_SQL = (
+    "INSERT INTO audit_entry (seq, at, actor, action, object_type, object_id, details, "
+    "prev_hash, hash, signature, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 async def append(entries: list[Pending]) -> int:
@@ -116,22 +118,24 @@ async def append(entries: list[Pending]) -> int:
             item.details,
         )
         rows.append(
-            AuditEntry(
-                seq=seq,
-                at=item.at,
-                actor=item.actor,
-                action=item.action,
-                object_type=item.object_type,
-                object_id=item.object_id,
-                details=item.details,
-                prev_hash=prev,
-                hash=digest,
-            )
+            [
+                seq,
+                item.at,
+                item.actor,
+                item.action,
+                item.object_type,
+                item.object_id,
+                item.details,
+                prev,
+                digest,
+                None,
+                None,
+            ]
         )
         prev = digest
     signature, key_id = signing.sign(prev)
-    rows[-1].signature, rows[-1].key_id = signature, key_id
-    await AuditEntry.insert(*rows)
+    rows[-1][-2:] = [signature, key_id]
+    await raw.executemany(INSERT_SQL, [tuple(row) for row in rows])
     return seq
 
 

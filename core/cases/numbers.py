@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from core.cases.tables import NumberSequence
+from core.db import raw
 
 PATTERN_FIELDS = re.compile(r"\{(year|seq(?::0\d+d)?)\}")
 
@@ -25,19 +25,12 @@ def validate_pattern(pattern: str) -> None:
 
 async def next_value(scope: str) -> int:
     """Increment the counter of ``scope`` (creating it) and return the new value."""
-    engine = NumberSequence._meta.db
-    if engine.engine_type == "postgres":
-        sql = (
-            "INSERT INTO number_sequence (scope, value) VALUES ({}, 1) "
-            "ON CONFLICT (scope) DO UPDATE SET value = number_sequence.value + 1 "
-            "RETURNING value"
-        )
-    else:
-        sql = (
-            "INSERT INTO number_sequence (scope, value) VALUES ({}, 1) "
-            "ON CONFLICT (scope) DO UPDATE SET value = value + 1 RETURNING value"
-        )
-    rows = await NumberSequence.raw(sql, scope)
+    rows = await raw.fetch(
+        "INSERT INTO number_sequence (scope, value) VALUES (?, 1) "
+        "ON CONFLICT (scope) DO UPDATE SET value = number_sequence.value + 1 "
+        "RETURNING value",
+        scope,
+    )
     return int(rows[0]["value"])
 
 

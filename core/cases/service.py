@@ -24,6 +24,7 @@ from core.auth.tables import User
 from core.cases import numbers, states, timers
 from core.cases.tables import Callback, Case, CaseEvent, Contact
 from core.contracts import Event
+from core.db import raw
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.org import lookup
 from core.org.tables import AnswerGroup, Department
@@ -131,6 +132,9 @@ def _new_access_code() -> str:
     return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(10))
 
 
+PARTY_SQL = "SELECT id, email FROM party WHERE id = ?"
+
+
 def _validate_contact(data: ContactInput, now: int) -> None:
     if data.channel not in _channels:
         raise InvalidInput("Unknown channel: {channel}", channel=data.channel)
@@ -188,15 +192,16 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
     settings = _cfg()
     result: dict[str, Any] = {"case": None, "access_code": None}
     hooks: list[tuple[str, dict[str, Any]]] = []
+    case_full = None
     async with db.transaction():
         party_id = data.party_id
-        if party_id is not None and not await Party.exists().where(Party.id == party_id):
+        if party_id is not None and not await raw.fetch(PARTY_SQL, party_id):
             raise InvalidInput("No party with id {id}", id=party_id)
         if data.party is not None:
             party_id = await parties.create_party(principal.username, data.party)
         case_row = None
         if data.join_case:
-            case_row = await _case_for_update(data.join_case)
+            case_row = await _writable(principal, data.join_case)
             if case_row["status"] == "closed":
                 raise Conflict(
                     "The case {number} is closed; reopen it first", number=data.join_case
@@ -209,7 +214,7 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
             )
             result["access_code"] = code
             hooks.append(("case_created", case_row))
-            email = party_id and await Party.select(Party.email).where(Party.id == party_id).first()
+            email = party_id and await raw.fetchrow(PARTY_SQL, party_id)
             if email and email["email"]:
                 from core.citizen import notify
 
@@ -238,8 +243,7 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
             "external_ref": data.external_ref[:200],
             "created_by": principal.username,
         }
-        inserted = await Contact.insert(Contact(**contact)).returning(Contact.id)
-        contact["id"] = inserted[0]["id"]
+        contact["id"] = await raw.insert("contact", contact)
         if case_row is not None:
             await _event(
                 case_row["id"],
@@ -253,6 +257,7 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
                 hooks.append(("case_changed", {**case_row, "_change": "contact"}))
             if data.resolved_first_contact and data.open_case:
                 await _set_status(principal, case_row, "closed", now, "")
+            case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
         audit.record(
             principal.username,
             "contact.register",
@@ -265,8 +270,8 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
             },
         )
     result["contact"] = contact_view(contact, data.case_type, case_row)
-    if case_row is not None:
-        result["case"] = await get_case(principal, case_row["number"], timeline=False)
+    if case_full is not None:
+        result["case"] = await case_view(case_full)
     _after(principal, "contact_registered", contact)
     for hook, row in hooks:
         _after(principal, hook, row)
@@ -303,8 +308,7 @@ async def _create_case(
         "updated_at": now,
     }
     row.update(await timers.initial(case_type, data.received_at or now))
-    inserted = await Case.insert(Case(**row)).returning(Case.id)
-    row["id"] = inserted[0]["id"]
+    row["id"] = await raw.insert("kc_case", row)
     await _event(
         row["id"], "status", principal.username, True, "", {"from": None, "to": "received"}
     )
@@ -327,16 +331,17 @@ async def _event(
     data: dict[str, Any] | None = None,
     at: int | None = None,
 ) -> None:
-    await CaseEvent.insert(
-        CaseEvent(
-            case=case_id,
-            at=at or _now(),
-            kind=kind,
-            actor=actor,
-            public=public,
-            text=text,
-            data=data or {},
-        )
+    await raw.insert(
+        "case_event",
+        {
+            "case": case_id,
+            "at": at or _now(),
+            "kind": kind,
+            "actor": actor,
+            "public": public,
+            "text": text,
+            "data": data or {},
+        },
     )
 
 
@@ -836,28 +841,24 @@ def contact_view(
     }
 
 
-async def get_case(
-    principal: Principal, number: str, timeline: bool = True, lang: str = "sv"
-) -> dict[str, Any]:
-    """A case with its timers (and timeline and contacts unless ``timeline=False``)."""
-    row = (
-        await Case.select(
-            *Case.all_columns(),
-            Case.case_type.code,
-            Case.department.code,
-            Case.owner.username,
-            Case.assignee_user.username,
-            Case.assignee_group.code,
-            Case.assignee_department.code,
-        )
-        .where(Case.number == number)
-        .first()
-    )
-    if row is None or not _may_see(principal, row):
-        raise NotFound("No case numbered {number}", number=number)
-    if row["secret"]:
-        async with db.transaction():
-            audit.record_read(principal.username, "case", number, {"secret": True})
+# A case row with the codes and names of what it refers to (keys as Piccolo names them).
+CASE_SQL = (
+    'SELECT c.*, ct.code AS "case_type.code", d.code AS "department.code", '
+    'o.username AS "owner.username", au.username AS "assignee_user.username", '
+    'ag.code AS "assignee_group.code", ad.code AS "assignee_department.code" '
+    "FROM kc_case c "
+    "LEFT JOIN case_type ct ON ct.id = c.case_type "
+    "LEFT JOIN department d ON d.id = c.department "
+    "LEFT JOIN kc_user o ON o.id = c.owner "
+    "LEFT JOIN kc_user au ON au.id = c.assignee_user "
+    "LEFT JOIN answer_group ag ON ag.id = c.assignee_group "
+    "LEFT JOIN department ad ON ad.id = c.assignee_department "
+    "WHERE c.number = ?"
+)
+
+
+async def case_view(row: dict[str, Any], lang: str = "sv") -> dict[str, Any]:
+    """What staff see of a case row read with ``CASE_SQL``: its fields, assignee and timers."""
     assignee = {
         "kind": row["assignee_kind"],
         "target": {
@@ -867,7 +868,7 @@ async def get_case(
             "external": row["assignee_external"],
         }.get(row["assignee_kind"]),
     }
-    view: dict[str, Any] = {
+    return {
         "number": row["number"],
         "case_type": row["case_type.code"],
         "department": row["department.code"],
@@ -889,6 +890,19 @@ async def get_case(
         "closed_at": row["closed_at"],
         "timers": await timers.view(row, _now()),
     }
+
+
+async def get_case(
+    principal: Principal, number: str, timeline: bool = True, lang: str = "sv"
+) -> dict[str, Any]:
+    """A case with its timers (and timeline and contacts unless ``timeline=False``)."""
+    row = await raw.fetchrow(CASE_SQL, number)
+    if row is None or not _may_see(principal, row):
+        raise NotFound("No case numbered {number}", number=number)
+    if row["secret"]:
+        async with db.transaction():
+            audit.record_read(principal.username, "case", number, {"secret": True})
+    view = await case_view(row, lang)
     if timeline:
         view["timeline"] = [
             {

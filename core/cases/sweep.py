@@ -20,6 +20,7 @@ from core.auth.tables import User
 from core.cases import timers
 from core.cases.tables import Case, CaseEvent
 from core.contracts import Event
+from core.db import raw
 from core.sla import service as sla
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ async def sweep(host: Any = None, now: int | None = None, batch: int = BATCH) ->
                     )
                     announcements.append((row, kind))
                 updates.append((timers.next_check(row, now), state, level, row["id"]))
-            await db.executemany(
+            await raw.executemany(
                 "UPDATE kc_case SET sla_next_check = ?, sla_state = ?, "
                 "sla_escalation_level = ? WHERE id = ?",
                 updates,

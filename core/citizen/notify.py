@@ -30,6 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from core import audit, db
 from core.citizen.tables import OutboundMessage
+from core.db import raw
 from core.secrets import keystore
 from core.settings import Settings
 
@@ -88,16 +89,17 @@ async def queue(
     if not recipient or "\n" in recipient or "\r" in recipient:
         raise ValueError(f"not a usable recipient: {recipient!r}")
     subject, body = render(template, lang, case_number=case_number, **context)
-    await OutboundMessage.insert(
-        OutboundMessage(
-            recipient=recipient[:254],
-            subject=subject,
-            body=body,
-            template=template,
-            language=lang if lang in ("sv", "en") else "sv",
-            case_number=case_number,
-            created_at=int(time.time()),
-        )
+    await raw.insert(
+        "outbound_message",
+        {
+            "recipient": recipient[:254],
+            "subject": subject,
+            "body": body,
+            "template": template,
+            "language": lang if lang in ("sv", "en") else "sv",
+            "case_number": case_number,
+            "created_at": int(time.time()),
+        },
     )
 
 

@@ -84,7 +84,7 @@ async def transaction() -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, PooledSQLiteEngine):
-        immediate = {"transaction_type": TransactionType.immediate}
+        immediate = {"transaction_type": TransactionType.immediate, "inline": True}
         async with engine.write_lock(), _write(engine, immediate):
             yield
     else:
@@ -111,21 +111,6 @@ async def _write(engine: Engine, kwargs: dict) -> AsyncIterator[None]:
                 await result
         except Exception:  # an after-commit failure must not undo or hide the commit
             log.exception("after-commit callback failed")
-
-
-async def executemany(sql: str, rows: list[tuple]) -> None:
-    """Run one statement (``?`` placeholders) for many rows in the current transaction, in one
-    round trip to the driver (sqlite3 / asyncpg ``executemany``)."""
-    if not rows:
-        return
-    engine = get_engine()
-    tx = engine.current_transaction.get()
-    if tx is None:
-        raise RuntimeError("executemany() needs core.db.transaction()")
-    if engine.engine_type == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
-    await tx.connection.executemany(sql, rows)
 
 
 def on_commit(callback: Callable[[], Awaitable[None] | None]) -> None:

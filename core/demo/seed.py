@@ -36,6 +36,7 @@ from core.cases import service as cases
 from core.cases import states, timers
 from core.cases.service import ContactInput
 from core.cases.tables import Case, Contact, NumberSequence
+from core.db import raw
 from core.demo import data
 from core.demo.data import CaseTypeSpec
 from core.errors import Conflict, NotFound
@@ -776,16 +777,9 @@ class BulkWriter:
         self.engine = db.get_engine()
         self.postgres = self.engine.engine_type == "postgres"
 
-    @property
-    def connection(self) -> Any:
-        return self.engine.current_transaction.get().connection
-
     def _sql(self, table: str, columns: list[str]) -> str:
         cols = ", ".join(f'"{c}"' for c in columns)
-        if self.postgres:
-            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        else:
-            marks = ", ".join("?" for _ in columns)
+        marks = ", ".join("?" for _ in columns)
         return f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
 
     async def ids(self, table: str, count: int) -> list[int]:
@@ -793,9 +787,9 @@ class BulkWriter:
         if not count:
             return []
         if self.postgres:
-            rows = await self.connection.fetch(
+            rows = await raw.fetch(
                 f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
-                "FROM generate_series(1, $1)",
+                "FROM generate_series(1, ?)",
                 count,
             )
             return [int(r["id"]) for r in rows]
@@ -818,7 +812,7 @@ class BulkWriter:
         sql = self._sql(table, columns)
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
-            await self.connection.executemany(sql, chunk)
+            await raw.executemany(sql, chunk)
             audit.record(
                 self.actor,
                 "demo.batch",

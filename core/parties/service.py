@@ -20,6 +20,7 @@ from stdnum.se import orgnr
 
 from core import audit, db
 from core.auth.service import Principal
+from core.db import raw
 from core.errors import InvalidInput, NotFound
 from core.parties.tables import Party
 from core.secrets import fields
@@ -120,10 +121,7 @@ async def create_party(actor: str, data: dict[str, Any]) -> int:
     values = _clean(data)
     now = int(time.time())
     async with db.transaction():
-        rows = await Party.insert(Party(**values, created_at=now, updated_at=now)).returning(
-            Party.id
-        )
-        party_id = rows[0]["id"]
+        party_id = await raw.insert("party", {**values, "created_at": now, "updated_at": now})
         audit.record(
             actor,
             "party.create",

@@ -1,0 +1,143 @@
+"""The SQLite write connection that runs on the event loop's own thread.
+
+A write transaction holds SQLite's single write lock from ``BEGIN IMMEDIATE`` to ``COMMIT``.
+Through aiosqlite every statement is a hop to the connection's thread and back to the event
+loop, and while the loop serves other requests between hops the lock stays held: a
+registration's dozen statements held it for ~12 ms under load. Statements on a local SQLite
+file take microseconds, so write transactions run them directly on the loop thread instead,
+through this connection, and hold the lock only as long as the work takes.
+
+What could block the loop is kept off it:
+
+* waiting for another process's write lock: ``BEGIN IMMEDIATE`` runs with a zero busy
+  timeout and the wait is an ``asyncio.sleep`` back-off, up to the configured busy timeout;
+* checkpoints (copying the WAL into the database file, with fsync): automatic checkpoints
+  are off on this connection and :class:`Checkpointer` runs them on a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Commits between two background checkpoints (each commit adds a few WAL pages).
+CHECKPOINT_EVERY = 200
+# Busy timeout for statements after BEGIN IMMEDIATE succeeded (the write lock is ours; SQLite
+# may still wait briefly on the WAL index during another connection's recovery).
+IN_TRANSACTION_BUSY_MS = 2000
+
+
+class InlineWriteConnection:
+    """A configured ``sqlite3`` connection used only inside write transactions on one loop.
+
+    It offers the subset of aiosqlite's interface Piccolo's transaction uses (awaitable
+    ``execute``, ``executemany``, ``rollback``, ``close``, ``in_transaction``) plus
+    :meth:`fetchall`, which the engine calls synchronously for every query.
+    """
+
+    def __init__(self, raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
+        self.raw = raw
+        self.busy_timeout_ms = busy_timeout_ms
+        self.commits = 0
+
+    def fetchall(self, sql: str, args: list[Any] | tuple[Any, ...] | None = None) -> list[Any]:
+        """Run one statement and return its rows (dicts)."""
+        cursor = self.raw.execute(sql, args or ())
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    async def execute(self, sql: str, args: list[Any] | tuple[Any, ...] | None = None) -> None:
+        if sql == "COMMIT":
+            self.raw.execute(sql)
+            self.commits += 1
+            return
+        self.raw.execute(sql, args or ()).close()
+
+    async def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.raw.executemany(sql, rows).close()
+
+    async def begin_immediate(self) -> None:
+        """``BEGIN IMMEDIATE`` without blocking the loop while another process writes."""
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        delay = 0.001
+        self.raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    self.raw.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() + delay > deadline:
+                        raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        finally:
+            self.raw.execute(f"PRAGMA busy_timeout = {IN_TRANSACTION_BUSY_MS}")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+    async def rollback(self) -> None:
+        if self.raw.in_transaction:
+            self.raw.execute("ROLLBACK")
+
+    async def close(self) -> None:
+        self.raw.close()
+
+
+def open_inline(
+    connection_kwargs: dict[str, Any],
+    synchronous: str,
+    busy_timeout_ms: int,
+    row_factory: Callable[[sqlite3.Cursor, tuple], Any],
+) -> InlineWriteConnection:
+    """Open and configure the write connection (WAL, synchronous, foreign keys, no
+    automatic checkpoints)."""
+    raw = sqlite3.connect(**{**connection_kwargs, "check_same_thread": False})
+    raw.row_factory = row_factory
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute(f"PRAGMA synchronous = {synchronous}")
+    raw.execute("PRAGMA foreign_keys = 1")
+    raw.execute("PRAGMA wal_autocheckpoint = 0")
+    return InlineWriteConnection(raw, busy_timeout_ms)
+
+
+class Checkpointer:
+    """Passive WAL checkpoints off the loop thread, every ``CHECKPOINT_EVERY`` commits of the
+    inline writer (PASSIVE never blocks writers or readers). ``run`` does the checkpoint
+    (the engine runs it on a pooled aiosqlite connection, i.e. on that connection's thread)."""
+
+    def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
+        self._run = run
+        self._task: asyncio.Task | None = None
+        self._last = 0
+
+    def after_commit(self, writer: InlineWriteConnection) -> None:
+        if writer.commits - self._last < CHECKPOINT_EVERY:
+            return
+        if self._task is not None and not self._task.done():
+            return
+        self._last = writer.commits
+        self._task = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            await self._run()
+        except Exception:
+            log.exception("WAL checkpoint failed")
+
+    async def wait(self) -> None:
+        """Wait for a running checkpoint (before the pool closes)."""
+        if self._task is not None:
+            await self._task
