@@ -1,9 +1,10 @@
 """The database: one engine per process, bound to every Piccolo table, and the write transaction.
 
-Use ``async with transaction():`` for every change. On SQLite it is ``BEGIN IMMEDIATE`` (the
-writer takes the lock up front, so it never fails half-way with SQLITE_BUSY); on PostgreSQL a
-normal transaction. Audit entries recorded inside are chained and inserted just before commit,
-and callbacks registered with :func:`on_commit` run after a successful commit (live events).
+Use ``async with transaction():`` for every change. On SQLite it runs on the event loop's
+thread as a savepoint of a ``BEGIN IMMEDIATE`` transaction that is committed for a group of
+transactions at once (:mod:`core.db.inline_writer`); on PostgreSQL it is a normal
+transaction. Audit entries recorded inside are chained and inserted just before commit, and
+callbacks registered with :func:`on_commit` run after a successful commit (live events).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import TransactionType
 from piccolo.table import TABLE_REGISTRY
 
 from core.audit import chain, recorder
@@ -78,27 +78,21 @@ def in_transaction() -> bool:
 
 @asynccontextmanager
 async def transaction() -> AsyncIterator[None]:
-    """A write transaction; nested calls join the outer one."""
+    """A write transaction; nested calls join the outer one. When the block exits without an
+    error the change is committed (durable), and callbacks from :func:`on_commit` run."""
     engine = get_engine()
     if engine.current_transaction.get() is not None:
         yield
         return
     if isinstance(engine, PooledSQLiteEngine):
-        immediate = {"transaction_type": TransactionType.immediate, "inline": True}
-        async with engine.write_lock(), _write(engine, immediate):
-            yield
+        scope = engine.group_writer().transaction()
     else:
-        async with _write(engine, {}):
-            yield
-
-
-@asynccontextmanager
-async def _write(engine: Engine, kwargs: dict) -> AsyncIterator[None]:
+        scope = engine.transaction()
     audit_token = recorder.begin()
     callbacks: list[Callable[[], Awaitable[None] | None]] = []
     commit_token = _after_commit.set(callbacks)
     try:
-        async with engine.transaction(**kwargs):
+        async with scope:
             yield
             await chain.append(recorder.take())
     finally:

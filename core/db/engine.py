@@ -4,7 +4,7 @@ SQLite runs in WAL mode with a busy timeout and ``synchronous`` from the setting
 stock SQLite engine opens a new connection (and thread) for every query; ``PooledSQLiteEngine``
 keeps a small pool of configured connections per event loop instead, so the pragmas are set
 once and the API does not pay for a thread per query. Write transactions run on the loop's
-own thread through one inline connection per loop (see :mod:`core.db.inline_writer`).
+own thread and are committed in groups (see :mod:`core.db.inline_writer`).
 """
 
 from __future__ import annotations
@@ -19,39 +19,21 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-from core.db.inline_writer import Checkpointer, InlineWriteConnection, open_inline
+from core.db.inline_writer import (
+    Checkpointer,
+    GroupWriter,
+    InlineWriteConnection,
+    open_inline,
+)
 from core.settings import Settings
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
-    """A SQLite transaction that hands its connection back to the pool instead of closing it.
-
-    With ``inline=True`` (write transactions, under the engine's write lock) it uses the
-    loop's inline write connection instead of a pooled one.
-    """
-
-    __slots__ = ("inline",)
-
-    def __init__(self, engine, transaction_type, allow_nested, inline: bool = False) -> None:
-        super().__init__(engine, transaction_type, allow_nested)
-        self.inline = inline
-
-    async def get_connection(self):
-        if self.inline:
-            return self.engine.inline_writer()
-        return await self.engine.get_connection()
-
-    async def begin(self):
-        if isinstance(self.connection, InlineWriteConnection):
-            await self.connection.begin_immediate()
-        else:
-            await super().begin()
+    """A SQLite transaction that hands its connection back to the pool instead of closing it."""
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent:
             return exception is None
-        if isinstance(self.connection, InlineWriteConnection):
-            return await self._exit_inline(exception)
         try:
             if exception:
                 if not self._rolled_back:
@@ -66,18 +48,6 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         self.engine.current_transaction.reset(self.context)
         return exception is None
 
-    async def _exit_inline(self, exception) -> bool:
-        connection: InlineWriteConnection = self.connection
-        try:
-            if exception is None and not self._committed and not self._rolled_back:
-                await self.commit()
-        finally:
-            # On any error, including a failed COMMIT, nothing of this transaction remains.
-            await connection.rollback()
-            self.engine.current_transaction.reset(self.context)
-        self.engine.checkpointer().after_commit(connection)
-        return exception is None
-
 
 class PooledSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with persistent, pre-configured connections."""
@@ -88,31 +58,25 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.pool_size = pool_size
         self.busy_timeout_ms = busy_timeout_ms
         self._pools: dict[int, list[aiosqlite.Connection]] = {}
-        self._write_locks: dict[int, asyncio.Lock] = {}
-        self._writers: dict[int, InlineWriteConnection] = {}
-        self._checkpointers: dict[int, Checkpointer] = {}
+        self._writers: dict[int, GroupWriter] = {}
 
-    def write_lock(self) -> asyncio.Lock:
-        """One writer at a time per event loop: SQLite allows one writer anyway, and queueing
-        here is fair and immediate, where SQLite's busy handler sleeps and starves."""
-        return self._write_locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
-
-    def inline_writer(self) -> InlineWriteConnection:
-        """The running loop's write connection (opened on first use)."""
+    def group_writer(self) -> GroupWriter:
+        """The running loop's writer: write transactions, run inline and committed in groups."""
         loop_id = id(asyncio.get_running_loop())
         writer = self._writers.get(loop_id)
         if writer is None:
-            writer = open_inline(
+            connection = open_inline(
                 self.connection_kwargs, self.synchronous, self.busy_timeout_ms, dict_factory
+            )
+            writer = GroupWriter(
+                self,
+                connection,
+                self.current_transaction,
+                Checkpointer(self.checkpoint),
+                fsync_off_loop=self.synchronous in ("FULL", "EXTRA"),
             )
             self._writers[loop_id] = writer
         return writer
-
-    def checkpointer(self) -> Checkpointer:
-        loop_id = id(asyncio.get_running_loop())
-        if loop_id not in self._checkpointers:
-            self._checkpointers[loop_id] = Checkpointer(self.checkpoint)
-        return self._checkpointers[loop_id]
 
     async def checkpoint(self) -> None:
         """A passive WAL checkpoint on a pooled connection (on its thread, not the loop's)."""
@@ -152,15 +116,12 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def close_pool(self) -> None:
         """Close every pooled connection of the running event loop (and its writer)."""
         loop_id = id(asyncio.get_running_loop())
-        checkpointer = self._checkpointers.pop(loop_id, None)
-        if checkpointer is not None:
-            await checkpointer.wait()
-        pool = self._pools.pop(loop_id, [])
-        for connection in pool:
-            await connection.close()
         writer = self._writers.pop(loop_id, None)
         if writer is not None:
             await writer.close()
+        pool = self._pools.pop(loop_id, [])
+        for connection in pool:
+            await connection.close()
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         connection = await self.get_connection()
@@ -185,13 +146,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         self,
         transaction_type: TransactionType = TransactionType.deferred,
         allow_nested: bool = True,
-        inline: bool = False,
     ) -> PooledSQLiteTransaction:
         return PooledSQLiteTransaction(
-            engine=self,
-            transaction_type=transaction_type,
-            allow_nested=allow_nested,
-            inline=inline,
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
 
 

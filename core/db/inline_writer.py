@@ -1,27 +1,37 @@
-"""The SQLite write connection that runs on the event loop's own thread.
+"""SQLite write transactions on the event loop's own thread, committed in groups.
 
 A write transaction holds SQLite's single write lock from ``BEGIN IMMEDIATE`` to ``COMMIT``.
 Through aiosqlite every statement is a hop to the connection's thread and back to the event
 loop, and while the loop serves other requests between hops the lock stays held: a
 registration's dozen statements held it for ~12 ms under load. Statements on a local SQLite
 file take microseconds, so write transactions run them directly on the loop thread instead,
-through this connection, and hold the lock only as long as the work takes.
+through one connection per loop (:class:`InlineWriteConnection`).
+
+Committing is then the largest cost: every commit writes each page it changed (a table's
+last leaf, each index's) to the WAL. :class:`GroupWriter` runs each transaction as a
+savepoint inside one open SQLite transaction and commits once for all transactions that
+finished within the same turn of the event loop. Each transaction's ``async with`` returns
+only after that commit, so nothing is acknowledged before it is durable; a transaction that
+fails rolls back to its savepoint and leaves the others alone.
 
 What could block the loop is kept off it:
 
 * waiting for another process's write lock: ``BEGIN IMMEDIATE`` runs with a zero busy
   timeout and the wait is an ``asyncio.sleep`` back-off, up to the configured busy timeout;
 * checkpoints (copying the WAL into the database file, with fsync): automatic checkpoints
-  are off on this connection and :class:`Checkpointer` runs them on a worker thread.
+  are off on this connection and :class:`Checkpointer` runs them on a worker thread;
+* with ``synchronous`` FULL or EXTRA, the fsync of each group commit runs on a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -55,10 +65,6 @@ class InlineWriteConnection:
             cursor.close()
 
     async def execute(self, sql: str, args: list[Any] | tuple[Any, ...] | None = None) -> None:
-        if sql == "COMMIT":
-            self.raw.execute(sql)
-            self.commits += 1
-            return
         self.raw.execute(sql, args or ()).close()
 
     async def executemany(self, sql: str, rows: list[tuple]) -> None:
@@ -141,3 +147,98 @@ class Checkpointer:
         """Wait for a running checkpoint (before the pool closes)."""
         if self._task is not None:
             await self._task
+
+
+class InlineTransaction:
+    """What Piccolo sees as the current transaction while a write transaction's body runs:
+    its queries go to ``connection``; a nested ``engine.transaction()`` joins it."""
+
+    def __init__(self, engine: Any, connection: InlineWriteConnection) -> None:
+        self.engine = engine
+        self.connection = connection
+
+
+class GroupWriter:
+    """Write transactions of one event loop: serialised, run inline, committed in groups."""
+
+    SAVEPOINT = "kontakt_tx"
+
+    def __init__(
+        self,
+        engine: Any,
+        connection: InlineWriteConnection,
+        current: contextvars.ContextVar,
+        checkpointer: Checkpointer,
+        fsync_off_loop: bool,
+    ) -> None:
+        self.connection = connection
+        self.checkpointer = checkpointer
+        self._engine = engine
+        self._current = current
+        self._fsync_off_loop = fsync_off_loop
+        self._lock = asyncio.Lock()
+        self._batch: list[asyncio.Future] = []
+        self._flush_task: asyncio.Task | None = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One write transaction; returns (or raises) once its group commit is done."""
+        raw = self.connection.raw
+        async with self._lock:
+            if not raw.in_transaction:
+                await self.connection.begin_immediate()
+            raw.execute(f"SAVEPOINT {self.SAVEPOINT}")
+            token = self._current.set(InlineTransaction(self._engine, self.connection))
+            try:
+                yield
+            except BaseException:
+                raw.execute(f"ROLLBACK TO {self.SAVEPOINT}")
+                raw.execute(f"RELEASE {self.SAVEPOINT}")
+                self._schedule_flush()
+                raise
+            finally:
+                self._current.reset(token)
+            raw.execute(f"RELEASE {self.SAVEPOINT}")
+            done = asyncio.get_running_loop().create_future()
+            self._batch.append(done)
+            self._schedule_flush()
+        await done
+
+    def _schedule_flush(self) -> None:
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        """Commit the open SQLite transaction and resolve every waiting transaction."""
+        async with self._lock:
+            batch, self._batch = self._batch, []
+            if not self.connection.in_transaction:
+                return
+            try:
+                if self._fsync_off_loop:
+                    await asyncio.get_running_loop().run_in_executor(None, self._commit)
+                else:
+                    self._commit()
+            except BaseException as exc:
+                await self.connection.rollback()
+                for waiter in batch:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+        for waiter in batch:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.checkpointer.after_commit(self.connection)
+
+    def _commit(self) -> None:
+        self.connection.raw.execute("COMMIT")
+        self.connection.commits += 1
+
+    async def close(self) -> None:
+        """Commit what is pending and close the connection."""
+        if self._flush_task is not None:
+            await self._flush_task
+        await self.checkpointer.wait()
+        await self.connection.close()
