@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -83,6 +84,10 @@ def create_app(runtime: Runtime) -> Litestar:
         await db.open_pool()
         await host.call_async("startup", app=app, settings=settings)
         start_retry(app)
+        # Everything built so far lives as long as the process: keep it out of the cyclic
+        # garbage collector's full collections, which would otherwise stall every request.
+        gc.collect()
+        gc.freeze()
         if not settings.redis_url and settings.sla_sweep_seconds > 0:
             # one box: sweep here, where the live events are
             app.state.sla_sweeper = asyncio.create_task(

@@ -24,6 +24,7 @@ from core.db.inline_writer import (
     GroupWriter,
     InlineWriteConnection,
     open_inline,
+    open_reader,
 )
 from core.settings import Settings
 
@@ -59,6 +60,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.busy_timeout_ms = busy_timeout_ms
         self._pools: dict[int, list[aiosqlite.Connection]] = {}
         self._writers: dict[int, GroupWriter] = {}
+        self._readers: dict[int, sqlite3.Connection] = {}
 
     def group_writer(self) -> GroupWriter:
         """The running loop's writer: write transactions, run inline and committed in groups."""
@@ -77,6 +79,18 @@ class PooledSQLiteEngine(SQLiteEngine):
             )
             self._writers[loop_id] = writer
         return writer
+
+    def read_inline(self, sql: str, args: Any = ()) -> list[Any]:
+        """Run a point query on the loop thread (a read-only connection per loop)."""
+        loop_id = id(asyncio.get_running_loop())
+        reader = self._readers.get(loop_id)
+        if reader is None:
+            reader = self._readers[loop_id] = open_reader(self.connection_kwargs, dict_factory)
+        cursor = reader.execute(sql, args)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
     async def checkpoint(self) -> None:
         """A passive WAL checkpoint on a pooled connection (on its thread, not the loop's)."""
@@ -122,6 +136,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = self._pools.pop(loop_id, [])
         for connection in pool:
             await connection.close()
+        reader = self._readers.pop(loop_id, None)
+        if reader is not None:
+            reader.close()
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         connection = await self.get_connection()

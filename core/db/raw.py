@@ -5,6 +5,9 @@ run a small statement. Paths that run on every request (registration, authentica
 audit chain) use these helpers instead: SQL written once with ``?`` placeholders (turned into
 ``$1, $2 …`` on PostgreSQL), run in the current transaction if there is one, else on a pooled
 connection. Rows come back as dicts, as from Piccolo.
+
+On SQLite, :func:`fetch` outside a transaction runs on the event loop's thread (a read-only
+connection): use it for point queries through an index, not for reports or scans.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(record) for record in records]
     if tx is not None:
         return await engine._run_in_existing_connection(tx.connection, sql, args)
-    return await engine._run_in_new_connection(sql, args)
+    return engine.read_inline(sql, args)
 
 
 async def fetchrow(sql: str, *args: Any) -> dict[str, Any] | None:

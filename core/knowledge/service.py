@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 from core import audit, db
+from core.db import raw
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.knowledge import search
 from core.knowledge.tables import Article, ArticleCaseType, ArticleVersion
@@ -462,13 +463,13 @@ async def articles_for_case_type(
     sql = (
         "SELECT a.id, a.kind, a.audience, a.language, a.title, a.body, a.version, "
         "l.position FROM kb_article_case_type l JOIN kb_article a ON a.id = l.article "
-        "WHERE l.case_type = {} AND a.status = 'published'"
+        "WHERE l.case_type = ? AND a.status = 'published'"
     )
     args: list[Any] = [case_type_id]
     if audience is not None:
-        sql += " AND a.audience = {}"
+        sql += " AND a.audience = ?"
         args.append(audience)
-    return await Article.raw(sql + " ORDER BY l.position, a.id", *args)
+    return await raw.fetch(sql + " ORDER BY l.position, a.id", *args)
 
 
 async def articles_for_case_type_code(code: str) -> list[dict[str, Any]]:
