@@ -1,0 +1,137 @@
+"""SQLite write transactions: run on the loop thread, committed in groups.
+
+These use an engine on their own SQLite file, so they run in the PostgreSQL session too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core.db.engine import PooledSQLiteEngine
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[PooledSQLiteEngine]:
+    path = tmp_path / "group.sqlite3"
+    setup = sqlite3.connect(path)
+    setup.executescript(
+        """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE item (
+            id INTEGER PRIMARY KEY,
+            name TEXT UNIQUE NOT NULL,
+            parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED
+        );
+        INSERT INTO parent (id) VALUES (1);
+        """
+    )
+    setup.close()
+    engine = PooledSQLiteEngine(str(path), synchronous="NORMAL", busy_timeout_ms=1500, pool_size=2)
+    yield engine
+    await engine.close_pool()
+
+
+def names(path: str) -> set[str]:
+    """What another connection sees as committed."""
+    with sqlite3.connect(path) as reader:
+        rows = reader.execute("SELECT name FROM item").fetchall()
+    reader.close()
+    return {row[0] for row in rows}
+
+
+async def insert(engine: PooledSQLiteEngine, name: str, parent: int = 1) -> None:
+    async with engine.group_writer().transaction():
+        connection = engine.current_transaction.get().connection
+        connection.fetchall("INSERT INTO item (name, parent) VALUES (?, ?)", (name, parent))
+        await asyncio.sleep(0)  # let the other transactions of the test reach the writer
+
+
+async def test_concurrent_transactions_share_commits(engine):
+    writer = engine.group_writer()
+    await asyncio.gather(*(insert(engine, f"item-{n}") for n in range(40)))
+    assert names(engine.path) == {f"item-{n}" for n in range(40)}
+    assert 1 <= writer.connection.commits < 40
+
+
+async def test_a_failing_transaction_rolls_back_alone(engine):
+    async def failing() -> None:
+        async with engine.group_writer().transaction():
+            connection = engine.current_transaction.get().connection
+            connection.fetchall("INSERT INTO item (name) VALUES ('doomed')")
+            raise ValueError("the body failed")
+
+    results = await asyncio.gather(
+        insert(engine, "before"), failing(), insert(engine, "after"), return_exceptions=True
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], ValueError)
+    assert names(engine.path) == {"before", "after"}
+
+
+async def test_nothing_is_acknowledged_before_it_is_committed(engine):
+    seen_inside: set[str] = set()
+
+    async def watch() -> None:
+        await asyncio.sleep(0)
+        seen_inside.update(names(engine.path))
+
+    await asyncio.gather(insert(engine, "pending"), watch())
+    assert "pending" not in seen_inside  # open in the group while the watcher looked
+    assert names(engine.path) == {"pending"}  # and committed once insert() returned
+
+
+async def test_a_failed_commit_fails_every_transaction_of_the_group(engine):
+    # The deferred foreign key is only checked at COMMIT: the whole group's commit fails.
+    results = await asyncio.gather(
+        insert(engine, "good"), insert(engine, "orphan", parent=99), return_exceptions=True
+    )
+    assert all(isinstance(result, sqlite3.IntegrityError) for result in results), results
+    assert names(engine.path) == set()
+    await insert(engine, "next")  # the writer is usable again
+    assert names(engine.path) == {"next"}
+
+
+async def test_waiting_for_another_writer_does_not_block_the_loop(engine):
+    other = sqlite3.connect(engine.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
+    task = asyncio.create_task(insert(engine, "waited"))
+    ticks = 0
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 20 and not task.done()  # the loop kept running while the writer waited
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(task, 5)
+    assert names(engine.path) == {"waited"}
+
+
+async def test_a_writer_that_waits_too_long_gets_an_error_and_writes_nothing(engine):
+    other = sqlite3.connect(engine.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await insert(engine, "too-late")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert names(engine.path) == set()
+    await insert(engine, "later")
+    assert names(engine.path) == {"later"}
+
+
+async def test_point_reads_see_commits_and_refuse_writes(engine):
+    assert engine.read_inline("SELECT name FROM item") == []
+    await insert(engine, "read-me")
+    assert engine.read_inline("SELECT name FROM item WHERE name = ?", ("read-me",)) == [
+        {"name": "read-me"}
+    ]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        engine.read_inline("DELETE FROM item")
+    assert names(engine.path) == {"read-me"}
