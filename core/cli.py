@@ -106,6 +106,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         log_level=settings.log_level,
         access_log=False,
         timeout_graceful_shutdown=5,
+        # X-Forwarded-For is believed from the local host and the configured reverse proxies
+        forwarded_allow_ips=["127.0.0.1", "::1", *settings.trusted_proxies],
         **{k: str(v) for k, v in tls.items() if v is not None},
     )
 

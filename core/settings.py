@@ -8,13 +8,16 @@ like a secret is refused so that nobody puts a password in the config file by mi
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 ENV_PREFIX = "KONTAKT_"
 SECRET_WORDS = ("password", "secret", "token", "passphrase", "private_key")
 
@@ -58,10 +61,18 @@ class Settings:
     mail_from: str = "kontaktcenter@kommun.invalid"
     municipality_name: str = "Exempelkommun"
     log_level: str = "info"
+    # reverse proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks; in
+    # TOML a list, in KONTAKT_TRUSTED_PROXIES comma-separated); empty: believe nobody
+    trusted_proxies: tuple[str, ...] = ()
     tls_cert: Path | None = None  # PEM certificate; with tls_key, serve HTTPS
     tls_key: Path | None = None  # PEM private key (a file path, not the key itself)
     plugins_retry_seconds: int = 30  # how often the API retries plugins that were not ready
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """:attr:`trusted_proxies` parsed (validated when the settings are loaded)."""
+        return parse_networks(self.trusted_proxies)
 
     @property
     def is_postgres(self) -> bool:
@@ -106,9 +117,28 @@ def _coerce(name: str, raw: Any, target: Any) -> Any:
             if not isinstance(raw, dict):
                 raise TypeError("expected a table")
             return raw
+        if "tuple" in text:  # a TOML list, or a comma-separated string (env)
+            items = raw.split(",") if isinstance(raw, str) else raw
+            if not isinstance(items, list | tuple):
+                raise TypeError("expected a list")
+            return tuple(str(item).strip() for item in items if str(item).strip())
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"setting {name!r}: cannot use {raw!r} ({exc})") from exc
+
+
+def parse_networks(entries: tuple[str, ...] | list[str]) -> tuple[IPNetwork, ...]:
+    """IP addresses and CIDR networks as networks; SettingsError names a bad entry."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip()))
+        except ValueError as exc:
+            raise SettingsError(
+                f"trusted_proxies: {entry!r} is not an IP address or CIDR network ({exc}); "
+                "use e.g. 10.0.0.5, 10.0.0.0/8 or 2001:db8::/32"
+            ) from exc
+    return tuple(networks)
 
 
 def _validate(settings: Settings) -> Settings:
@@ -128,6 +158,7 @@ def _validate(settings: Settings) -> Settings:
         raise SettingsError("tls_cert and tls_key: set both or neither")
     if not 1 <= settings.port <= 65535:
         raise SettingsError(f"port: {settings.port} is not a TCP port")
+    settings.trusted_proxy_networks  # noqa: B018 - parses, so a bad entry fails at load time
     return settings
 
 

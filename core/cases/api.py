@@ -11,7 +11,7 @@ from litestar.params import Parameter
 
 from core.cases import service
 from core.cases.service import ContactInput
-from core.clock import iso_utc
+from core.clock import epoch_of, iso_utc
 from core.org import lookup
 from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
@@ -71,14 +71,7 @@ class ContactBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def to_input(body: ContactBody) -> ContactInput:
-    received = None
-    if body.received_at is not None:
-        stamp = body.received_at
-        if stamp.tzinfo is None:
-            from core.errors import InvalidInput
-
-            raise InvalidInput("received_at needs a time zone (e.g. 2026-11-20T09:30:00+01:00)")
-        received = int(stamp.timestamp())
+    received = epoch_of("received_at", body.received_at)
     return ContactInput(
         channel=body.channel,
         summary=body.summary,
@@ -308,16 +301,6 @@ class CaseController(Controller):
         )
 
 
-def _epoch(stamp: datetime | None) -> int | None:
-    if stamp is None:
-        return None
-    if stamp.tzinfo is None:
-        from core.errors import InvalidInput
-
-        raise InvalidInput("Times need a time zone (e.g. 2026-11-20T09:30:00+01:00)")
-    return int(stamp.timestamp())
-
-
 class CallbackController(Controller):
     path = "/api/v1/callbacks"
     tags = ["callbacks"]
@@ -337,8 +320,8 @@ class CallbackController(Controller):
                 principal_of(request),
                 data.case,
                 data.phone,
-                _epoch(data.preferred_from),
-                _epoch(data.preferred_to),
+                epoch_of("preferred_from", data.preferred_from),
+                epoch_of("preferred_to", data.preferred_to),
                 data.answer_group,
                 data.notes,
             )

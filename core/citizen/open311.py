@@ -4,12 +4,13 @@ types, service requests as cases, in XML and JSON.
 Resources take their format as a suffix (``/services.xml``, ``/requests/KC-2026-000001.json``).
 Errors are answered in the requested format as the specification shows them:
 ``<errors><error><code>…</code><description>…</description></error></errors>`` or
-``[{"code": …, "description": …}]``. Posting a request needs an API key (see
-:mod:`core.citizen.api`); it registers a web contact opening a case in one transaction, as
-the Open311 client (actor ``open311:<id>:<name>``). The location is kept in the case
-description as a compact "Plats:" block; only requests that came in through Open311 show
-their description and location to the public, and secret cases and non-public case types are
-never shown.
+``[{"code": …, "description": …}]``; the description is in Swedish or English by
+Accept-Language (else the installation's default language, as for problem details). Posting
+a request needs an API key (see :mod:`core.citizen.api`); it registers a web contact opening
+a case in one transaction, as the Open311 client (actor ``open311:<id>:<name>``). The
+location is kept in the case description as a compact "Plats:" block; only requests that
+came in through Open311 show their description and location to the public, and secret cases
+and non-public case types are never shown.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from core.cases import states
 from core.cases.tables import Case, Contact
 from core.citizen.tables import ApiClient
 from core.errors import DomainError
-from core.i18n import negotiate, translator
+from core.i18n import N_, gettext
 from core.org.tables import CaseType
+from core.web.problems import language_of
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -50,12 +52,30 @@ _SUFFIX_LINES = (PLACE, COORDS, MEDIA)
 
 
 class Open311Error(Exception):
-    """An error answered in Open311 form with HTTP status ``code``."""
+    """An error answered in Open311 form with HTTP status ``code``.
 
-    def __init__(self, code: int, description: str) -> None:
-        super().__init__(description)
+    ``message`` is an English msgid with ``{placeholders}`` filled from ``params``; the
+    description is rendered in the request's language (:meth:`describe`).
+    """
+
+    def __init__(self, code: int, message: str, /, **params: Any) -> None:
+        super().__init__(message.format(**params) if params else message)
         self.code = code
-        self.description = description
+        self.message = message
+        self.params = params
+
+    @classmethod
+    def from_domain(cls, exc: DomainError) -> Open311Error:
+        """A refusal of the case service, keeping its translatable message."""
+        return cls(exc.status, exc.message, **exc.params)
+
+    def describe(self, lang: str) -> str:
+        """The description in ``lang`` (sv or en)."""
+        text = gettext(self.message, lang)
+        try:
+            return text.format(**self.params)
+        except (KeyError, IndexError):  # a translation with a broken placeholder
+            return self.message.format(**self.params)
 
 
 # -- formats -------------------------------------------------------------------------------
@@ -63,10 +83,12 @@ def split_format(name: str) -> tuple[str, str]:
     """``"services.xml"`` -> ``("services", "xml")``; an unknown suffix is a 400."""
     base, dot, fmt = name.rpartition(".")
     if not dot or not base:
-        raise Open311Error(400, f"Add the response format to the resource: {name}.json or .xml")
+        raise Open311Error(
+            400, N_("Add the response format to the resource: {name}.json or .xml"), name=name
+        )
     fmt = fmt.lower()
     if fmt not in FORMATS:
-        raise Open311Error(400, f"Unsupported format '{fmt}'; use json or xml")
+        raise Open311Error(400, N_("Unsupported format '{fmt}'; use json or xml"), fmt=fmt)
     return base, fmt
 
 
@@ -134,7 +156,8 @@ def error_response(fmt: str, code: int, description: str) -> Response:
 
 # -- services ------------------------------------------------------------------------------
 def _language(request: Request) -> str:
-    return negotiate(request.headers.get("accept-language"), request.app.state.default_language)
+    """sv or en from Accept-Language, else the installation's default (as problem details)."""
+    return language_of(request)
 
 
 async def _public_types(code: str | None = None) -> list[dict[str, Any]]:
@@ -179,7 +202,7 @@ async def list_services(lang: str) -> list[dict[str, Any]]:
 async def service_definition(code: str) -> dict[str, Any]:
     """The service definition; case types carry no extra attributes."""
     if not await _public_types(code):
-        raise Open311Error(404, f"No service with service_code '{code}'")
+        raise Open311Error(404, N_("No service with service_code '{code}'"), code=code)
     return {"service_code": code, "attributes": []}
 
 
@@ -239,9 +262,9 @@ async def read_request_form(request: Request) -> RequestForm:
         try:
             values = msgspec.json.decode(await request.body())
         except msgspec.DecodeError as exc:
-            raise Open311Error(400, "The request body is not valid JSON") from exc
+            raise Open311Error(400, N_("The request body is not valid JSON")) from exc
         if not isinstance(values, dict):
-            raise Open311Error(400, "The request body must be a JSON object")
+            raise Open311Error(400, N_("The request body must be a JSON object"))
     elif media == "multipart/form-data":
         form = await request.form()
         values = {key: form.get(key) for key in form}
@@ -255,7 +278,7 @@ async def read_request_form(request: Request) -> RequestForm:
     try:
         return msgspec.convert(values, RequestForm, strict=False)
     except msgspec.ValidationError as exc:
-        raise Open311Error(400, f"Invalid request: {exc}") from exc
+        raise Open311Error(400, N_("Invalid request: {error}"), error=str(exc)) from exc
 
 
 def _location_block(form: RequestForm) -> str:
@@ -290,27 +313,29 @@ async def post_request(form: RequestForm, lang: str) -> dict[str, Any]:
     """Validate and register one service request; returns the spec's response entry."""
     client = await client_for_key(form.api_key.strip())
     if client is None:
-        raise Open311Error(403, "Invalid or missing api_key; no request was created")
+        raise Open311Error(403, N_("Invalid or missing api_key; no request was created"))
     code = form.service_code.strip()
     if not code:
-        raise Open311Error(400, "service_code was not provided")
+        raise Open311Error(400, N_("service_code was not provided"))
     types = await _public_types(code)
     if not types:
-        raise Open311Error(404, f"No service with service_code '{code}'")
+        raise Open311Error(404, N_("No service with service_code '{code}'"), code=code)
     has_point = form.lat is not None and form.long is not None
     if (form.lat is None) != (form.long is None):
-        raise Open311Error(400, "Give both lat and long, or neither")
+        raise Open311Error(400, N_("Give both lat and long, or neither"))
     if has_point and not (-90 <= form.lat <= 90 and -180 <= form.long <= 180):  # type: ignore[operator]
-        raise Open311Error(400, "lat must be within -90..90 and long within -180..180")
+        raise Open311Error(400, N_("lat must be within -90..90 and long within -180..180"))
     if not (has_point or form.address_string.strip() or form.address_id.strip()):
         raise Open311Error(
-            400, "A location is required: lat and long, address_string or address_id"
+            400, N_("A location is required: lat and long, address_string or address_id")
         )
     description = form.description.strip()
     if len(description) > MAX_DESCRIPTION:
-        raise Open311Error(400, f"description may be at most {MAX_DESCRIPTION} characters")
+        raise Open311Error(
+            400, N_("description may be at most {limit} characters"), limit=MAX_DESCRIPTION
+        )
     if form.media_url.strip() and not re.match(r"^https?://\S+$", form.media_url.strip()):
-        raise Open311Error(400, "media_url must be an http or https URL")
+        raise Open311Error(400, N_("media_url must be an http or https URL"))
     service = types[0]
     name = " ".join(f"{form.first_name} {form.last_name}".split())
     party = None
@@ -340,16 +365,11 @@ async def post_request(form: RequestForm, lang: str) -> dict[str, Any]:
     try:
         created = await cases.register_contact(client_principal(client), data)
     except DomainError as exc:
-        raise Open311Error(exc.status, exc.render(translator("en"))) from exc
+        raise Open311Error.from_domain(exc) from exc
     number = created["case"]["number"]
-    if lang == "sv":
-        notice = f"Tack! Ärendet har nummer {number}."
-        if form.email.strip():
-            notice += " Ett kvitto med kod till Mina ärenden skickas med e-post."
-    else:
-        notice = f"Thank you. Your request has number {number}."
-        if form.email.strip():
-            notice += " A receipt with a code for My cases is sent by e-mail."
+    notice = gettext("Thank you. Your request has number {number}.", lang).format(number=number)
+    if form.email.strip():
+        notice += " " + gettext("A receipt with a code for My cases is sent by e-mail.", lang)
     return {"service_request_id": number, "service_notice": notice, "account_id": None}
 
 
@@ -361,7 +381,7 @@ def parse_datetime(name: str, value: str, zone: str) -> datetime:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
         raise Open311Error(
-            400, f"{name} must be an ISO 8601 date-time such as 2026-05-01T08:00:00Z"
+            400, N_("{name} must be an ISO 8601 date-time such as 2026-05-01T08:00:00Z"), name=name
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
@@ -390,9 +410,11 @@ def parse_filter(params: dict[str, str], zone: str, now: float | None = None) ->
     statuses = [s.strip().lower() for s in params.get("status", "").split(",") if s.strip()]
     for status in statuses:
         if status not in ("open", "closed"):
-            raise Open311Error(400, f"Unknown status '{status}'; use open or closed")
+            raise Open311Error(
+                400, N_("Unknown status '{status}'; use open or closed"), status=status
+            )
     if len(ids) > MAX_RESULTS:
-        raise Open311Error(400, f"At most {MAX_RESULTS} service_request_id values")
+        raise Open311Error(400, N_("At most {limit} service_request_id values"), limit=MAX_RESULTS)
     now_dt = datetime.fromtimestamp(now or time.time(), ZoneInfo(zone))
     end = parse_datetime("end_date", params["end_date"], zone) if params.get("end_date") else None
     start = (
@@ -405,9 +427,11 @@ def parse_filter(params: dict[str, str], zone: str, now: float | None = None) ->
     if start is None:
         start = end - MAX_SPAN
     if end < start:
-        raise Open311Error(400, "end_date is before start_date")
+        raise Open311Error(400, N_("end_date is before start_date"))
     if end - start > MAX_SPAN:
-        raise Open311Error(400, "The date range may not span more than 90 days")
+        raise Open311Error(
+            400, N_("The date range may not span more than {days} days"), days=MAX_SPAN.days
+        )
     return RequestFilter(ids, codes, int(start.timestamp()), int(end.timestamp()), statuses)
 
 
@@ -489,10 +513,10 @@ class Open311Controller(Controller):
         async def run(fmt: str) -> Response:
             base, _ = split_format(name)
             if base != "discovery":
-                raise Open311Error(404, f"No resource '{base}'")
+                raise Open311Error(404, N_("No resource '{name}'"), name=base)
             return await _discovery(request, fmt)
 
-        return await _guarded(name, run)
+        return await _guarded(request, name, run)
 
     @get(
         "/v2/{resource:str}",
@@ -509,17 +533,17 @@ class Open311Controller(Controller):
                 flt = parse_filter(dict(request.query_params), zone)
                 found = await find_requests(flt, lang, zone)
                 return respond(fmt, "service_requests", "request", found)
-            raise Open311Error(404, f"No resource '{base}'")
+            raise Open311Error(404, N_("No resource '{name}'"), name=base)
 
-        return await _guarded(resource, run)
+        return await _guarded(request, resource, run)
 
     @get("/v2/services/{code:str}", opt={"public": True}, summary="GET a service definition")
-    async def get_definition(self, code: str) -> Response:
+    async def get_definition(self, request: Request, code: str) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(code)
             return respond(fmt, "service_definition", None, await service_definition(base))
 
-        return await _guarded(code, run)
+        return await _guarded(request, code, run)
 
     @get("/v2/requests/{request_id:str}", opt={"public": True}, summary="GET one service request")
     async def get_request(self, request: Request, request_id: str) -> Response:
@@ -529,10 +553,10 @@ class Open311Controller(Controller):
             flt = RequestFilter([base], [], 0, 0, [])
             found = await find_requests(flt, lang, zone)
             if not found:
-                raise Open311Error(404, f"No service request with id '{base}'")
+                raise Open311Error(404, N_("No service request with id '{id}'"), id=base)
             return respond(fmt, "service_requests", "request", found)
 
-        return await _guarded(request_id, run)
+        return await _guarded(request, request_id, run)
 
     @route(
         ["/v2/services", "/v2/requests"],
@@ -542,7 +566,10 @@ class Open311Controller(Controller):
     )
     async def without_format(self, request: Request) -> Response:
         name = request.url.path.rstrip("/").rpartition("/")[2]
-        return error_response("json", 400, f"Add the response format: {name}.json or {name}.xml")
+        error = Open311Error(
+            400, N_("Add the response format: {name}.json or {name}.xml"), name=name
+        )
+        return error_response("json", error.code, error.describe(_language(request)))
 
     @post(
         "/v2/{resource:str}",
@@ -554,20 +581,24 @@ class Open311Controller(Controller):
         async def run(fmt: str) -> Response:
             base, _ = split_format(resource)
             if base != "requests":
-                raise Open311Error(404, f"No resource '{base}' to post to")
+                raise Open311Error(404, N_("No resource '{name}' to post to"), name=base)
             form = await read_request_form(request)
             entry = await post_request(form, _language(request))
             return respond(fmt, "service_requests", "request", [entry], status=201)
 
-        return await _guarded(resource, run)
+        return await _guarded(request, resource, run)
 
 
-async def _guarded(name: str, run: Any) -> Response:
+async def _guarded(request: Request, name: str, run: Any) -> Response:
+    """Run ``run(fmt)``; an Open311Error becomes an error document in the request's language."""
     fmt = guess_format(name)
     try:
         return await run(fmt)
     except Open311Error as exc:
-        return error_response(fmt, exc.code, exc.description)
+        lang = _language(request)
+        response = error_response(fmt, exc.code, exc.describe(lang))
+        response.headers["Content-Language"] = lang
+        return response
 
 
 async def _discovery(request: Request, fmt: str) -> Response:

@@ -3,7 +3,8 @@
 Only the public status and the public timeline entries (public notes, status changes,
 feedback) are shown; never internal notes, staff names or party details. Secret cases show
 the status alone. A wrong code and an unknown number give the same answer, and failed
-look-ups per client address are limited (:data:`MAX_FAILURES` in :data:`WINDOW_S`).
+look-ups per client address are limited (:data:`MAX_FAILURES` in :data:`WINDOW_S`); behind a
+reverse proxy listed in the ``trusted_proxies`` setting the address comes from X-Forwarded-For.
 
 Served as server-rendered HTML (``/mina-arenden``, Swedish by default, English with
 ``?lang=en`` or Accept-Language) and as JSON for apps (``POST /api/v1/public/case-status``).
@@ -11,8 +12,10 @@ Served as server-rendered HTML (``/mina-arenden``, Swedish by default, English w
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +34,8 @@ from core.cases.service import check_access_code
 from core.cases.tables import Case, CaseEvent
 from core.citizen.tables import AccessAttempt
 from core.clock import iso_utc
-from core.i18n import negotiate
+from core.i18n import LANGUAGES, N_, negotiate, translator
+from core.settings import IPNetwork
 from core.web.problems import problem
 
 PAGE_PATH = "/mina-arenden"
@@ -43,6 +47,7 @@ KEEP_ATTEMPTS_S = 24 * 3600
 PUBLIC_KINDS = ("status", "note", "feedback", "reopen", "merge")
 DUMMY_HASH = "0" * 64
 ACTOR = "anonymous"
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates" / "html"),
@@ -52,81 +57,59 @@ _env = Environment(
     lstrip_blocks=True,
 )
 
-TEXTS: dict[str, dict[str, str]] = {
-    "sv": {
-        "title": "Mina ärenden",
-        "skip": "Hoppa till huvudinnehållet",
-        "intro": "Skriv in ärendenumret och koden du fick när ärendet registrerades. "
-        "Du ser då hur ärendet går och de besked vi har lämnat.",
-        "number": "Ärendenummer",
-        "number_hint": "Till exempel KC-2026-000123.",
-        "code": "Kod",
-        "code_hint": "Tio tecken, finns i kvittot du fick via e-post eller av handläggaren.",
-        "submit": "Visa ärendet",
-        "switch": "In English",
-        "error_heading": "Det gick inte att visa ärendet",
-        "missing_number": "Skriv in ärendenumret.",
-        "missing_code": "Skriv in koden.",
-        "no_match": "Vi hittar inget ärende med det numret och den koden. "
-        "Kontrollera uppgifterna och försök igen.",
-        "too_many_title": "För många försök",
-        "too_many": "Du har gjort för många försök med fel ärendenummer eller kod. "
-        "Vänta {minutes} minuter och försök igen.",
-        "status": "Status",
-        "case_type": "Gäller",
-        "received": "Mottaget",
-        "updated": "Senast ändrat",
-        "timeline": "Händelser i ärendet",
-        "no_events": "Inga händelser att visa ännu.",
-        "secret": "Ärendet omfattas av sekretess. Därför visas bara dess status.",
-        "merged": "Ärendet har slagits ihop med ett annat ärende. Kontakta oss om du "
-        "vill veta mer.",
-        "ev_status": "Status ändrad till: {status}",
-        "ev_note": "Meddelande",
-        "ev_feedback": "Besked till dig",
-        "ev_reopen": "Ärendet har öppnats igen",
-        "ev_merge": "Ärendet har slagits ihop med ett annat ärende",
-        "another": "Visa ett annat ärende",
-        "contact": "Frågor? Kontakta kontaktcenter.",
-        "time_note": "Tider anges i svensk tid.",
-    },
-    "en": {
-        "title": "My cases",
-        "skip": "Skip to main content",
-        "intro": "Enter the case number and the code you were given when the case was "
-        "registered. You will see how the case is going and what we have told you.",
-        "number": "Case number",
-        "number_hint": "For example KC-2026-000123.",
-        "code": "Code",
-        "code_hint": "Ten characters, in the receipt you got by e-mail or from the officer.",
-        "submit": "Show the case",
-        "switch": "På svenska",
-        "error_heading": "The case could not be shown",
-        "missing_number": "Enter the case number.",
-        "missing_code": "Enter the code.",
-        "no_match": "We cannot find a case with that number and code. "
-        "Check what you entered and try again.",
-        "too_many_title": "Too many attempts",
-        "too_many": "You have made too many attempts with a wrong case number or code. "
-        "Wait {minutes} minutes and try again.",
-        "status": "Status",
-        "case_type": "Concerns",
-        "received": "Received",
-        "updated": "Last changed",
-        "timeline": "What has happened",
-        "no_events": "Nothing to show yet.",
-        "secret": "The case is confidential, so only its status is shown.",
-        "merged": "The case has been merged with another case. Contact us to know more.",
-        "ev_status": "Status changed to: {status}",
-        "ev_note": "Message",
-        "ev_feedback": "Answer to you",
-        "ev_reopen": "The case was reopened",
-        "ev_merge": "The case was merged with another case",
-        "another": "Show another case",
-        "contact": "Questions? Contact the contact center.",
-        "time_note": "Times are Swedish time.",
-    },
+# The page's texts by template key; msgids (English) translated with core.i18n.
+TEXTS: dict[str, str] = {
+    "title": N_("My cases"),
+    "skip": N_("Skip to main content"),
+    "intro": N_(
+        "Enter the case number and the code you were given when the case was registered. "
+        "You will see how the case is going and what we have told you."
+    ),
+    "number": N_("Case number"),
+    "number_hint": N_("For example KC-2026-000123."),
+    "code": N_("Code"),
+    "code_hint": N_("Ten characters, in the receipt you got by e-mail or from the officer."),
+    "submit": N_("Show the case"),
+    "error_heading": N_("The case could not be shown"),
+    "missing_number": N_("Enter the case number."),
+    "missing_code": N_("Enter the code."),
+    "no_match": N_(
+        "We cannot find a case with that number and code. Check what you entered and try again."
+    ),
+    "too_many_title": N_("Too many attempts"),
+    "too_many": N_(
+        "You have made too many attempts with a wrong case number or code. "
+        "Wait {minutes} minutes and try again."
+    ),
+    "status": N_("Status"),
+    "case_type": N_("Concerns"),
+    "received": N_("Received"),
+    "updated": N_("Last changed"),
+    "timeline": N_("What has happened"),
+    "no_events": N_("Nothing to show yet."),
+    "secret": N_("The case is confidential, so only its status is shown."),
+    "merged": N_("The case has been merged with another case. Contact us to know more."),
+    "ev_status": N_("Status changed to: {status}"),
+    "ev_note": N_("Message"),
+    "ev_feedback": N_("Answer to you"),
+    "ev_reopen": N_("The case was reopened"),
+    "ev_merge": N_("The case was merged with another case"),
+    "another": N_("Show another case"),
+    "contact": N_("Questions? Contact the contact center."),
+    "time_note": N_("Times are Swedish time."),
+    "language": N_("Language"),
 }
+# The link to the other language is named in that language, so it is not translated.
+SWITCH_LABELS = {"sv": "På svenska", "en": "In English"}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The page's texts in ``lang`` (sv or en), by template key."""
+    _ = translator(lang)
+    translated = {key: _(msgid) for key, msgid in TEXTS.items()}
+    translated["switch"] = SWITCH_LABELS["en" if lang == "sv" else "sv"]
+    return translated
+
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -307,15 +290,59 @@ _iso = iso_utc
 
 
 # -- HTML ----------------------------------------------------------------------------------
+def _ip(text: str) -> IPAddress | None:
+    """An address from a peer or an X-Forwarded-For hop (``[v6]:port`` and ``v4:port`` too);
+    IPv4-mapped IPv6 addresses as IPv4. None when it is no IP address."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: IPAddress | None, networks: Sequence[IPNetwork]) -> bool:
+    return address is not None and any(address in network for network in networks)
+
+
+def forwarded_client(peer: str, forwarded_for: Sequence[str], trusted: Sequence[IPNetwork]) -> str:
+    """The client behind trusted reverse proxies.
+
+    ``peer`` is the connecting address and ``forwarded_for`` the X-Forwarded-For header values.
+    Unless the peer is a trusted proxy the header is ignored (anyone can send one). Otherwise
+    the hops are read from the right, since each proxy appends the address it saw: the first
+    one that is not itself a trusted proxy is the client (the left-most when all are trusted).
+    """
+    client = _ip(peer)
+    if not _trusted(client, trusted):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        client = _ip(hop)
+        if not _trusted(client, trusted):
+            return str(client) if client else hop
+    return str(client)
+
+
 def client_address(request: Request) -> str:
-    """The client address the guessing guard counts against."""
-    return (request.client.host if request.client else "") or "unknown"
+    """The client address the guessing guard counts against (see :func:`forwarded_client`
+    and the ``trusted_proxies`` setting)."""
+    peer = (request.client.host if request.client else "") or "unknown"
+    settings = request.app.state.settings
+    forwarded = request.headers.getall("x-forwarded-for", [])
+    return forwarded_client(peer, forwarded, settings.trusted_proxy_networks) or "unknown"
 
 
 def page_language(request: Request, explicit: str | None = None) -> str:
     """sv or en: an explicit choice (?lang= or the form), else Accept-Language, else default."""
     for value in (explicit, request.query_params.get("lang")):
-        if value in TEXTS:
+        if value in LANGUAGES:
             return value
     default = getattr(request.app.state, "default_language", "sv")
     return negotiate(request.headers.get("accept-language"), default)
@@ -332,7 +359,7 @@ def _render(request: Request, lang: str, status_code: int = 200, **context: Any)
     other = "en" if lang == "sv" else "sv"
     values: dict[str, Any] = {
         "lang": lang,
-        "t": TEXTS[lang],
+        "t": texts(lang),
         "other_lang": other,
         "switch_url": f"{PAGE_PATH}?{urlencode({'lang': other})}",
         "page_url": f"{PAGE_PATH}?{urlencode({'lang': lang})}",
@@ -353,7 +380,7 @@ def _render(request: Request, lang: str, status_code: int = 200, **context: Any)
 
 
 def _case_context(view: PublicCase, lang: str, zone: str) -> dict[str, Any]:
-    t = TEXTS[lang]
+    t = texts(lang)
     events = []
     for e in view.events:
         if e["kind"] == "status":
@@ -414,7 +441,7 @@ async def status_lookup(request: Request) -> Response:
         form = LookupForm()
         values = {}
     lang = page_language(request, form.lang)
-    t = TEXTS[lang]
+    t = texts(lang)
     shown = {"number": form.number[:40], "code": ""}
     if not values:
         return _render(request, lang, 400, form=shown)
@@ -452,7 +479,7 @@ async def status_lookup(request: Request) -> Response:
 async def case_status(request: Request, data: CaseStatusQuery) -> Response:
     """The public status of a case given its number and access code (rate-limited)."""
     lang = page_language(request)
-    t = TEXTS[lang]
+    t = texts(lang)
     try:
         view = await lookup(data.number, data.code, client_address(request))
     except RateLimited as exc:

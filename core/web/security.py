@@ -95,9 +95,10 @@ def check_media_type(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         raise UnsupportedMediaType()
 
 
-def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """App-wide guard: the signed-in user must hold the handler's permission, and a body
-    must be in the media type the handler reads."""
+    must be in the media type the handler reads. (A coroutine: Litestar would run a plain
+    function guard in a worker thread on every request.)"""
     if is_framework_handler(handler):
         return
     if connection.scope["path"].startswith(SCHEMA_PATH):

@@ -1,5 +1,6 @@
 """Settings: defaults < TOML file < KONTAKT_* environment; clear errors; no secrets in files."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,31 @@ def test_plugin_tables_are_kept(tmp_path: Path):
     (tmp_path / "kontakt.toml").write_text('[plugins.kt_sample]\ngreeting = "hej"\n')
     settings = load_settings(env={"KONTAKT_DATA_DIR": str(tmp_path)})
     assert settings.plugins == {"kt_sample": {"greeting": "hej"}}
+
+
+def test_trusted_proxies_from_toml_and_env(tmp_path: Path):
+    assert load_settings(env={"KONTAKT_DATA_DIR": str(tmp_path)}).trusted_proxies == ()
+    (tmp_path / "kontakt.toml").write_text('trusted_proxies = ["10.0.0.0/8", "2001:db8::7"]\n')
+    from_file = load_settings(env={"KONTAKT_DATA_DIR": str(tmp_path)})
+    assert from_file.trusted_proxies == ("10.0.0.0/8", "2001:db8::7")
+    assert [str(n) for n in from_file.trusted_proxy_networks] == ["10.0.0.0/8", "2001:db8::7/128"]
+    env = {"KONTAKT_DATA_DIR": str(tmp_path), "KONTAKT_TRUSTED_PROXIES": " 192.0.2.1 ,, ::1 "}
+    assert load_settings(env=env).trusted_proxies == ("192.0.2.1", "::1")
+    env["KONTAKT_TRUSTED_PROXIES"] = ""
+    assert load_settings(env=env).trusted_proxy_networks == ()
+
+
+@pytest.mark.parametrize(
+    "value", ["10.0.0.0/8, proxy.example", "10.0.0.1/8", "10.0.0.300", "2001:db8::/200"]
+)
+def test_a_bad_trusted_proxy_is_named(tmp_path: Path, value):
+    bad = value.split(", ")[-1]
+    env = {"KONTAKT_DATA_DIR": str(tmp_path), "KONTAKT_TRUSTED_PROXIES": value}
+    with pytest.raises(SettingsError, match=f"trusted_proxies: '{re.escape(bad)}' is not"):
+        load_settings(env=env)
+
+
+def test_trusted_proxies_must_be_a_list_in_toml(tmp_path: Path):
+    (tmp_path / "kontakt.toml").write_text("trusted_proxies = 10\n")
+    with pytest.raises(SettingsError, match="setting 'trusted_proxies'"):
+        load_settings(env={"KONTAKT_DATA_DIR": str(tmp_path)})

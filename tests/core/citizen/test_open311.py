@@ -220,7 +220,7 @@ async def test_bad_posts_get_the_spec_errors(client, api_key, citizen_org):
     no_place = await post_request(
         client, api_key, citizen_org, lat=None, long=None, address_string=None
     )
-    assert "location" in assert_error(no_place, 400)
+    assert "En plats krävs" in assert_error(no_place, 400)  # Swedish unless asked otherwise
     assert_error(await post_request(client, api_key, citizen_org, lat="north"), 400)
     assert_error(await post_request(client, api_key, citizen_org, lat="91"), 400)
     assert_error(await post_request(client, api_key, citizen_org, long=None), 400)
@@ -234,6 +234,64 @@ async def test_bad_posts_get_the_spec_errors(client, api_key, citizen_org):
     )
     assert_error(malformed, 400)
     assert await Case.count() == before
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("accept_language", "expected"),
+    [
+        (None, "Okänd status 'pending'; använd open eller closed"),
+        ("sv-SE,sv;q=0.9", "Okänd status 'pending'; använd open eller closed"),
+        ("en", "Unknown status 'pending'; use open or closed"),
+        ("en-GB,en;q=0.8,sv;q=0.2", "Unknown status 'pending'; use open or closed"),
+    ],
+)
+async def test_error_descriptions_follow_accept_language(client, fmt, accept_language, expected):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = await client.get(
+        f"{V2}/requests.{fmt}", params={"status": "pending"}, headers=headers
+    )
+    assert assert_error(response, 400, fmt) == expected
+    assert response.headers["content-language"] == ("en" if "Unknown" in expected else "sv")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_every_kind_of_error_is_translated(client, api_key, citizen_org, fmt):
+    english, swedish = {"Accept-Language": "en"}, {"Accept-Language": "sv"}
+    unknown = f"no-such-{uuid.uuid4().hex[:6]}"
+    url = f"{V2}/services/{unknown}.{fmt}"
+    assert assert_error(await client.get(url, headers=english), 404, fmt) == (
+        f"No service with service_code '{unknown}'"
+    )
+    assert assert_error(await client.get(url, headers=swedish), 404, fmt) == (
+        f"Det finns ingen tjänst med service_code '{unknown}'"
+    )
+    # a refusal of the case service keeps its own translated message
+    form = {
+        "api_key": api_key,
+        "service_code": citizen_org.public_type,
+        "address_string": "Vaksalagatan 1",
+        "email": "not-an-address",
+    }
+    for headers, expected in (
+        (swedish, "Ogiltig e-postadress: not-an-address"),
+        (english, "Not a valid e-mail address: not-an-address"),
+    ):
+        refused = await client.post(f"{V2}/requests.{fmt}", data=form, headers=headers)
+        assert assert_error(refused, 400, fmt) == expected
+
+
+async def test_the_missing_format_error_and_the_installation_default(client, app, monkeypatch):
+    swedish = assert_error(await client.get(f"{V2}/services"), 400)
+    assert swedish == "Ange svarsformatet: services.json eller services.xml"
+    english = await client.get(f"{V2}/services", headers={"Accept-Language": "en"})
+    assert assert_error(english, 400) == "Add the response format: services.json or services.xml"
+    # without Accept-Language the installation's default language decides, as for problems
+    monkeypatch.setattr(app.state, "default_language", "en")
+    no_header = await client.get(f"{V2}/services.yaml")
+    assert assert_error(no_header, 400) == "Unsupported format 'yaml'; use json or xml"
+    asked = await client.get(f"{V2}/services.yaml", headers={"Accept-Language": "sv"})
+    assert assert_error(asked, 400) == "Formatet 'yaml' stöds inte; använd json eller xml"
 
 
 async def test_api_keys_are_managed_audited_and_revocable(client, auth_headers, citizen_org):
@@ -345,7 +403,11 @@ async def test_get_requests_filters(client, auth_headers, api_key, citizen_org):
     backwards = {"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}
     assert_error(await client.get(f"{V2}/requests.json", params=backwards), 400)
     too_long = {"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-06-01T00:00:00Z"}
-    assert "90 days" in assert_error(await client.get(f"{V2}/requests.json", params=too_long), 400)
+    assert "90 dagar" in assert_error(await client.get(f"{V2}/requests.json", params=too_long), 400)
+    in_english = await client.get(
+        f"{V2}/requests.json", params=too_long, headers={"Accept-Language": "en"}
+    )
+    assert "90 days" in assert_error(in_english, 400)
     assert_error(await client.get(f"{V2}/requests.json", params={"status": "pending"}), 400)
     assert_error(await client.get(f"{V2}/requests/{secret_case}.json"), 404)
     assert_error(await client.get(f"{V2}/requests/{internal_case}.xml"), 404, "xml")

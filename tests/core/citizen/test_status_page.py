@@ -234,3 +234,13 @@ async def test_secret_case_shows_only_its_status(client, as_client, auth_headers
         (AuditEntry.action == "read") & (AuditEntry.object_id == case["number"])
     )
     assert any("citizen" in r["details"] for r in reads)
+
+
+def test_page_texts_come_from_the_catalogues():
+    swedish, english = status_page.texts("sv"), status_page.texts("en")
+    assert set(swedish) == set(english) == set(status_page.TEXTS) | {"switch"}
+    assert english == {**status_page.TEXTS, "switch": "På svenska"}  # msgids are English
+    assert (swedish["title"], swedish["switch"]) == ("Mina ärenden", "In English")
+    assert swedish["too_many"].format(minutes=5).endswith("Vänta 5 minuter och försök igen.")
+    untranslated = [key for key in status_page.TEXTS if swedish[key] == english[key]]
+    assert untranslated == ["status"]  # "Status" is the same word in Swedish
