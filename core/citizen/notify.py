@@ -47,6 +47,7 @@ _env = Environment(
     undefined=StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
+    auto_reload=False,  # templates ship with the code: no stat() per message
 )
 _settings: Settings | None = None
 

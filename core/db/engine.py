@@ -75,7 +75,6 @@ class PooledSQLiteEngine(SQLiteEngine):
                 connection,
                 self.current_transaction,
                 Checkpointer(self.checkpoint),
-                fsync_off_loop=self.synchronous in ("FULL", "EXTRA"),
             )
             self._writers[loop_id] = writer
         return writer

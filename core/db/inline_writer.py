@@ -20,7 +20,9 @@ What could block the loop is kept off it:
   timeout and the wait is an ``asyncio.sleep`` back-off, up to the configured busy timeout;
 * checkpoints (copying the WAL into the database file, with fsync): automatic checkpoints
   are off on this connection and :class:`Checkpointer` runs them on a worker thread;
-* with ``synchronous`` FULL or EXTRA, the fsync of each group commit runs on a worker thread.
+* the group's ``COMMIT`` (writing its pages to the WAL, with fsync when ``synchronous`` is
+  FULL) runs on a worker thread: a write stalled by the file system (another process's
+  checkpoint fsync, say) delays that group's answers but not the rest of the loop.
 """
 
 from __future__ import annotations
@@ -132,6 +134,9 @@ def open_inline(
     raw.execute(f"PRAGMA synchronous = {synchronous}")
     raw.execute("PRAGMA foreign_keys = 1")
     raw.execute("PRAGMA wal_autocheckpoint = 0")
+    # Each transaction is a savepoint, whose undo pages go to a sub-journal: in memory rather
+    # than a temporary file (measured: savepoint + two inserts 114 µs → 68 µs).
+    raw.execute("PRAGMA temp_store = MEMORY")
     return InlineWriteConnection(raw, busy_timeout_ms)
 
 
@@ -185,13 +190,11 @@ class GroupWriter:
         connection: InlineWriteConnection,
         current: contextvars.ContextVar,
         checkpointer: Checkpointer,
-        fsync_off_loop: bool,
     ) -> None:
         self.connection = connection
         self.checkpointer = checkpointer
         self._engine = engine
         self._current = current
-        self._fsync_off_loop = fsync_off_loop
         self._lock = asyncio.Lock()
         self._batch: list[asyncio.Future] = []
         self._flush_task: asyncio.Task | None = None
@@ -232,10 +235,7 @@ class GroupWriter:
             if not self.connection.in_transaction:
                 return
             try:
-                if self._fsync_off_loop:
-                    await asyncio.get_running_loop().run_in_executor(None, self._commit)
-                else:
-                    self._commit()
+                await asyncio.get_running_loop().run_in_executor(None, self._commit)
             except BaseException as exc:
                 await self.connection.rollback()
                 for waiter in batch:
