@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from core.audit import export as exporting
@@ -28,6 +28,7 @@ COLUMNS = [
     AuditEntry.hash,
     AuditEntry.key_id,
 ]
+Filter = Annotated[str | None, QueryParameter(min_length=1, max_length=100)]
 
 
 def parse_time(name: str, value: str | None) -> str | None:
@@ -69,14 +70,14 @@ class AuditController(Controller):
     )
     async def list_entries(
         self,
-        actor: str | None = Parameter(default=None, min_length=1, max_length=150),
-        action: str | None = Parameter(default=None, min_length=1, max_length=100),
-        object_type: str | None = Parameter(default=None, min_length=1, max_length=100),
-        object_id: str | None = Parameter(default=None, min_length=1, max_length=100),
-        from_: str | None = Parameter(query="from", default=None, max_length=64),
-        to: str | None = Parameter(default=None, max_length=64),
-        before_seq: int | None = Parameter(default=None, ge=1),
-        limit: int = Parameter(default=100, ge=1, le=1000),
+        actor: Annotated[str | None, QueryParameter(min_length=1, max_length=150)] = None,
+        action: Filter = None,
+        object_type: Filter = None,
+        object_id: Filter = None,
+        from_: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
+        to: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         since, until = parse_time("from", from_), parse_time("to", to)
         if since and until and since >= until:
@@ -108,8 +109,8 @@ class AuditController(Controller):
     async def export(
         self,
         request: Request,
-        format: str = Parameter(default="jsonl", max_length=10),  # noqa: A002
-        since_seq: int = Parameter(default=0, ge=0),
+        format: Annotated[str, QueryParameter(max_length=10)] = "jsonl",  # noqa: A002
+        since_seq: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Stream:
         fmt = exporting.check_format(format)
         through = await exporting.begin_export(principal_of(request).username, fmt, since_seq)

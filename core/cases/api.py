@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from core.cases import service
 from core.cases.service import ContactInput
@@ -16,7 +16,9 @@ from core.org import lookup
 from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
 
-CaseNumber = Annotated[str, Parameter(max_length=40)]
+CaseNumber = Annotated[str, PathParameter(max_length=40)]
+Filter = Annotated[str | None, QueryParameter(max_length=20)]
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 TIME_KEYS = ("_at", "_due", "_warn", "due", "warn", "done_at", "preferred_from", "preferred_to")
 
 
@@ -156,7 +158,7 @@ class ContactController(Controller):
         opt={"permission": "contacts.register"},
         summary="Register a contact in any channel; optionally open or join a case",
     )
-    async def register(self, request: Request, data: ContactBody) -> dict[str, Any]:
+    async def register(self, request: Request, data: JSONBody[ContactBody]) -> dict[str, Any]:
         result = await service.register_contact(principal_of(request), to_input(data))
         if data.case_type:
             from core.knowledge.service import articles_for_case_type
@@ -174,12 +176,12 @@ class CaseController(Controller):
     async def list_cases(
         self,
         request: Request,
-        status: str | None = Parameter(default=None, max_length=20),
-        mine: bool = False,
-        department: str | None = Parameter(default=None, max_length=20),
-        overdue: bool = False,
-        limit: int = Parameter(default=100, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
+        status: Filter = None,
+        mine: FromQuery[bool] = False,
+        department: Filter = None,
+        overdue: FromQuery[bool] = False,
+        limit: Limit = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[dict[str, Any]]:
         rows = await service.list_cases(
             principal_of(request),
@@ -209,7 +211,7 @@ class CaseController(Controller):
         summary="Change the status (transitions enforced; 'waiting' pauses the clock)",
     )
     async def status(
-        self, request: Request, number: CaseNumber, data: StatusBody
+        self, request: Request, number: CaseNumber, data: JSONBody[StatusBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.change_status(
@@ -223,7 +225,9 @@ class CaseController(Controller):
         status_code=200,
         summary="Add an internal or public note",
     )
-    async def note(self, request: Request, number: CaseNumber, data: NoteBody) -> dict[str, Any]:
+    async def note(
+        self, request: Request, number: CaseNumber, data: JSONBody[NoteBody]
+    ) -> dict[str, Any]:
         return with_iso_times(
             await service.add_note(principal_of(request), number, data.text, data.public)
         )
@@ -235,7 +239,7 @@ class CaseController(Controller):
         summary="Forward to a case officer, answer group, department or contractor",
     )
     async def forward(
-        self, request: Request, number: CaseNumber, data: ForwardBody
+        self, request: Request, number: CaseNumber, data: JSONBody[ForwardBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.forward(
@@ -250,7 +254,7 @@ class CaseController(Controller):
         summary="Reopen a closed case",
     )
     async def reopen(
-        self, request: Request, number: CaseNumber, data: ReasonBody
+        self, request: Request, number: CaseNumber, data: JSONBody[ReasonBody]
     ) -> dict[str, Any]:
         return with_iso_times(await service.reopen(principal_of(request), number, data.reason))
 
@@ -260,7 +264,9 @@ class CaseController(Controller):
         status_code=200,
         summary="Merge this duplicate into another case",
     )
-    async def merge(self, request: Request, number: CaseNumber, data: MergeBody) -> dict[str, Any]:
+    async def merge(
+        self, request: Request, number: CaseNumber, data: JSONBody[MergeBody]
+    ) -> dict[str, Any]:
         return with_iso_times(await service.merge(principal_of(request), number, data.into))
 
     @post(
@@ -270,7 +276,7 @@ class CaseController(Controller):
         summary="Change the priority",
     )
     async def priority(
-        self, request: Request, number: CaseNumber, data: PriorityBody
+        self, request: Request, number: CaseNumber, data: JSONBody[PriorityBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.set_priority(principal_of(request), number, data.priority)
@@ -283,7 +289,7 @@ class CaseController(Controller):
         summary="Mark the case secret or not",
     )
     async def secrecy(
-        self, request: Request, number: CaseNumber, data: SecrecyBody
+        self, request: Request, number: CaseNumber, data: JSONBody[SecrecyBody]
     ) -> dict[str, Any]:
         return with_iso_times(await service.set_secret(principal_of(request), number, data.secret))
 
@@ -294,7 +300,7 @@ class CaseController(Controller):
         summary="Record feedback to the citizen (e-mail is sent)",
     )
     async def feedback(
-        self, request: Request, number: CaseNumber, data: FeedbackBody
+        self, request: Request, number: CaseNumber, data: JSONBody[FeedbackBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.record_feedback(principal_of(request), number, data.channel, data.text)
@@ -308,13 +314,13 @@ class CallbackController(Controller):
     @get("/", opt={"permission": "cases.read"}, summary="The call-back list")
     async def list_callbacks(
         self,
-        outcome: str = Parameter(default="pending", max_length=12),
-        limit: int = Parameter(default=100, ge=1, le=500),
+        outcome: Annotated[str, QueryParameter(max_length=12)] = "pending",
+        limit: Limit = 100,
     ) -> list[dict[str, Any]]:
         return with_iso_times(await service.list_callbacks(outcome, limit))
 
     @post("/", opt={"permission": "cases.write"}, summary="Request a call-back")
-    async def create(self, request: Request, data: CallbackBody) -> dict[str, Any]:
+    async def create(self, request: Request, data: JSONBody[CallbackBody]) -> dict[str, Any]:
         return with_iso_times(
             await service.request_callback(
                 principal_of(request),
@@ -334,7 +340,7 @@ class CallbackController(Controller):
         summary="Record a call-back attempt",
     )
     async def attempt(
-        self, request: Request, callback_id: int, data: AttemptBody
+        self, request: Request, callback_id: FromPath[int], data: JSONBody[AttemptBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.record_callback_attempt(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
+from litestar.params import FromPath, JSONBody
 
 from core import audit, db
 from core.citizen.open311 import key_hash
@@ -71,7 +72,7 @@ class Open311ClientController(Controller):
     tags = ["open311"]
 
     @post("/", opt={"permission": "open311.manage"}, summary="Create an Open311 API key")
-    async def create(self, request: Request, data: ApiClientBody) -> dict[str, Any]:
+    async def create(self, request: Request, data: JSONBody[ApiClientBody]) -> dict[str, Any]:
         return await create_client(principal_of(request).username, data.name)
 
     @get("/", opt={"permission": "open311.manage"}, summary="List Open311 clients")
@@ -84,7 +85,7 @@ class Open311ClientController(Controller):
         status_code=204,
         summary="Revoke an Open311 API key",
     )
-    async def remove(self, request: Request, client_id: int) -> None:
+    async def remove(self, request: Request, client_id: FromPath[int]) -> None:
         await revoke_client(principal_of(request).username, client_id)
 
     @post(
@@ -93,7 +94,7 @@ class Open311ClientController(Controller):
         status_code=200,
         summary="Revoke an Open311 API key",
     )
-    async def revoke(self, request: Request, client_id: int) -> dict[str, Any]:
+    async def revoke(self, request: Request, client_id: FromPath[int]) -> dict[str, Any]:
         return await revoke_client(principal_of(request).username, client_id)
 
 

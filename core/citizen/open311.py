@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, route
+from litestar.params import FromPath
 
 from core.auth.service import Principal
 from core.cases import service as cases
@@ -509,7 +510,7 @@ class Open311Controller(Controller):
     opt = {"public": True}
 
     @get("/{name:str}", opt={"public": True}, summary="Service discovery: discovery.{format}")
-    async def discovery_doc(self, request: Request, name: str) -> Response:
+    async def discovery_doc(self, request: Request, name: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(name)
             if base != "discovery":
@@ -523,7 +524,7 @@ class Open311Controller(Controller):
         opt={"public": True},
         summary="GET services.{format} or requests.{format}",
     )
-    async def get_collection(self, request: Request, resource: str) -> Response:
+    async def get_collection(self, request: Request, resource: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(resource)
             lang, zone = _language(request), request.app.state.settings.timezone
@@ -538,7 +539,7 @@ class Open311Controller(Controller):
         return await _guarded(request, resource, run)
 
     @get("/v2/services/{code:str}", opt={"public": True}, summary="GET a service definition")
-    async def get_definition(self, request: Request, code: str) -> Response:
+    async def get_definition(self, request: Request, code: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(code)
             return respond(fmt, "service_definition", None, await service_definition(base))
@@ -546,7 +547,7 @@ class Open311Controller(Controller):
         return await _guarded(request, code, run)
 
     @get("/v2/requests/{request_id:str}", opt={"public": True}, summary="GET one service request")
-    async def get_request(self, request: Request, request_id: str) -> Response:
+    async def get_request(self, request: Request, request_id: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(request_id)
             lang, zone = _language(request), request.app.state.settings.timezone
@@ -577,7 +578,7 @@ class Open311Controller(Controller):
         status_code=201,
         summary="POST requests.{format}: create a service request (needs api_key)",
     )
-    async def post_collection(self, request: Request, resource: str) -> Response:
+    async def post_collection(self, request: Request, resource: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(resource)
             if base != "requests":

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import MediaType, Request, Response, get, post
+from litestar.params import JSONBody
 from litestar.static_files import create_static_files_router
 
 from core import audit, db
@@ -476,7 +477,7 @@ async def status_lookup(request: Request) -> Response:
     tags=["public"],
     summary="Mina ärenden for apps: the public status and timeline of a case",
 )
-async def case_status(request: Request, data: CaseStatusQuery) -> Response:
+async def case_status(request: Request, data: JSONBody[CaseStatusQuery]) -> Response:
     """The public status of a case given its number and access code (rate-limited)."""
     lang = page_language(request)
     t = texts(lang)

@@ -3,11 +3,11 @@ search of published public articles for citizens under /api/v1/public/knowledge.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
 
 from core.errors import NotFound
 from core.knowledge import service
@@ -58,14 +58,14 @@ class KnowledgeController(Controller):
     async def find_articles(
         self,
         request: Request,
-        q: str = "",
-        kind: str | None = None,
-        audience: str | None = None,
-        status: str | None = None,
-        language: str | None = None,
-        case_type: str | None = None,
-        limit: int = 20,
-        offset: int = 0,
+        q: FromQuery[str] = "",
+        kind: FromQuery[str | None] = None,
+        audience: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        language: FromQuery[str | None] = None,
+        case_type: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 20,
+        offset: FromQuery[int] = 0,
     ) -> list[dict[str, Any]]:
         return await service.find_articles(
             q=q,
@@ -80,7 +80,7 @@ class KnowledgeController(Controller):
         )
 
     @post("/articles", opt={"permission": MANAGE}, summary="Create an article (version 1)")
-    async def create_article(self, request: Request, data: NewArticle) -> dict[str, Any]:
+    async def create_article(self, request: Request, data: JSONBody[NewArticle]) -> dict[str, Any]:
         return await service.create_article(
             principal_of(request).username,
             kind=data.kind,
@@ -98,7 +98,7 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="One article with its case types",
     )
-    async def get_article(self, request: Request, article_id: int) -> dict[str, Any]:
+    async def get_article(self, request: Request, article_id: FromPath[int]) -> dict[str, Any]:
         return await service.get_article(article_id, _may_manage(request))
 
     @patch(
@@ -107,7 +107,7 @@ class KnowledgeController(Controller):
         summary="Edit an article (makes a new version)",
     )
     async def update_article(
-        self, request: Request, article_id: int, data: ArticleEdit
+        self, request: Request, article_id: FromPath[int], data: JSONBody[ArticleEdit]
     ) -> dict[str, Any]:
         return await service.update_article(
             principal_of(request).username,
@@ -126,7 +126,9 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="The versions of an article, newest first",
     )
-    async def list_versions(self, request: Request, article_id: int) -> list[dict[str, Any]]:
+    async def list_versions(
+        self, request: Request, article_id: FromPath[int]
+    ) -> list[dict[str, Any]]:
         return await service.list_versions(article_id, _may_manage(request))
 
     @get(
@@ -134,7 +136,9 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="One version of an article",
     )
-    async def get_version(self, request: Request, article_id: int, version: int) -> dict[str, Any]:
+    async def get_version(
+        self, request: Request, article_id: FromPath[int], version: FromPath[int]
+    ) -> dict[str, Any]:
         return await service.get_version(article_id, version, _may_manage(request))
 
     @post(
@@ -143,7 +147,7 @@ class KnowledgeController(Controller):
         status_code=200,
         summary="Publish an article",
     )
-    async def publish(self, request: Request, article_id: int) -> dict[str, Any]:
+    async def publish(self, request: Request, article_id: FromPath[int]) -> dict[str, Any]:
         return await service.set_status(principal_of(request).username, article_id, "published")
 
     @post(
@@ -152,7 +156,7 @@ class KnowledgeController(Controller):
         status_code=200,
         summary="Archive an article (no longer shown to agents)",
     )
-    async def archive(self, request: Request, article_id: int) -> dict[str, Any]:
+    async def archive(self, request: Request, article_id: FromPath[int]) -> dict[str, Any]:
         return await service.set_status(principal_of(request).username, article_id, "archived")
 
     @post(
@@ -162,7 +166,7 @@ class KnowledgeController(Controller):
         summary="Link an article to a case type (or move the link)",
     )
     async def link_case_type(
-        self, request: Request, article_id: int, data: CaseTypeLink
+        self, request: Request, article_id: FromPath[int], data: JSONBody[CaseTypeLink]
     ) -> list[dict[str, Any]]:
         return await service.link_case_type(
             principal_of(request).username, article_id, data.case_type, data.position
@@ -174,7 +178,9 @@ class KnowledgeController(Controller):
         status_code=204,
         summary="Unlink an article from a case type",
     )
-    async def unlink_case_type(self, request: Request, article_id: int, code: str) -> None:
+    async def unlink_case_type(
+        self, request: Request, article_id: FromPath[int], code: FromPath[str]
+    ) -> None:
         await service.unlink_case_type(principal_of(request).username, article_id, code)
 
     @get(
@@ -182,7 +188,9 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="The published articles linked to a case type, in order",
     )
-    async def for_case_type(self, code: str = Parameter(max_length=60)) -> list[dict[str, Any]]:
+    async def for_case_type(
+        self, code: Annotated[str, PathParameter(max_length=60)]
+    ) -> list[dict[str, Any]]:
         return await service.articles_for_case_type_code(code)
 
 
@@ -195,7 +203,11 @@ class PublicKnowledgeController(Controller):
 
     @get("/", opt={"public": True}, summary="Search the published public articles")
     async def search_public(
-        self, q: str = "", language: str | None = None, limit: int = 20, offset: int = 0
+        self,
+        q: FromQuery[str] = "",
+        language: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 20,
+        offset: FromQuery[int] = 0,
     ) -> list[dict[str, Any]]:
         rows = await service.find_articles(
             q=q, audience="public", language=language, limit=limit, offset=offset
@@ -203,7 +215,7 @@ class PublicKnowledgeController(Controller):
         return [{key: row[key] for key in PUBLIC_FIELDS if key in row} for row in rows]
 
     @get("/{article_id:int}", opt={"public": True}, summary="One published public article")
-    async def get_public(self, article_id: int) -> dict[str, Any]:
+    async def get_public(self, article_id: FromPath[int]) -> dict[str, Any]:
         row = await service.get_article(article_id, may_manage=False)
         if row["audience"] != "public":
             raise NotFound("There is no knowledge article {id}", id=article_id)

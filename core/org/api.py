@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, put
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter
 
 from core.org import service
 from core.web.security import principal_of
 
-Code = Annotated[str, Parameter(max_length=60)]
+Code = Annotated[str, PathParameter(max_length=60)]
 
 
 class DepartmentBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -78,7 +78,7 @@ class OrgController(Controller):
         summary="Create or change a department",
     )
     async def save_department(
-        self, request: Request, code: Code, data: DepartmentBody
+        self, request: Request, code: Code, data: JSONBody[DepartmentBody]
     ) -> dict[str, Any]:
         return await service.save_department(principal_of(request).username, code, _data(data))
 
@@ -91,7 +91,9 @@ class OrgController(Controller):
         opt={"permission": "org.manage"},
         summary="Create or change an answer group",
     )
-    async def save_group(self, request: Request, code: Code, data: GroupBody) -> dict[str, Any]:
+    async def save_group(
+        self, request: Request, code: Code, data: JSONBody[GroupBody]
+    ) -> dict[str, Any]:
         return await service.save_group(principal_of(request).username, code, _data(data))
 
     @put(
@@ -99,7 +101,9 @@ class OrgController(Controller):
         opt={"permission": "org.manage"},
         summary="Replace the members of an answer group",
     )
-    async def members(self, request: Request, code: Code, data: MembersBody) -> dict[str, Any]:
+    async def members(
+        self, request: Request, code: Code, data: JSONBody[MembersBody]
+    ) -> dict[str, Any]:
         members = [msgspec.structs.asdict(m) for m in data.members]
         return await service.set_members(principal_of(request).username, code, members)
 
@@ -117,7 +121,7 @@ class OrgController(Controller):
         summary="Create or change a case type",
     )
     async def save_case_type(
-        self, request: Request, code: Code, data: CaseTypeBody
+        self, request: Request, code: Code, data: JSONBody[CaseTypeBody]
     ) -> dict[str, Any]:
         return await service.save_case_type(principal_of(request).username, code, _data(data))
 
@@ -135,7 +139,7 @@ class OrgController(Controller):
         summary="Replace an agent's competence profile",
     )
     async def set_competence(
-        self, request: Request, username: Code, data: CompetenceBody
+        self, request: Request, username: Code, data: JSONBody[CompetenceBody]
     ) -> dict[str, Any]:
         return await service.set_competence(
             principal_of(request).username, username, data.case_types, data.groups

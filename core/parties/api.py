@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from core.cases.api import PartyInput, lang_of
 from core.parties import service
@@ -25,7 +25,7 @@ class PartyChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     protected_identity: bool | msgspec.UnsetType = msgspec.UNSET
 
 
-Query = Annotated[str, Parameter(max_length=40)]
+Query = Annotated[str, QueryParameter(max_length=40)]
 
 
 class PartyController(Controller):
@@ -42,7 +42,7 @@ class PartyController(Controller):
         request: Request,
         id_number: Query = "",
         phone: Query = "",
-        email: Annotated[str, Parameter(max_length=254)] = "",
+        email: Annotated[str, QueryParameter(max_length=254)] = "",
         org_number: Query = "",
     ) -> list[dict[str, Any]]:
         return await service.search(
@@ -55,17 +55,19 @@ class PartyController(Controller):
         )
 
     @get("/{party_id:int}", opt={"permission": "parties.read"}, summary="One party")
-    async def get_party(self, request: Request, party_id: int) -> dict[str, Any]:
+    async def get_party(self, request: Request, party_id: FromPath[int]) -> dict[str, Any]:
         return await service.get_party(principal_of(request), party_id, lang_of(request))
 
     @post("/", opt={"permission": "parties.manage"}, summary="Register a party")
-    async def create(self, request: Request, data: PartyInput) -> dict[str, Any]:
+    async def create(self, request: Request, data: JSONBody[PartyInput]) -> dict[str, Any]:
         principal = principal_of(request)
         party_id = await service.create_party(principal.username, msgspec.structs.asdict(data))
         return await service.get_party(principal, party_id, lang_of(request))
 
     @patch("/{party_id:int}", opt={"permission": "parties.manage"}, summary="Change a party")
-    async def update(self, request: Request, party_id: int, data: PartyChanges) -> dict[str, Any]:
+    async def update(
+        self, request: Request, party_id: FromPath[int], data: JSONBody[PartyChanges]
+    ) -> dict[str, Any]:
         principal = principal_of(request)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         await service.update_party(principal.username, party_id, changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 
 from core.errors import NotFound
 from core.plugin_admin import runtime, service
@@ -20,7 +21,7 @@ class PluginController(Controller):
         return [status.as_dict() for status in request.app.state.host.statuses()]
 
     @get("/{name:str}", opt={"permission": "plugins.read"}, summary="One plugin and its manifest")
-    async def show_plugin(self, request: Request, name: str) -> dict[str, Any]:
+    async def show_plugin(self, request: Request, name: FromPath[str]) -> dict[str, Any]:
         return runtime.describe(request.app.state.host, name)
 
     @post(
@@ -29,7 +30,7 @@ class PluginController(Controller):
         status_code=200,
         summary="Enable a plugin (runs its migrations)",
     )
-    async def enable(self, request: Request, name: str) -> dict[str, Any]:
+    async def enable(self, request: Request, name: FromPath[str]) -> dict[str, Any]:
         actor = principal_of(request).username
         result = await service.set_enabled(actor, name, True)
         return {**result, **await runtime.apply(request.app, name, True, actor)}
@@ -40,7 +41,7 @@ class PluginController(Controller):
         status_code=200,
         summary="Disable a plugin (keeps its data)",
     )
-    async def disable(self, request: Request, name: str) -> dict[str, Any]:
+    async def disable(self, request: Request, name: FromPath[str]) -> dict[str, Any]:
         actor = principal_of(request).username
         result = await service.set_enabled(actor, name, False)
         return {**result, **await runtime.apply(request.app, name, False, actor)}

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from core.errors import Forbidden, InvalidInput
@@ -174,7 +174,7 @@ class ReportController(Controller):
     async def cost(
         self,
         request: Request,
-        selection: ReportQuery,
+        selection: NamedDependency[ReportQuery],
     ) -> dict[str, Any]:
         report, lang = await _report(request, "cost", selection)
         return jsonable(report.as_dict(lang))
@@ -183,7 +183,7 @@ class ReportController(Controller):
     async def cost_export(
         self,
         request: Request,
-        selection: ReportQuery,
+        selection: NamedDependency[ReportQuery],
         format: Format = "csv",
         table: Code = None,
     ) -> Response[bytes]:
@@ -194,7 +194,7 @@ class ReportController(Controller):
     async def cost_chart(
         self,
         request: Request,
-        selection: ReportQuery,
+        selection: NamedDependency[ReportQuery],
         format: Format = "png",
         chart: Code = None,
     ) -> Response[bytes]:
@@ -206,7 +206,7 @@ class ReportController(Controller):
         self,
         request: Request,
         report: Name,
-        selection: ReportQuery,
+        selection: NamedDependency[ReportQuery],
     ) -> dict[str, Any]:
         result, lang = await _report(request, report, selection)
         return jsonable(result.as_dict(lang))
@@ -216,7 +216,7 @@ class ReportController(Controller):
         self,
         request: Request,
         report: Name,
-        selection: ReportQuery,
+        selection: NamedDependency[ReportQuery],
         format: Format = "csv",
         table: Code = None,
     ) -> Response[bytes]:
@@ -228,7 +228,7 @@ class ReportController(Controller):
         self,
         request: Request,
         report: Name,
-        selection: ReportQuery,
+        selection: NamedDependency[ReportQuery],
         format: Format = "png",
         chart: Code = None,
     ) -> Response[bytes]:

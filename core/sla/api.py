@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from core.clock import iso_utc
 from core.errors import InvalidInput
@@ -131,7 +131,9 @@ class CalendarController(Controller):
         return await service.list_calendars()
 
     @post("/", opt=MANAGE, summary="Create a business calendar")
-    async def create_calendar(self, request: Request, data: NewCalendar) -> dict[str, Any]:
+    async def create_calendar(
+        self, request: Request, data: JSONBody[NewCalendar]
+    ) -> dict[str, Any]:
         return await service.create_calendar(
             principal_of(request).username,
             data.key,
@@ -142,17 +144,19 @@ class CalendarController(Controller):
         )
 
     @get("/{key:str}", opt=READ, summary="One business calendar")
-    async def get_calendar(self, key: str = Parameter(max_length=64)) -> dict[str, Any]:
+    async def get_calendar(
+        self, key: Annotated[str, PathParameter(max_length=64)]
+    ) -> dict[str, Any]:
         return await service.get_calendar_info(key)
 
     @patch("/{key:str}", opt=MANAGE, summary="Change a business calendar")
     async def update_calendar(
-        self, request: Request, key: str, data: CalendarChanges
+        self, request: Request, key: FromPath[str], data: JSONBody[CalendarChanges]
     ) -> dict[str, Any]:
         return await service.update_calendar(principal_of(request).username, key, **_changes(data))
 
     @delete("/{key:str}", opt=MANAGE, status_code=204, summary="Delete a business calendar")
-    async def delete_calendar(self, request: Request, key: str) -> None:
+    async def delete_calendar(self, request: Request, key: FromPath[str]) -> None:
         await service.delete_calendar(principal_of(request).username, key)
 
     @get(
@@ -163,9 +167,9 @@ class CalendarController(Controller):
     )
     async def due(
         self,
-        key: str,
-        start: str = Parameter(query="start", max_length=64),
-        minutes: str = Parameter(query="minutes", max_length=16),
+        key: FromPath[str],
+        start: Annotated[str, QueryParameter(max_length=64)],
+        minutes: Annotated[str, QueryParameter(max_length=16)],
     ) -> dict[str, Any]:
         cal = await service.calendar_or_404(key)
         begin = _instant(start, cal.timezone)
@@ -183,9 +187,9 @@ class CalendarController(Controller):
     @get("/{key:str}/exceptions", opt=READ, summary="A calendar's exceptions")
     async def list_exceptions(
         self,
-        key: str,
-        start: str | None = Parameter(query="from", default=None, max_length=10),
-        end: str | None = Parameter(query="to", default=None, max_length=10),
+        key: FromPath[str],
+        start: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
     ) -> list[dict[str, Any]]:
         return await service.list_exceptions(key, _optional_day(start), _optional_day(end))
 
@@ -195,7 +199,7 @@ class CalendarController(Controller):
         summary="Close a day (klämdag) or give it special hours",
     )
     async def create_exception(
-        self, request: Request, key: str, data: NewException
+        self, request: Request, key: FromPath[str], data: JSONBody[NewException]
     ) -> dict[str, Any]:
         return await service.create_exception(
             principal_of(request).username, key, data.day, data.closed, data.hours, data.note
@@ -203,7 +207,11 @@ class CalendarController(Controller):
 
     @patch("/{key:str}/exceptions/{day:str}", opt=MANAGE, summary="Change an exception day")
     async def update_exception(
-        self, request: Request, key: str, day: str, data: ExceptionChanges
+        self,
+        request: Request,
+        key: FromPath[str],
+        day: FromPath[str],
+        data: JSONBody[ExceptionChanges],
     ) -> dict[str, Any]:
         return await service.update_exception(
             principal_of(request).username, key, service.parse_day(day), **_changes(data)
@@ -215,7 +223,9 @@ class CalendarController(Controller):
         status_code=204,
         summary="Remove an exception day",
     )
-    async def delete_exception(self, request: Request, key: str, day: str) -> None:
+    async def delete_exception(
+        self, request: Request, key: FromPath[str], day: FromPath[str]
+    ) -> None:
         await service.delete_exception(principal_of(request).username, key, service.parse_day(day))
 
 
@@ -225,12 +235,14 @@ class AgreementController(Controller):
 
     @get("/", opt=READ, summary="List agreements (överenskommelser)")
     async def list_agreements(
-        self, department_id: int | None = Parameter(query="department_id", default=None)
+        self, department_id: FromQuery[int | None] = None
     ) -> list[dict[str, Any]]:
         return await agreements.list_agreements(department_id)
 
     @post("/", opt=MANAGE, summary="Create an agreement with a department")
-    async def create_agreement(self, request: Request, data: NewAgreement) -> dict[str, Any]:
+    async def create_agreement(
+        self, request: Request, data: JSONBody[NewAgreement]
+    ) -> dict[str, Any]:
         return await agreements.create_agreement(
             principal_of(request).username,
             data.department_id,
@@ -242,28 +254,28 @@ class AgreementController(Controller):
         )
 
     @get("/{agreement_id:int}", opt=READ, summary="One agreement with its targets")
-    async def get_agreement(self, agreement_id: int) -> dict[str, Any]:
+    async def get_agreement(self, agreement_id: FromPath[int]) -> dict[str, Any]:
         return await agreements.get_agreement(agreement_id)
 
     @patch("/{agreement_id:int}", opt=MANAGE, summary="Change an agreement")
     async def update_agreement(
-        self, request: Request, agreement_id: int, data: AgreementChanges
+        self, request: Request, agreement_id: FromPath[int], data: JSONBody[AgreementChanges]
     ) -> dict[str, Any]:
         return await agreements.update_agreement(
             principal_of(request).username, agreement_id, **_changes(data)
         )
 
     @delete("/{agreement_id:int}", opt=MANAGE, status_code=204, summary="Delete an agreement")
-    async def delete_agreement(self, request: Request, agreement_id: int) -> None:
+    async def delete_agreement(self, request: Request, agreement_id: FromPath[int]) -> None:
         await agreements.delete_agreement(principal_of(request).username, agreement_id)
 
     @get("/{agreement_id:int}/targets", opt=READ, summary="An agreement's targets")
-    async def list_targets(self, agreement_id: int) -> list[dict[str, Any]]:
+    async def list_targets(self, agreement_id: FromPath[int]) -> list[dict[str, Any]]:
         return await agreements.list_targets(agreement_id)
 
     @post("/{agreement_id:int}/targets", opt=MANAGE, summary="Add targets for a case type")
     async def create_target(
-        self, request: Request, agreement_id: int, data: NewTarget
+        self, request: Request, agreement_id: FromPath[int], data: JSONBody[NewTarget]
     ) -> dict[str, Any]:
         return await agreements.create_target(
             principal_of(request).username,
@@ -278,7 +290,11 @@ class AgreementController(Controller):
 
     @patch("/{agreement_id:int}/targets/{target_id:int}", opt=MANAGE, summary="Change a target")
     async def update_target(
-        self, request: Request, agreement_id: int, target_id: int, data: TargetChanges
+        self,
+        request: Request,
+        agreement_id: FromPath[int],
+        target_id: FromPath[int],
+        data: JSONBody[TargetChanges],
     ) -> dict[str, Any]:
         changes = _changes(data)
         if "escalation" in changes:
@@ -293,7 +309,9 @@ class AgreementController(Controller):
         status_code=204,
         summary="Remove a target",
     )
-    async def delete_target(self, request: Request, agreement_id: int, target_id: int) -> None:
+    async def delete_target(
+        self, request: Request, agreement_id: FromPath[int], target_id: FromPath[int]
+    ) -> None:
         await agreements.delete_target(principal_of(request).username, agreement_id, target_id)
 
 
