@@ -33,6 +33,7 @@ from bench.common import (
     AGENT_USER,
     ROOT,
     Report,
+    free_port,
     installation,
     log,
     server,
@@ -43,6 +44,7 @@ HELPDESK = PEERS / "helpdesk"
 LOAD_PY = PEERS / "load.py"
 LOAD_VENV = Path("/tmp/peer-load/bin/python")
 WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
+BODY_FILE = Path(__file__).with_name("noop_body.json")
 # load.py is the shared harness's generator (Python, httpx): on two cores it takes one of
 # them and tops out near 600-650 requests/s even against a server that does nothing. wrk (C)
 # needs a few per cent of a core, so it shows what the servers themselves can do.
@@ -276,12 +278,39 @@ def _peer_with_wrk(duration: int, concurrency: int) -> dict[str, Any]:
     return result
 
 
+def run_noop(loader: str, duration: int, concurrency: int) -> dict[str, Any]:
+    """The load generator against a server that does nothing: the generator's own ceiling."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.noop_server", str(port)], cwd=ROOT)
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/", content=b"{}", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        log(f"no-op server ({loader}): the load generator's ceiling")
+        result = _load(
+            loader, f"http://127.0.0.1:{port}/", BODY_FILE, "X-Bench: 1", duration, concurrency
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    result.update({"system": "no-op server", "verified": True})
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--loader", choices=("both", *LOADERS), default="both")
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument(
+        "--skip-ceiling", action="store_true", help="do not measure the loaders on a no-op server"
+    )
     args = parser.parse_args(argv)
     loaders = LOADERS if args.loader == "both" else (args.loader,)
     if "load.py" in loaders:
@@ -292,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     for loader in loaders:
         systems = [run_ours] if args.skip_peer else [run_ours, run_peer]
+        if not args.skip_ceiling:
+            systems.append(run_noop)
         for run in systems:
             row = {"bench": "registration", **run(loader, args.duration, args.concurrency)}
             report.add(row)
@@ -308,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row.get('verified')}"
         )
     for loader in loaders:
-        pair = [r for r in rows if r["loader"] == loader]
+        pair = [r for r in rows if r["loader"] == loader and r["system"] != "no-op server"]
         if len(pair) == 2 and pair[1]["rps"]:
             ratio = pair[0]["rps"] / pair[1]["rps"]
             print(
