@@ -62,3 +62,10 @@ class Locked(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = "too-many-requests"
+
+
+class Unavailable(DomainError):
+    """Temporarily unable to serve (e.g. the database stayed busy); try again shortly."""
+
+    status = 503
+    code = "unavailable"

@@ -38,7 +38,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from core.errors import Unavailable
+
 log = logging.getLogger(__name__)
+
+
+class DatabaseBusy(Unavailable):
+    """Another process held SQLite's write lock for longer than the busy timeout."""
+
+    code = "database-busy"
+
 
 # How long a group stays open for more transactions before it is committed: under load,
 # a few milliseconds gather several transactions into one commit (measured: ~25 % more
@@ -92,7 +101,10 @@ class InlineWriteConnection:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() + delay > deadline:
-                        raise
+                        raise DatabaseBusy(
+                            "The database stayed busy for {seconds} s; try again",
+                            seconds=round(self.busy_timeout_ms / 1000, 1),
+                        ) from exc
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.05)
         finally:

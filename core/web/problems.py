@@ -86,6 +86,8 @@ def problem(
     headers = {"Content-Language": lang}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        headers["Retry-After"] = "1"
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.db.engine import PooledSQLiteEngine
+from core.db.inline_writer import DatabaseBusy
 
 
 @pytest.fixture
@@ -116,8 +117,9 @@ async def test_a_writer_that_waits_too_long_gets_an_error_and_writes_nothing(eng
     other = sqlite3.connect(engine.path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with pytest.raises(DatabaseBusy) as refused:
             await insert(engine, "too-late")
+        assert refused.value.status == 503
     finally:
         other.execute("ROLLBACK")
         other.close()
