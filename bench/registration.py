@@ -9,7 +9,7 @@ same duration: first the shared harness's ``../shared/peers/load.py``, then ``wr
 are counted and must match the successful requests.
 
     python -m bench.registration [--duration 20] [--concurrency 16] [--loader both|load.py|wrk]
-                                 [--skip-peer]
+                                 [--skip-peer] [--skip-ceiling] [--postgres]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bench.common import (
     AGENT_USER,
     ROOT,
     Report,
+    ensure_services,
     free_port,
     installation,
     log,
@@ -177,10 +178,14 @@ def _verified(result: dict[str, Any], rows: int) -> bool:
     return result["ok"] <= rows <= result["ok"] + slack
 
 
-def run_ours(loader: str, duration: int, concurrency: int) -> dict[str, Any]:
+def run_ours(
+    loader: str, duration: int, concurrency: int, backend: str = "sqlite"
+) -> dict[str, Any]:
     import httpx
 
-    with installation("sqlite") as inst:
+    if backend == "postgres":
+        ensure_services()
+    with installation(backend) as inst:
         inst.env["KONTAKT_SQLITE_SYNCHRONOUS"] = "NORMAL"
         inst.env["KONTAKT_SQLITE_BUSY_TIMEOUT_MS"] = "20000"
         _spawn(seed_main, inst.env)
@@ -210,7 +215,7 @@ def run_ours(loader: str, duration: int, concurrency: int) -> dict[str, Any]:
         proc.join()
     result.update(
         {
-            "system": "kontaktcenter",
+            "system": "kontaktcenter" if backend == "sqlite" else f"kontaktcenter/{backend}",
             "db_contacts": contacts,
             "db_cases": cases,
             "verified": contacts == cases and _verified(result, contacts),
@@ -309,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loader", choices=("both", *LOADERS), default="both")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also measure ours on PostgreSQL + Redis (the scale-out set-up; no peer there)",
+    )
+    parser.add_argument(
         "--skip-ceiling", action="store_true", help="do not measure the loaders on a no-op server"
     )
     args = parser.parse_args(argv)
@@ -327,19 +337,28 @@ def main(argv: list[str] | None = None) -> int:
             row = {"bench": "registration", **run(loader, args.duration, args.concurrency)}
             report.add(row)
             rows.append(row)
+        if args.postgres:
+            result = run_ours(loader, args.duration, args.concurrency, "postgres")
+            row = {"bench": "registration", **result}
+            report.add(row)
+            rows.append(row)
     print()
     print(
-        f"{'system':<16} {'loader':<8} {'ok':>7} {'errors':>6} {'rps':>8} "
+        f"{'system':<24} {'loader':<8} {'ok':>7} {'errors':>6} {'rps':>8} "
         f"{'p50 ms':>8} {'p99 ms':>8} verified"
     )
     for row in rows:
         print(
-            f"{row['system']:<16} {row['loader']:<8} {row['ok']:>7} {row['errors']:>6} "
+            f"{row['system']:<24} {row['loader']:<8} {row['ok']:>7} {row['errors']:>6} "
             f"{row['rps']:>8.1f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
             f"{row.get('verified')}"
         )
     for loader in loaders:
-        pair = [r for r in rows if r["loader"] == loader and r["system"] != "no-op server"]
+        pair = [
+            r
+            for r in rows
+            if r["loader"] == loader and r["system"] in ("kontaktcenter", "django-helpdesk")
+        ]
         if len(pair) == 2 and pair[1]["rps"]:
             ratio = pair[0]["rps"] / pair[1]["rps"]
             print(
