@@ -258,7 +258,11 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
                 hooks.append(("case_changed", {**case_row, "_change": "contact"}))
             if data.resolved_first_contact and data.open_case:
                 await _set_status(principal, case_row, "closed", now, "")
-            case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
+                case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
+            elif data.open_case:
+                case_full = _fresh_case_row(case_row, case_type, principal)
+            else:
+                case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
         audit.record(
             principal.username,
             "contact.register",
@@ -856,6 +860,29 @@ CASE_SQL = (
     "LEFT JOIN department ad ON ad.id = c.assignee_department "
     "WHERE c.number = ?"
 )
+
+
+def _fresh_case_row(
+    row: dict[str, Any], case_type: dict[str, Any], principal: Principal
+) -> dict[str, Any]:
+    """What ``CASE_SQL`` would read for a case just created by ``principal`` (nothing has
+    changed it since, so there is no need to read it back)."""
+    return {
+        "assignee_user": None,
+        "assignee_group": None,
+        "assignee_department": None,
+        "assignee_external": "",
+        "merged_into": "",
+        "closed_at": None,
+        "first_response_at": None,
+        **row,
+        "case_type.code": case_type["code"],
+        "department.code": case_type["department.code"],
+        "owner.username": principal.username,
+        "assignee_user.username": None,
+        "assignee_group.code": None,
+        "assignee_department.code": None,
+    }
 
 
 async def case_view(row: dict[str, Any], lang: str = "sv") -> dict[str, Any]:

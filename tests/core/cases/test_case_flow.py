@@ -55,6 +55,13 @@ async def test_phone_contact_opens_a_case_with_timers(client, auth_headers, org_
     stored = await Party.select().where(Party.id == case["party"]).first()
     assert "0101" not in (stored["id_number_cipher"] or "")
     assert stored["phone"] == "+46701234567"
+    # The case in the registration answer is built without reading it back: it must be what
+    # reading the case gives (apart from the timers' business seconds left, which tick).
+    shown = (await client.get(f"/api/v1/cases/{case['number']}", headers=agent)).json()
+    for view in (case, shown):
+        for timer in ("first_response", "resolution"):
+            view["timers"][timer].pop("business_seconds_left")
+    assert {k: v for k, v in shown.items() if k not in ("timeline", "contacts")} == case
 
 
 async def test_find_the_citizen_by_personnummer_and_samordningsnummer(client, auth_headers):
