@@ -64,8 +64,12 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     def group_writer(self) -> GroupWriter:
         """The running loop's writer: write transactions, run inline and committed in groups."""
-        loop_id = id(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        loop_id = id(loop)
         writer = self._writers.get(loop_id)
+        if writer is not None and writer.loop is not loop:  # a closed loop's id, reused
+            writer.connection.raw.close()
+            writer = None
         if writer is None:
             connection = open_inline(
                 self.connection_kwargs, self.synchronous, self.busy_timeout_ms, dict_factory

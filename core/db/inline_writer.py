@@ -211,6 +211,7 @@ class GroupWriter:
         self.checkpointer = checkpointer
         self._engine = engine
         self._current = current
+        self.loop = asyncio.get_running_loop()
         self._lock = asyncio.Lock()
         self._batch: list[asyncio.Future] = []
         self._flush_task: asyncio.Task | None = None
