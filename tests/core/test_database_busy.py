@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD
+from tests.support import services
+
+PASSWORD = "busy-admin-password-2026"
 
 HOLD_LOCK = """
 import sqlite3, sys, time
@@ -22,23 +26,31 @@ connection.execute("ROLLBACK")
 
 
 @pytest.fixture
-def sqlite_only(settings):
-    if settings.is_postgres:
-        pytest.skip("SQLite's single write lock; PostgreSQL writers lock rows, not the database")
+def sqlite_install(settings, tmp_path) -> tuple[Path, dict[str, str], str]:
+    """(database file, extra environment, admin password) of a SQLite installation: the
+    session's own, or a fresh one when the session runs on PostgreSQL."""
+    if not settings.is_postgres:
+        return settings.sqlite_path, {}, ADMIN_PASSWORD
+    data_dir = tmp_path / "sqlite-data"
+    env = {"KONTAKT_DATA_DIR": str(data_dir), "KONTAKT_DATABASE_URL": "", "KONTAKT_REDIS_URL": ""}
+    init = services.run_kontakt("init", "--admin-password-stdin", input=PASSWORD, extra_env=env)
+    assert init.returncode == 0, init.stderr
+    return data_dir / "kontakt.sqlite3", env, PASSWORD
 
 
-async def test_a_write_blocked_by_another_process_gets_503(sqlite_only, settings, server_factory):
-    server = server_factory({"KONTAKT_SQLITE_BUSY_TIMEOUT_MS": "400"})
+async def test_a_write_blocked_by_another_process_gets_503(sqlite_install, server_factory):
+    path, env, password = sqlite_install
+    server = server_factory({**env, "KONTAKT_SQLITE_BUSY_TIMEOUT_MS": "400"})
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         login = await http.post(
-            "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+            "/api/v1/auth/login", json={"username": "admin", "password": password}
         )
         headers = {"Authorization": f"Bearer {login.json()['token']}", "Accept-Language": "sv"}
         holder = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
             HOLD_LOCK,
-            str(settings.sqlite_path),
+            str(path),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
