@@ -65,9 +65,10 @@ IN_TRANSACTION_BUSY_MS = 2000
 class InlineWriteConnection:
     """A configured ``sqlite3`` connection used only inside write transactions on one loop.
 
-    It offers the subset of aiosqlite's interface Piccolo's transaction uses (awaitable
-    ``execute``, ``executemany``, ``rollback``, ``close``, ``in_transaction``) plus
-    :meth:`fetchall`, which the engine calls synchronously for every query.
+    It offers the subset of aiosqlite's interface that code holding the current transaction's
+    ``connection`` uses (awaitable ``execute``, ``executemany``, ``rollback``, ``close``,
+    ``in_transaction``) plus :meth:`fetchall`, which the engine calls synchronously for every
+    Piccolo query inside a write transaction.
     """
 
     def __init__(self, raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
