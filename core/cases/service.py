@@ -263,6 +263,9 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
                 case_full = _fresh_case_row(case_row, case_type, principal)
             else:
                 case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
+        if case_full is not None and case_full["secret"]:
+            # the answer shows the secret case: a read of secret data, audited like any other
+            audit.record_read(principal.username, "case", case_full["number"], {"secret": True})
         audit.record(
             principal.username,
             "contact.register",

@@ -20,7 +20,6 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from core.db.inline_writer import (
-    Checkpointer,
     GroupWriter,
     InlineWriteConnection,
     open_inline,
@@ -64,22 +63,13 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     def group_writer(self) -> GroupWriter:
         """The running loop's writer: write transactions, run inline and committed in groups."""
-        loop = asyncio.get_running_loop()
-        loop_id = id(loop)
+        loop_id = id(asyncio.get_running_loop())
         writer = self._writers.get(loop_id)
-        if writer is not None and writer.loop is not loop:  # a closed loop's id, reused
-            writer.connection.raw.close()
-            writer = None
         if writer is None:
             connection = open_inline(
                 self.connection_kwargs, self.synchronous, self.busy_timeout_ms, dict_factory
             )
-            writer = GroupWriter(
-                self,
-                connection,
-                self.current_transaction,
-                Checkpointer(self.checkpoint),
-            )
+            writer = GroupWriter(self, connection, self.current_transaction, self.checkpoint)
             self._writers[loop_id] = writer
         return writer
 

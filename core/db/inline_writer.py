@@ -20,7 +20,8 @@ What could block the loop is kept off it:
 * waiting for another process's write lock: ``BEGIN IMMEDIATE`` runs with a zero busy
   timeout and the wait is an ``asyncio.sleep`` back-off, up to the configured busy timeout;
 * checkpoints (copying the WAL into the database file, with fsync): automatic checkpoints
-  are off on this connection and :class:`Checkpointer` runs them on a worker thread.
+  are off on this connection; :meth:`GroupWriter._checkpoint` copies the bulk on a worker
+  thread and only the last few pages with writes paused.
 
 The group's ``COMMIT`` itself (page writes to the WAL, and the fsync with
 ``synchronous=FULL``) stays on the loop thread: handing it to a worker thread was measured
@@ -31,6 +32,7 @@ back from the busy loop thread to return.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import sqlite3
@@ -55,8 +57,10 @@ class DatabaseBusy(Unavailable):
 # one commit (measured: ~25 % more registrations per second than committing each at the next
 # loop turn). A writer working alone commits at the next loop turn and never waits.
 GROUP_WINDOW_S = 0.002
-# Commits between two background checkpoints (each commit adds a few WAL pages).
+# Commits between two checkpoints (a group commit adds some tens of WAL pages).
 CHECKPOINT_EVERY = 200
+# The WAL file is cut back to this size when it starts over after a checkpoint.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 # Busy timeout for statements after BEGIN IMMEDIATE succeeded (the write lock is ours; SQLite
 # may still wait briefly on the WAL index during another connection's recovery).
 IN_TRANSACTION_BUSY_MS = 2000
@@ -89,6 +93,15 @@ class InlineWriteConnection:
 
     async def executemany(self, sql: str, rows: list[tuple]) -> None:
         self.raw.executemany(sql, rows).close()
+
+    def fetchall_tuple(self, sql: str) -> tuple:
+        """The first row of a statement as a plain tuple (for PRAGMAs)."""
+        cursor = self.raw.execute(sql)
+        try:
+            cursor.row_factory = None
+            return tuple(cursor.fetchone() or ())
+        finally:
+            cursor.close()
 
     async def begin_immediate(self) -> None:
         """``BEGIN IMMEDIATE`` without blocking the loop while another process writes."""
@@ -154,37 +167,8 @@ def open_inline(
     # Each transaction is a savepoint, whose undo pages go to a sub-journal: in memory rather
     # than a temporary file (measured: savepoint + two inserts 114 µs → 68 µs).
     raw.execute("PRAGMA temp_store = MEMORY")
+    raw.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     return InlineWriteConnection(raw, busy_timeout_ms)
-
-
-class Checkpointer:
-    """Passive WAL checkpoints off the loop thread, every ``CHECKPOINT_EVERY`` commits of the
-    inline writer (PASSIVE never blocks writers or readers). ``run`` does the checkpoint
-    (the engine runs it on a pooled aiosqlite connection, i.e. on that connection's thread)."""
-
-    def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
-        self._run = run
-        self._task: asyncio.Task | None = None
-        self._last = 0
-
-    def after_commit(self, writer: InlineWriteConnection) -> None:
-        if writer.commits - self._last < CHECKPOINT_EVERY:
-            return
-        if self._task is not None and not self._task.done():
-            return
-        self._last = writer.commits
-        self._task = asyncio.get_running_loop().create_task(self._checkpoint())
-
-    async def _checkpoint(self) -> None:
-        try:
-            await self._run()
-        except Exception:
-            log.exception("WAL checkpoint failed")
-
-    async def wait(self) -> None:
-        """Wait for a running checkpoint (before the pool closes)."""
-        if self._task is not None:
-            await self._task
 
 
 class InlineTransaction:
@@ -197,7 +181,11 @@ class InlineTransaction:
 
 
 class GroupWriter:
-    """Write transactions of one event loop: serialised, run inline, committed in groups."""
+    """Write transactions of one event loop: serialised, run inline, committed in groups.
+
+    A transaction body must not wait for I/O other than this database (no HTTP calls, no
+    waiting for another request): the next transactions of the loop queue behind it.
+    """
 
     SAVEPOINT = "kontakt_tx"
 
@@ -206,16 +194,17 @@ class GroupWriter:
         engine: Any,
         connection: InlineWriteConnection,
         current: contextvars.ContextVar,
-        checkpointer: Checkpointer,
+        bulk_checkpoint: Callable[[], Awaitable[None]],
     ) -> None:
         self.connection = connection
-        self.checkpointer = checkpointer
         self._engine = engine
         self._current = current
-        self.loop = asyncio.get_running_loop()
+        self._bulk_checkpoint = bulk_checkpoint
         self._lock = asyncio.Lock()
         self._batch: list[asyncio.Future] = []
         self._flush_task: asyncio.Task | None = None
+        self._checkpoint_task: asyncio.Task | None = None
+        self._checkpointed_at = 0
         self._last_group = 1
 
     @asynccontextmanager
@@ -225,57 +214,122 @@ class GroupWriter:
         async with self._lock:
             if not raw.in_transaction:
                 await self.connection.begin_immediate()
-            raw.execute(f"SAVEPOINT {self.SAVEPOINT}")
             token = self._current.set(InlineTransaction(self._engine, self.connection))
             try:
-                yield
-            except BaseException:
-                raw.execute(f"ROLLBACK TO {self.SAVEPOINT}")
-                raw.execute(f"RELEASE {self.SAVEPOINT}")
-                self._schedule_flush()
-                raise
+                raw.execute(f"SAVEPOINT {self.SAVEPOINT}")
+                try:
+                    yield
+                    raw.execute(f"RELEASE {self.SAVEPOINT}")
+                except BaseException:
+                    self._undo()
+                    raise
+                done = asyncio.get_running_loop().create_future()
+                self._batch.append(done)
             finally:
                 self._current.reset(token)
-            raw.execute(f"RELEASE {self.SAVEPOINT}")
-            done = asyncio.get_running_loop().create_future()
-            self._batch.append(done)
-            self._schedule_flush()
+                self._schedule_flush()
         await done
 
+    def _undo(self) -> None:
+        """Roll back the failed transaction's savepoint. If SQLite has already rolled back the
+        whole open transaction (disk full, I/O error, ``ON CONFLICT ROLLBACK``), the group's
+        earlier transactions are gone too: they are told so."""
+        raw = self.connection.raw
+        if raw.in_transaction:
+            try:
+                raw.execute(f"ROLLBACK TO {self.SAVEPOINT}")
+                raw.execute(f"RELEASE {self.SAVEPOINT}")
+                return
+            except sqlite3.Error:
+                log.exception("rolling back a savepoint failed; abandoning the group")
+                self._rollback_quietly()
+        batch, self._batch = self._batch, []
+        _fail(batch, GroupLost("The database undid the change; try again"))
+
+    def _rollback_quietly(self) -> None:
+        try:
+            if self.connection.raw.in_transaction:
+                self.connection.raw.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("ROLLBACK failed")
+
     def _schedule_flush(self) -> None:
+        if not self.connection.raw.in_transaction and not self._batch:
+            return
         if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.get_running_loop().create_task(self._flush())
+            self._flush_task = asyncio.get_running_loop().create_task(
+                self._flush(), context=contextvars.Context()
+            )
 
     async def _flush(self) -> None:
-        """Commit the open SQLite transaction and resolve every waiting transaction."""
+        """After the group window: commit the open transaction, answer its waiters."""
         await asyncio.sleep(GROUP_WINDOW_S if self._last_group > 1 else 0)
         async with self._lock:
-            batch, self._batch = self._batch, []
-            self._last_group = len(batch)
-            if not self.connection.in_transaction:
-                return
-            try:
-                self._commit()
-            except BaseException as exc:
-                await self.connection.rollback()
-                for waiter in batch:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-                return
+            self._commit_group()
+        if self.connection.commits - self._checkpointed_at >= CHECKPOINT_EVERY and (
+            self._checkpoint_task is None or self._checkpoint_task.done()
+        ):
+            self._checkpointed_at = self.connection.commits
+            self._checkpoint_task = asyncio.get_running_loop().create_task(
+                self._checkpoint(), context=contextvars.Context()
+            )
+
+    def _commit_group(self) -> None:
+        """COMMIT and resolve every waiter (or fail them all); called holding the lock."""
+        batch, self._batch = self._batch, []
+        self._last_group = max(1, len(batch))
+        if not self.connection.raw.in_transaction:  # rolled back under us: nothing was kept
+            _fail(batch, GroupLost("The database undid the change; try again"))
+            return
+        try:
+            self.connection.raw.execute("COMMIT")
+        except BaseException as exc:
+            _fail(batch, exc if isinstance(exc, Exception) else GroupLost("Interrupted"))
+            self._rollback_quietly()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self.connection.commits += 1
         for waiter in batch:
             if not waiter.done():
                 waiter.set_result(None)
-        self.checkpointer.after_commit(self.connection)
 
-    def _commit(self) -> None:
-        self.connection.raw.execute("COMMIT")
-        self.connection.commits += 1
+    async def _checkpoint(self) -> None:
+        """Two steps, so the WAL can start over instead of growing: copy the bulk into the
+        database on another thread while writes go on, then, with writes paused for a
+        moment, copy the few pages committed meanwhile. The next transaction then rewrites
+        the WAL from its start (``journal_size_limit`` caps the file's size)."""
+        try:
+            await self._bulk_checkpoint()
+            async with self._lock:
+                self._commit_group()
+                busy, frames, copied = self.connection.fetchall_tuple(
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                )
+                if busy or copied < frames:
+                    log.info("WAL checkpoint incomplete (%s of %s frames)", copied, frames)
+        except Exception:
+            log.exception("WAL checkpoint failed")
 
     async def close(self) -> None:
         """Commit what is pending and close the connection."""
-        if self._flush_task is not None:
-            await self._flush_task
-        await self.checkpointer.wait()
+        for task in (self._flush_task, self._checkpoint_task):
+            if task is not None and not task.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        async with self._lock:
+            self._commit_group()
         await self.connection.close()
+
+
+class GroupLost(Unavailable):
+    """The database rolled back a whole group of changes (disk full, I/O error): this change
+    was not kept."""
+
+    code = "database-error"
+
+
+def _fail(waiters: list[asyncio.Future], error: BaseException) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_exception(error)

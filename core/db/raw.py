@@ -69,6 +69,8 @@ def sql_value(value: Any) -> Any:
 async def insert(table: str, row: dict[str, Any]) -> int:
     """Insert one row (column name → value; dicts and lists stored as JSON) and return its
     ``id``. Column names come from code, never from input."""
+    if db.get_engine().current_transaction.get() is None:
+        raise RuntimeError("insert() needs core.db.transaction()")
     sql = _insert_sql(table, tuple(row))
     rows = await fetch(sql, *(sql_value(value) for value in row.values()))
     return int(rows[0]["id"])

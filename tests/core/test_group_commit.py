@@ -6,14 +6,16 @@ These use an engine on their own SQLite file, so they run in the PostgreSQL sess
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from core.db import inline_writer
 from core.db.engine import PooledSQLiteEngine
-from core.db.inline_writer import DatabaseBusy
+from core.db.inline_writer import DatabaseBusy, GroupLost
 
 
 @pytest.fixture
@@ -29,6 +31,8 @@ async def engine(tmp_path: Path) -> AsyncIterator[PooledSQLiteEngine]:
             name TEXT UNIQUE NOT NULL,
             parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED
         );
+        CREATE TABLE strict_item (name TEXT UNIQUE ON CONFLICT ROLLBACK);
+        CREATE TABLE blob (data BLOB);
         INSERT INTO parent (id) VALUES (1);
         """
     )
@@ -44,6 +48,10 @@ def names(path: str) -> set[str]:
         rows = reader.execute("SELECT name FROM item").fetchall()
     reader.close()
     return {row[0] for row in rows}
+
+
+def file_size(path: Path) -> int:
+    return os.path.getsize(path)
 
 
 async def insert(engine: PooledSQLiteEngine, name: str, parent: int = 1) -> None:
@@ -137,3 +145,46 @@ async def test_point_reads_see_commits_and_refuse_writes(engine):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         engine.read_inline("DELETE FROM item")
     assert names(engine.path) == {"read-me"}
+
+
+async def test_when_sqlite_undoes_the_whole_group_every_member_is_told(engine):
+    # ON CONFLICT ROLLBACK (like disk full or an I/O error) ends SQLite's whole transaction,
+    # savepoints and all: the earlier member's change is gone, and it must not be acknowledged.
+    async def strict(name: str) -> None:
+        async with engine.group_writer().transaction():
+            connection = engine.current_transaction.get().connection
+            connection.fetchall("INSERT INTO strict_item (name) VALUES (?)", (name,))
+            await asyncio.sleep(0)
+
+    await strict("taken")
+    results = await asyncio.gather(
+        insert(engine, "innocent"), strict("taken"), return_exceptions=True
+    )
+    assert isinstance(results[0], GroupLost) and results[0].status == 503
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert names(engine.path) == set()
+    await asyncio.wait_for(insert(engine, "afterwards"), 5)  # the writer is not stuck
+    assert names(engine.path) == {"afterwards"}
+
+
+async def test_the_wal_starts_over_instead_of_growing(engine, monkeypatch):
+    monkeypatch.setattr(inline_writer, "CHECKPOINT_EVERY", 10)
+    wal = Path(engine.path + "-wal")
+    payload = b"x" * 16384
+
+    async def write_blob() -> None:
+        async with engine.group_writer().transaction():
+            connection = engine.current_transaction.get().connection
+            connection.fetchall("INSERT INTO blob (data) VALUES (?)", (payload,))
+
+    for _ in range(400):  # about 6.6 MB of rows, one commit each, at a steady pace
+        await write_blob()
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.2)  # let the last checkpoint finish
+    await write_blob()
+    with sqlite3.connect(engine.path) as reader:
+        assert reader.execute("SELECT count(*) FROM blob").fetchone()[0] == 401
+    reader.close()
+    size = file_size(wal)
+    # without checkpoints that start the WAL over, it would hold every row: over 6.6 MB
+    assert size < 3_300_000, size
