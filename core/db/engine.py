@@ -85,13 +85,17 @@ class PooledSQLiteEngine(SQLiteEngine):
         finally:
             cursor.close()
 
-    async def checkpoint(self) -> None:
-        """A passive WAL checkpoint on a pooled connection (on its thread, not the loop's)."""
+    async def checkpoint(self) -> tuple[int, int]:
+        """A passive WAL checkpoint on a pooled connection (on its thread, not the loop's);
+        returns (frames in the WAL, frames copied into the database)."""
         connection = await self.get_connection()
         try:
-            await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            async with connection.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
+                row = await cursor.fetchone()
         finally:
             await self.release_connection(connection)
+        values = list(row.values()) if isinstance(row, dict) else list(row or (0, 0, 0))
+        return int(values[1]), int(values[2])
 
     def _pool(self) -> list[aiosqlite.Connection]:
         return self._pools.setdefault(id(asyncio.get_running_loop()), [])

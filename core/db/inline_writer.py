@@ -58,7 +58,11 @@ class DatabaseBusy(Unavailable):
 # loop turn). A writer working alone commits at the next loop turn and never waits.
 GROUP_WINDOW_S = 0.002
 # Commits between two checkpoints (a group commit adds some tens of WAL pages).
-CHECKPOINT_EVERY = 200
+CHECKPOINT_EVERY = 50
+# A checkpoint copies in the background until at most this many pages are left, then copies
+# those with writes paused (a few milliseconds); at most BULK_ROUNDS background rounds.
+CATCH_UP_FRAMES = 256
+BULK_ROUNDS = 4
 # The WAL file is cut back to this size when it starts over after a checkpoint.
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 # Busy timeout for statements after BEGIN IMMEDIATE succeeded (the write lock is ours; SQLite
@@ -194,7 +198,7 @@ class GroupWriter:
         engine: Any,
         connection: InlineWriteConnection,
         current: contextvars.ContextVar,
-        bulk_checkpoint: Callable[[], Awaitable[None]],
+        bulk_checkpoint: Callable[[], Awaitable[tuple[int, int]]],
     ) -> None:
         self.connection = connection
         self._engine = engine
@@ -295,19 +299,22 @@ class GroupWriter:
                 waiter.set_result(None)
 
     async def _checkpoint(self) -> None:
-        """Two steps, so the WAL can start over instead of growing: copy the bulk into the
-        database on another thread while writes go on, then, with writes paused for a
-        moment, copy the few pages committed meanwhile. The next transaction then rewrites
-        the WAL from its start (``journal_size_limit`` caps the file's size)."""
+        """Copy the WAL into the database so the WAL can start over instead of growing: the
+        bulk on another thread while writes go on (repeated while much is left), then, with
+        writes paused for a moment, the few pages committed meanwhile. The next transaction
+        then rewrites the WAL from its start (``journal_size_limit`` caps the file's size)."""
         try:
-            await self._bulk_checkpoint()
+            for _ in range(BULK_ROUNDS):
+                frames, copied = await self._bulk_checkpoint()
+                if frames - copied <= CATCH_UP_FRAMES:
+                    break
             async with self._lock:
                 self._commit_group()
                 busy, frames, copied = self.connection.fetchall_tuple(
                     "PRAGMA wal_checkpoint(PASSIVE)"
                 )
-                if busy or copied < frames:
-                    log.info("WAL checkpoint incomplete (%s of %s frames)", copied, frames)
+            if busy or copied < frames:
+                log.info("WAL checkpoint incomplete (%s of %s frames)", copied, frames)
         except Exception:
             log.exception("WAL checkpoint failed")
 
