@@ -107,34 +107,11 @@ async def append(entries: list[Pending]) -> int:
     rows = []
     for item in entries:
         seq += 1
-        digest = entry_hash(
-            prev,
-            seq,
-            item.at,
-            item.actor,
-            item.action,
-            item.object_type,
-            item.object_id,
-            item.details,
-        )
-        rows.append(
-            [
-                seq,
-                item.at,
-                item.actor,
-                item.action,
-                item.object_type,
-                item.object_id,
-                item.details,
-                prev,
-                digest,
-                None,
-                None,
-            ]
-        )
+        fields = (item.at, item.actor, item.action, item.object_type, item.object_id, item.details)
+        digest = entry_hash(prev, seq, *fields)
+        rows.append([seq, *fields, prev, digest, None, None])
         prev = digest
-    signature, key_id = signing.sign(prev)
-    rows[-1][-2:] = [signature, key_id]
+    rows[-1][-2:] = signing.sign(prev)
     await raw.executemany(INSERT_SQL, [tuple(row) for row in rows])
     return seq
 

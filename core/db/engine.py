@@ -24,6 +24,7 @@ from core.db.inline_writer import (
     InlineWriteConnection,
     open_inline,
     open_reader,
+    rows_of,
 )
 from core.settings import Settings
 
@@ -79,11 +80,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         reader = self._readers.get(loop_id)
         if reader is None:
             reader = self._readers[loop_id] = open_reader(self.connection_kwargs, dict_factory)
-        cursor = reader.execute(sql, args)
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        return rows_of(reader, sql, args)
 
     async def checkpoint(self) -> tuple[int, int]:
         """A passive WAL checkpoint on a pooled connection (on its thread, not the loop's);
@@ -94,8 +91,7 @@ class PooledSQLiteEngine(SQLiteEngine):
                 row = await cursor.fetchone()
         finally:
             await self.release_connection(connection)
-        values = list(row.values()) if isinstance(row, dict) else list(row or (0, 0, 0))
-        return int(values[1]), int(values[2])
+        return int(row["log"]), int(row["checkpointed"])
 
     def _pool(self) -> list[aiosqlite.Connection]:
         return self._pools.setdefault(id(asyncio.get_running_loop()), [])

@@ -70,13 +70,20 @@ WAL_SIZE_LIMIT = 64 * 1024 * 1024
 IN_TRANSACTION_BUSY_MS = 2000
 
 
+def rows_of(connection: sqlite3.Connection, sql: str, args: Any = ()) -> list[Any]:
+    """Run one statement on a ``sqlite3`` connection and return its rows."""
+    cursor = connection.execute(sql, args or ())
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 class InlineWriteConnection:
     """A configured ``sqlite3`` connection used only inside write transactions on one loop.
 
-    It offers the subset of aiosqlite's interface that code holding the current transaction's
-    ``connection`` uses (awaitable ``execute``, ``executemany``, ``rollback``, ``close``,
-    ``in_transaction``) plus :meth:`fetchall`, which the engine calls synchronously for every
-    Piccolo query inside a write transaction.
+    The engine runs every query of a write transaction through :meth:`fetchall`
+    (synchronously); ``core.db.raw.executemany`` uses the awaitable :meth:`executemany`.
     """
 
     def __init__(self, raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
@@ -84,28 +91,12 @@ class InlineWriteConnection:
         self.busy_timeout_ms = busy_timeout_ms
         self.commits = 0
 
-    def fetchall(self, sql: str, args: list[Any] | tuple[Any, ...] | None = None) -> list[Any]:
+    def fetchall(self, sql: str, args: Any = ()) -> list[Any]:
         """Run one statement and return its rows (dicts)."""
-        cursor = self.raw.execute(sql, args or ())
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
-    async def execute(self, sql: str, args: list[Any] | tuple[Any, ...] | None = None) -> None:
-        self.raw.execute(sql, args or ()).close()
+        return rows_of(self.raw, sql, args)
 
     async def executemany(self, sql: str, rows: list[tuple]) -> None:
         self.raw.executemany(sql, rows).close()
-
-    def fetchall_tuple(self, sql: str) -> tuple:
-        """The first row of a statement as a plain tuple (for PRAGMAs)."""
-        cursor = self.raw.execute(sql)
-        try:
-            cursor.row_factory = None
-            return tuple(cursor.fetchone() or ())
-        finally:
-            cursor.close()
 
     async def begin_immediate(self) -> None:
         """``BEGIN IMMEDIATE`` without blocking the loop while another process writes."""
@@ -129,14 +120,6 @@ class InlineWriteConnection:
                 delay = min(delay * 2, 0.05)
         finally:
             self.raw.execute(f"PRAGMA busy_timeout = {IN_TRANSACTION_BUSY_MS}")
-
-    @property
-    def in_transaction(self) -> bool:
-        return self.raw.in_transaction
-
-    async def rollback(self) -> None:
-        if self.raw.in_transaction:
-            self.raw.execute("ROLLBACK")
 
     async def close(self) -> None:
         self.raw.close()
@@ -310,9 +293,8 @@ class GroupWriter:
                     break
             async with self._lock:
                 self._commit_group()
-                busy, frames, copied = self.connection.fetchall_tuple(
-                    "PRAGMA wal_checkpoint(PASSIVE)"
-                )
+                result = self.connection.fetchall("PRAGMA wal_checkpoint(PASSIVE)")[0]
+            busy, frames, copied = result["busy"], result["log"], result["checkpointed"]
             if busy or copied < frames:
                 log.info("WAL checkpoint incomplete (%s of %s frames)", copied, frames)
         except Exception:
