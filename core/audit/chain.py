@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,20 @@ def entry_hash(
     """sha256 over the previous hash and every field of the entry (details as stored text)."""
     payload = canonical([prev_hash, seq, at, actor, action, object_type, object_id, details])
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    """:func:`entry_hash` of a stored (or exported) entry row, given the previous hash."""
+    return entry_hash(
+        prev_hash,
+        int(row["seq"]),
+        row["at"],
+        row["actor"],
+        row["action"],
+        row["object_type"],
+        row["object_id"],
+        row["details"],
+    )
 
 
 def checkpoint_digest(seq: int, head_hash: str, at: str) -> str:

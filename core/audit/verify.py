@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.audit import signing
-from core.audit.chain import GENESIS, checkpoint_digest, entry_hash
+from core.audit.chain import GENESIS, checkpoint_digest, row_hash
 from core.audit.tables import AuditCheckpoint, AuditEntry
 
 BATCH = 5000
@@ -86,16 +86,7 @@ class _Walker:
             )
         if row["prev_hash"] != self.prev:
             raise _Broken(*self._link_problem(row))
-        digest = entry_hash(
-            self.prev,
-            seq,
-            row["at"],
-            row["actor"],
-            row["action"],
-            row["object_type"],
-            row["object_id"],
-            row["details"],
-        )
+        digest = row_hash(self.prev, row)
         if digest != row["hash"]:
             raise _Broken(seq, "content does not match its hash (changed)")
         if row["signature"] is not None or row["key_id"] is not None:

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from core.audit.chain import entry_hash
+from core.audit.chain import row_hash
 from core.audit.export import FIELDS
 from tests.core.audit.support import Installation
 from tests.support import services
@@ -31,16 +31,7 @@ def assert_hashes(rows: list[dict]) -> None:
     for expected_seq, row in enumerate(rows, start=1):
         assert int(row["seq"]) == expected_seq
         assert row["prev_hash"] == prev
-        digest = entry_hash(
-            prev,
-            int(row["seq"]),
-            row["at"],
-            row["actor"],
-            row["action"],
-            row["object_type"],
-            row["object_id"],
-            row["details"],
-        )
+        digest = row_hash(prev, row)
         assert digest == row["hash"]
         prev = digest
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.audit.chain import entry_hash
+from core.audit.chain import entry_hash, row_hash
 from tests.core.audit.support import Installation
 
 HEAD = 16
@@ -30,16 +30,7 @@ def rehash(inst: Installation, start: int) -> None:
     for row in inst.entries():
         if row["seq"] < start:
             continue
-        digest = entry_hash(
-            prev,
-            row["seq"],
-            row["at"],
-            row["actor"],
-            row["action"],
-            row["object_type"],
-            row["object_id"],
-            row["details"],
-        )
+        digest = row_hash(prev, row)
         inst.sql(
             "UPDATE audit_entry SET prev_hash = ?, hash = ? WHERE seq = ?", prev, digest, row["seq"]
         )
