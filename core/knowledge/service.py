@@ -14,7 +14,7 @@ from typing import Any
 
 from core import audit, db
 from core.db import raw
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from core.knowledge import search
 from core.knowledge.tables import Article, ArticleCaseType, ArticleVersion
 from core.org.tables import CaseType
@@ -57,6 +57,17 @@ def _choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     return value
 
 
+def _check_metadata(kind: str | None, audience: str | None, language: str | None) -> None:
+    """Refuse an unknown kind, audience or language (None = not given)."""
+    for value, allowed, field in (
+        (kind, KINDS, "kind"),
+        (audience, AUDIENCES, "audience"),
+        (language, LANGUAGES, "language"),
+    ):
+        if value is not None:
+            _choice(value, allowed, field)
+
+
 def _text(value: str, field: str, limit: int, required: bool = True) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if required and not value:
@@ -89,11 +100,11 @@ async def _visible_article(article_id: int, may_manage: bool) -> dict[str, Any]:
     return row
 
 
-async def case_type_id(code: str) -> int:
-    """The id of the case type with this code; 404 when there is none."""
+async def case_type_id(code: str, missing: type[DomainError] = NotFound) -> int:
+    """The id of the case type with this code; ``missing`` (default 404) when there is none."""
     row = await CaseType.select(CaseType.id).where(CaseType.code == code).first()
     if row is None:
-        raise NotFound("There is no case type {case_type}", case_type=code)
+        raise missing("There is no case type {case_type}", case_type=code)
     return row["id"]
 
 
@@ -127,21 +138,14 @@ async def create_article(
     case_types: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Create an article (version 1), index it, link it to ``case_types`` (codes, in order)."""
-    _choice(kind, KINDS, "kind")
-    _choice(audience, AUDIENCES, "audience")
-    _choice(language, LANGUAGES, "language")
+    _check_metadata(kind, audience, language)
     _choice(status, ("draft", "published"), "status")
     title = _text(title, "title", MAX_TITLE)
     body = _text(body, "body", MAX_BODY)
     comment = _text(comment, "comment", MAX_COMMENT, required=False)
     now = int(time.time())
     async with db.transaction():
-        type_ids = []
-        for code in dict.fromkeys(case_types):
-            row = await CaseType.select(CaseType.id).where(CaseType.code == code).first()
-            if row is None:
-                raise InvalidInput("There is no case type {case_type}", case_type=code)
-            type_ids.append(row["id"])
+        type_ids = [await case_type_id(code, InvalidInput) for code in dict.fromkeys(case_types)]
         inserted = await Article.insert(
             Article(
                 kind=kind,
@@ -199,12 +203,7 @@ async def update_article(
     ``expected_version``, when given, must be the current version (else 409), so two editors
     cannot overwrite each other unknowingly.
     """
-    if kind is not None:
-        _choice(kind, KINDS, "kind")
-    if audience is not None:
-        _choice(audience, AUDIENCES, "audience")
-    if language is not None:
-        _choice(language, LANGUAGES, "language")
+    _check_metadata(kind, audience, language)
     if title is not None:
         title = _text(title, "title", MAX_TITLE)
     if body is not None:
@@ -414,12 +413,7 @@ async def find_articles(
 ) -> list[dict[str, Any]]:
     """Search (``q``) or list articles with filters. Without ``may_manage`` only published
     articles are returned; asking for another status is then refused."""
-    if kind is not None:
-        _choice(kind, KINDS, "kind")
-    if audience is not None:
-        _choice(audience, AUDIENCES, "audience")
-    if language is not None:
-        _choice(language, LANGUAGES, "language")
+    _check_metadata(kind, audience, language)
     if status is not None:
         _choice(status, STATUSES, "status")
         if status != "published" and not may_manage:
@@ -434,12 +428,7 @@ async def find_articles(
         statuses: tuple[str, ...] = (status,)
     else:
         statuses = ("draft", "published") if may_manage else ("published",)
-    type_id = None
-    if case_type:
-        row = await CaseType.select(CaseType.id).where(CaseType.code == case_type).first()
-        if row is None:
-            raise InvalidInput("There is no case type {case_type}", case_type=case_type)
-        type_id = row["id"]
+    type_id = await case_type_id(case_type, InvalidInput) if case_type else None
     filters = search.Filters(statuses, kind, audience, language, type_id)
     try:
         query = search.parse_query(q or "", language)

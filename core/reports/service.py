@@ -261,6 +261,27 @@ def _name(row: dict[str, Any], prefix: str, lang: str) -> str:
     return row.get(f"{prefix}_{'en' if lang == 'en' else 'sv'}") or row.get(f"{prefix}_sv") or code
 
 
+DEPARTMENT_COLUMNS = (
+    Column("department", "Förvaltning", "Department", "text"),
+    Column("department_name", "Förvaltningens namn", "Department name", "text"),
+)
+CASE_TYPE_COLUMNS = (
+    *DEPARTMENT_COLUMNS,
+    Column("case_type", "Ärendetyp", "Case type", "text"),
+    Column("case_type_name", "Ärendetypens namn", "Case type name", "text"),
+)
+
+
+def _case_type_labels(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The values of :data:`CASE_TYPE_COLUMNS` for a row with dept_* and type_* columns."""
+    return {
+        "department": row["dept_code"],
+        "department_name": _name(row, "dept", lang),
+        "case_type": row["type_code"],
+        "case_type_name": _name(row, "type", lang),
+    }
+
+
 def ore_to_kr(ore: int) -> Decimal:
     return (Decimal(ore) / 100).quantize(Decimal("0.01"))
 
@@ -707,23 +728,11 @@ async def sla_report(period: Period, filters: Filters, lang: str, now: int) -> R
     """Service-level compliance per department and case type for cases created in the period:
     met, breached (done late), open and overdue, open within time, and the share met."""
     rows = await queries.sla_compliance(period, filters, now)
-    dept_col = Column("department", "Förvaltning", "Department", "text")
-    name_col = Column("department_name", "Förvaltningens namn", "Department name", "text")
     lines, per_dept = [], {}
     totals = dict.fromkeys(["cases", *SLA_KEYS], 0)
     for row in rows:
         values = {k: int(row[k]) for k in ["cases", *SLA_KEYS]}
-        lines.append(
-            _sla_shares(
-                {
-                    "department": row["dept_code"],
-                    "department_name": _name(row, "dept", lang),
-                    "case_type": row["type_code"],
-                    "case_type_name": _name(row, "type", lang),
-                    **values,
-                }
-            )
-        )
+        lines.append(_sla_shares({**_case_type_labels(row, lang), **values}))
         slot = per_dept.setdefault(
             row["dept_code"],
             {
@@ -742,21 +751,14 @@ async def sla_report(period: Period, filters: Filters, lang: str, now: int) -> R
             "by_department",
             "Per förvaltning",
             "By department",
-            [dept_col, name_col, cases_col, *_sla_columns()],
+            [*DEPARTMENT_COLUMNS, cases_col, *_sla_columns()],
             [_sla_shares(v) for v in per_dept.values()],
         ),
         ReportTable(
             "by_case_type",
             "Per förvaltning och ärendetyp",
             "By department and case type",
-            [
-                dept_col,
-                name_col,
-                Column("case_type", "Ärendetyp", "Case type", "text"),
-                Column("case_type_name", "Ärendetypens namn", "Case type name", "text"),
-                cases_col,
-                *_sla_columns(),
-            ],
+            [*CASE_TYPE_COLUMNS, cases_col, *_sla_columns()],
             lines,
         ),
     ]
@@ -793,10 +795,7 @@ async def backlog_report(period: Period, filters: Filters, lang: str, now: int) 
         oldest = row["oldest"] if oldest is None else min(oldest, row["oldest"])
         lines.append(
             {
-                "department": row["dept_code"],
-                "department_name": _name(row, "dept", lang),
-                "case_type": row["type_code"],
-                "case_type_name": _name(row, "type", lang),
+                **_case_type_labels(row, lang),
                 **values,
                 "avg_age_days": round(int(row["age_sum"]) / values["open_cases"] / 86400, 1),
                 "oldest_days": round((at - int(row["oldest"])) / 86400, 1),
@@ -829,10 +828,7 @@ async def backlog_report(period: Period, filters: Filters, lang: str, now: int) 
             "Per förvaltning och ärendetyp",
             "By department and case type",
             [
-                Column("department", "Förvaltning", "Department", "text"),
-                Column("department_name", "Förvaltningens namn", "Department name", "text"),
-                Column("case_type", "Ärendetyp", "Case type", "text"),
-                Column("case_type_name", "Ärendetypens namn", "Case type name", "text"),
+                *CASE_TYPE_COLUMNS,
                 Column("open_cases", "Öppna ärenden", "Open cases"),
                 *bucket_cols,
                 Column("avg_age_days", "Medelålder (dagar)", "Mean age (days)", "float"),
@@ -1140,16 +1136,13 @@ async def cost_report(period: Period, filters: Filters, lang: str) -> Report:
         )
     base_total = sum(s["base_fee_ore"] for s in per_dept.values())
     volume_total = sum(s["volume_ore"] for s in per_dept.values())
-    dept_col = Column("department", "Förvaltning", "Department", "text")
-    name_col = Column("department_name", "Förvaltningens namn", "Department name", "text")
     tables = [
         ReportTable(
             "by_department",
             "Per förvaltning",
             "By department",
             [
-                dept_col,
-                name_col,
+                *DEPARTMENT_COLUMNS,
                 Column("base_fee_kr", "Grundabonnemang (kr)", "Base subscription (SEK)", "kr"),
                 Column("contacts", "Kontakter", "Contacts"),
                 Column("volume_kr", "Volymkostnad (kr)", "Volume cost (SEK)", "kr"),
@@ -1162,8 +1155,7 @@ async def cost_report(period: Period, filters: Filters, lang: str) -> Report:
             "Rader per ärendetyp",
             "Lines by case type",
             [
-                dept_col,
-                name_col,
+                *DEPARTMENT_COLUMNS,
                 Column("item", "Post", "Item", "text"),
                 Column("item_name", "Benämning", "Description", "text"),
                 Column("contacts", "Kontakter", "Contacts"),

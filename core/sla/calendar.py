@@ -50,21 +50,15 @@ def _holidays_of_year(year: int) -> tuple[dict[date, str], dict[date, str]]:
     ``include_sundays=False`` is explicit: the Swedish calendar can list every Sunday as a
     holiday, and Sundays are the opening hours' business, not the holiday list's.
     """
-    public = holidays_pkg.country_holidays(
-        "SE",
-        years=year,
-        categories=(holidays_pkg.PUBLIC,),
-        include_sundays=False,
-        language="sv",
+    public, de_facto = (
+        dict(
+            holidays_pkg.country_holidays(
+                "SE", years=year, categories=(category,), include_sundays=False, language="sv"
+            ).items()
+        )
+        for category in (holidays_pkg.PUBLIC, holidays_pkg.DE_FACTO)
     )
-    de_facto = holidays_pkg.country_holidays(
-        "SE",
-        years=year,
-        categories=(holidays_pkg.DE_FACTO,),
-        include_sundays=False,
-        language="sv",
-    )
-    return dict(public.items()), dict(de_facto.items())
+    return public, de_facto
 
 
 def swedish_holiday(day: date) -> tuple[str, str] | None:

@@ -461,6 +461,39 @@ async def _exception_row(calendar_id: int, day: date) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+async def _existing_exception(key: str, day: date) -> dict[str, Any]:
+    """The stored exception of calendar ``key`` on ``day``; 404 when there is none."""
+    cal = await _calendar_row(key)
+    current = await _exception_row(cal["id"], day) if cal else None
+    if cal is None or current is None:
+        raise NotFound("The calendar {key} has no exception on {day}", key=key, day=day.isoformat())
+    return current
+
+
+async def _audit_exception(
+    actor: str,
+    action: str,
+    key: str,
+    calendar_id: int,
+    day: date,
+    closed: bool,
+    stored_hours: list[list[str]],
+    note: str,
+) -> dict[str, Any]:
+    """Audit a stored exception day, drop the caches on commit and return the row as stored."""
+    audit.record(
+        actor,
+        action,
+        "calendar_exception",
+        f"{key}/{day.isoformat()}",
+        {"closed": closed, "hours": stored_hours, "note": note or ""},
+    )
+    invalidate_on_commit()
+    row = await _exception_row(calendar_id, day)
+    assert row is not None
+    return row
+
+
 async def create_exception(
     actor: str, key: str, day: date, closed: bool = True, hours: Any = None, note: str = ""
 ) -> dict[str, Any]:
@@ -476,28 +509,16 @@ async def create_exception(
             calendar=cal["id"], day=day, closed=closed, hours=stored_hours, note=note or ""
         )
         await row.save()
-        audit.record(
-            actor,
-            "sla.exception.create",
-            "calendar_exception",
-            f"{key}/{day.isoformat()}",
-            {"closed": closed, "hours": stored_hours, "note": note or ""},
+        created = await _audit_exception(
+            actor, "sla.exception.create", key, cal["id"], day, closed, stored_hours, note
         )
-        invalidate_on_commit()
-        created = await _exception_row(cal["id"], day)
-    assert created is not None
     return _exception_dict(created, key)
 
 
 async def update_exception(actor: str, key: str, day: date, **changes: Any) -> dict[str, Any]:
     """Change whether an exception day is closed, its hours or its note."""
     async with db.transaction():
-        cal = await _calendar_row(key)
-        current = await _exception_row(cal["id"], day) if cal else None
-        if cal is None or current is None:
-            raise NotFound(
-                "The calendar {key} has no exception on {day}", key=key, day=day.isoformat()
-            )
+        current = await _existing_exception(key, day)
         closed = bool(changes.get("closed", current["closed"]))
         hours = changes.get("hours", [] if closed else json_value(current["hours"], []))
         note = changes.get("note", current["note"])
@@ -509,28 +530,16 @@ async def update_exception(actor: str, key: str, day: date, **changes: Any) -> d
                 CalendarException.note: note or "",
             }
         ).where(CalendarException.id == current["id"])
-        audit.record(
-            actor,
-            "sla.exception.update",
-            "calendar_exception",
-            f"{key}/{day.isoformat()}",
-            {"closed": closed, "hours": stored_hours, "note": note or ""},
+        updated = await _audit_exception(
+            actor, "sla.exception.update", key, current["calendar"], day, closed, stored_hours, note
         )
-        invalidate_on_commit()
-        updated = await _exception_row(cal["id"], day)
-    assert updated is not None
     return _exception_dict(updated, key)
 
 
 async def delete_exception(actor: str, key: str, day: date) -> None:
     """Remove the exception on ``day``: the day follows the weekly hours again."""
     async with db.transaction():
-        cal = await _calendar_row(key)
-        current = await _exception_row(cal["id"], day) if cal else None
-        if cal is None or current is None:
-            raise NotFound(
-                "The calendar {key} has no exception on {day}", key=key, day=day.isoformat()
-            )
+        current = await _existing_exception(key, day)
         await CalendarException.delete().where(CalendarException.id == current["id"])
         audit.record(
             actor, "sla.exception.delete", "calendar_exception", f"{key}/{day.isoformat()}", {}
