@@ -51,7 +51,11 @@ def is_framework_handler(handler: BaseRouteHandler) -> bool:
     """Litestar's automatic OPTIONS handlers (CORS pre-flight) carry no data."""
     methods = getattr(handler, "http_methods", None) or set()
     fn = getattr(handler, "fn", None)
-    return methods == {"OPTIONS"} and getattr(fn, "__name__", "") == "options_handler"
+    return (
+        methods == {"OPTIONS"}
+        and getattr(fn, "__name__", "") == "options_handler"
+        and getattr(fn, "__module__", "").startswith("litestar.")
+    )
 
 
 class UnsupportedMediaType(HTTPException):
