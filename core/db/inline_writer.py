@@ -109,7 +109,7 @@ class InlineWriteConnection:
                     self.raw.execute("BEGIN IMMEDIATE")
                     return
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc):
+                    if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
                         raise
                     if time.monotonic() + delay > deadline:
                         raise DatabaseBusy(
