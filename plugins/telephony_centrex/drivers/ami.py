@@ -1,0 +1,410 @@
+"""Asterisk Manager Interface (AMI) driver: an asyncio client of our own.
+
+``panoramisk`` was considered; its last release (1.4) is from 2021, so the plugin speaks the
+wire format itself, which is small: after a banner line (``Asterisk Call Manager/<version>``)
+both sides exchange blocks of ``Key: Value`` lines ended by a blank line. The client sends
+``Action:`` blocks with an ``ActionID``; the switch answers each with a ``Response:`` block
+carrying the same ``ActionID`` and sends ``Event:`` blocks at any time. List actions
+(``QueueStatus``) answer ``EventList: start`` and then events with that ``ActionID`` up to one
+with ``EventList: Complete``.
+
+Queue events become :class:`CallEvent` objects: ``QueueCallerJoin`` → ``new``,
+``AgentConnect`` → ``answer``, ``QueueCallerAbandon`` and the caller channel's ``Hangup`` →
+``hangup``. The call id is the caller channel's ``Linkedid`` (``Uniqueid`` where Asterisk
+sends none), so every leg of a call maps to the one call. A lost connection reconnects with
+exponential back-off, logs in again and asks ``QueueStatus`` so calls waiting meanwhile are
+known; refused credentials stop the driver in state ``auth_failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from plugins.telephony_centrex.callevents import CallEvent
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+OnEvent = Callable[[CallEvent], Awaitable[Any] | Any]
+
+CAPABILITIES = frozenset(
+    {"events", "click_to_call", "callback", "transfer", "queue_control", "queue_status"}
+)
+# Q.850 hang-up causes as Asterisk numbers them, in the CallEvent's vocabulary
+CAUSES = {
+    "16": "normalClearing",
+    "17": "busy",
+    "18": "noAnswer",
+    "19": "noAnswer",
+    "21": "rejected",
+    "0": "normalClearing",
+}
+
+
+class AmiError(Exception):
+    """The switch answered an action with ``Response: Error``."""
+
+
+class AmiAuthFailed(AmiError):
+    """The switch refused the login."""
+
+
+def encode(message: Message) -> bytes:
+    """One AMI block on the wire."""
+    lines = [f"{key}: {value}" for key, value in message.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+
+def parse_block(raw: bytes) -> Message:
+    """The ``Key: Value`` lines of one block (the first ``:`` splits; later keys win)."""
+    message: Message = {}
+    for line in raw.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            message[key.strip()] = value.strip()
+    return message
+
+
+@dataclass
+class AmiConfig:
+    """Where the switch is and how the driver behaves."""
+
+    host: str
+    port: int = 5038
+    username: str = ""
+    secret: str = ""
+    source: str = "ami"
+    context: str = "from-internal"  # dial plan context for Originate/Redirect/Atxfer
+    channel_template: str = "PJSIP/{extension}"  # an agent's device from the extension
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    timeout: float = 10.0
+
+
+class AmiConnection:
+    """One logged-in AMI session: actions with responses, events to a callback."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.timeout = timeout
+        self.banner = ""
+        self._ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[Message]] = {}
+        self._lists: dict[str, list[Message]] = {}
+
+    async def read_banner(self) -> str:
+        """The greeting line (``Asterisk Call Manager/…``)."""
+        line = await asyncio.wait_for(self.reader.readline(), self.timeout)
+        self.banner = line.decode("utf-8", "replace").strip()
+        if not self.banner.startswith("Asterisk Call Manager/"):
+            raise AmiError(f"not an AMI peer: {self.banner[:80]!r}")
+        return self.banner
+
+    async def read_message(self) -> Message | None:
+        """The next block, or None when the peer closed the connection."""
+        try:
+            raw = await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return None
+        return parse_block(raw)
+
+    def dispatch(self, message: Message) -> Message | None:
+        """Route a response or a list item to its waiting action; other events are returned."""
+        action_id = message.get("ActionID", "")
+        if "Event" not in message and action_id in self._pending:
+            future = self._pending[action_id]
+            if message.get("EventList") == "start" and message["Response"] == "Success":
+                self._lists[action_id] = [message]
+            elif not future.done():
+                future.set_result(message)
+            return None
+        if "Event" in message and action_id in self._lists:
+            items = self._lists[action_id]
+            if message.get("EventList") == "Complete":
+                del self._lists[action_id]
+                future = self._pending.get(action_id)
+                if future is not None and not future.done():
+                    future.set_result({"Response": "Success", "_items": items[1:]})  # type: ignore[dict-item]
+            else:
+                items.append(message)
+            return None
+        return message if "Event" in message else None
+
+    async def action(self, name: str, **fields: str) -> Any:
+        """Send an action and wait for its response (a list action: its items)."""
+        action_id = f"kt-{next(self._ids)}"
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._pending[action_id] = future
+        try:
+            self.writer.write(encode({"Action": name, "ActionID": action_id, **fields}))
+            await self.writer.drain()
+            response = await asyncio.wait_for(future, self.timeout)
+        finally:
+            self._pending.pop(action_id, None)
+            self._lists.pop(action_id, None)
+        if response.get("Response") == "Error":
+            raise AmiError(response.get("Message", "error"))
+        return response.get("_items", response)
+
+    def fail_pending(self, exc: BaseException) -> None:
+        """Wake every waiting action with ``exc`` (the connection is gone)."""
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(exc)
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await self.writer.wait_closed()
+
+
+class CallMapper:
+    """Turns AMI events into CallEvents, remembering which calls are the driver's."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.calls: set[str] = set()
+
+    @staticmethod
+    def call_id(message: Message) -> str:
+        return message.get("Linkedid") or message.get("Uniqueid", "")
+
+    def _event(self, message: Message, kind: str, **fields: Any) -> CallEvent:
+        extra = {k: message[k] for k in ("Channel", "Uniqueid", "Interface") if k in message}
+        waited = message.get("Wait", "")  # QueueEntry: seconds the caller has waited so far
+        return CallEvent(
+            source=self.source,
+            call_id=self.call_id(message),
+            kind=kind,  # type: ignore[arg-type]
+            at=time.time() - (int(waited) if waited.isdigit() else 0),
+            extra=extra,
+            **fields,
+        )
+
+    def map(self, message: Message) -> CallEvent | None:
+        """The CallEvent for one AMI event, or None for events that are not about calls."""
+        name = message.get("Event", "")
+        call_id = self.call_id(message)
+        if not call_id:
+            return None
+        if name in ("QueueCallerJoin", "QueueEntry"):
+            self.calls.add(call_id)
+            return self._event(
+                message,
+                "new",
+                from_number=message.get("CallerIDNum", "").replace("<unknown>", ""),
+                to_number=message.get("Exten", ""),
+                queue=message.get("Queue") or None,
+            )
+        if name == "AgentConnect":
+            self.calls.add(call_id)
+            interface = message.get("Interface", "")
+            return self._event(
+                message,
+                "answer",
+                queue=message.get("Queue") or None,
+                user=message.get("MemberName") or None,
+                answering_number=interface.rpartition("/")[2],
+            )
+        if name == "QueueCallerAbandon" and call_id in self.calls:
+            self.calls.discard(call_id)  # its Hangup follows and is not a second hang-up
+            return self._event(
+                message, "hangup", queue=message.get("Queue") or None, cause="abandon"
+            )
+        if name == "OriginateResponse" and message.get("Response") == "Success":
+            self.calls.add(call_id)
+            return self._event(
+                message,
+                "new",
+                direction="out",
+                from_number=message.get("CallerIDNum", ""),
+                to_number=message.get("Exten", ""),
+            )
+        is_caller_leg = message.get("Uniqueid") == call_id or "Linkedid" not in message
+        if name == "Hangup" and call_id in self.calls and is_caller_leg:
+            self.calls.discard(call_id)
+            return self._event(message, "hangup", cause=CAUSES.get(message.get("Cause", ""), ""))
+        return None
+
+
+class AmiDriver:
+    """The Asterisk driver: keeps one AMI session up and feeds ``on_event``.
+
+    ``state`` is ``stopped``, ``connecting``, ``connected``, ``reconnecting`` or
+    ``auth_failed``; ``last_error`` says why the last attempt failed.
+    """
+
+    name = "ami"
+    capabilities = CAPABILITIES
+
+    def __init__(self, config: AmiConfig, on_event: OnEvent) -> None:
+        self.config = config
+        self.on_event = on_event
+        self.mapper = CallMapper(config.source)
+        self.state = "stopped"
+        self.last_error = ""
+        self.connects = 0
+        self._conn: AmiConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+
+    # -- life cycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the connection loop in the background."""
+        if self._task is None or self._task.done():
+            self.state = "connecting"
+            self._task = asyncio.create_task(self._run(), name="ami-driver")
+
+    async def stop(self) -> None:
+        """Close the session and stop reconnecting."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+        self.state = "stopped"
+
+    async def wait_connected(self, seconds: float = 10.0) -> None:
+        """Return once a session is logged in (or raise TimeoutError after ``seconds``)."""
+        await asyncio.wait_for(self._connected.wait(), seconds)
+
+    def status(self) -> dict[str, Any]:
+        """The driver's state for the admin view and ``kontakt doctor``."""
+        return {
+            "driver": self.name,
+            "state": self.state,
+            "peer": f"{self.config.host}:{self.config.port}",
+            "error": self.last_error,
+            "connects": self.connects,
+            "capabilities": sorted(self.capabilities),
+        }
+
+    async def _run(self) -> None:
+        delay = self.config.backoff_initial
+        while True:
+            try:
+                await self._session()
+                delay = self.config.backoff_initial  # a session that was up resets the delay
+                self.last_error = "connection closed by the switch"
+            except AmiAuthFailed as exc:
+                self.state, self.last_error = "auth_failed", str(exc)
+                log.error("AMI login refused by %s: %s", self.config.host, exc)
+                return
+            except (OSError, AmiError, TimeoutError, asyncio.IncompleteReadError) as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("AMI connection to %s failed: %s", self.config.host, exc)
+            self.state = "reconnecting"
+            self._connected.clear()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.backoff_max)
+
+    async def _session(self) -> None:
+        cfg = self.config
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(cfg.host, cfg.port), cfg.timeout
+        )
+        conn = AmiConnection(reader, writer, cfg.timeout)
+        self._conn = conn
+        reader_task: asyncio.Task[None] | None = None
+        try:
+            await conn.read_banner()
+            reader_task = asyncio.create_task(self._read(conn))
+            try:
+                await conn.action("Login", Username=cfg.username, Secret=cfg.secret)
+            except AmiError as exc:
+                raise AmiAuthFailed(str(exc)) from exc
+            await conn.action("Events", EventMask="call,agent")
+            self.state, self.last_error = "connected", ""
+            self.connects += 1
+            self._connected.set()
+            for entry in await conn.action("QueueStatus"):
+                await self._deliver(entry)
+            await reader_task
+        finally:
+            self._conn = None
+            if reader_task is not None and not reader_task.done():
+                reader_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader_task
+            conn.fail_pending(ConnectionError("AMI connection lost"))
+            await conn.close()
+
+    async def _read(self, conn: AmiConnection) -> None:
+        while (message := await conn.read_message()) is not None:
+            event = conn.dispatch(message)
+            if event is not None:
+                await self._deliver(event)
+        conn.fail_pending(ConnectionError("AMI connection closed"))
+
+    async def _deliver(self, message: Message) -> None:
+        call_event = self.mapper.map(message)
+        if call_event is None:
+            return
+        try:
+            result = self.on_event(call_event)
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            log.exception("AMI event %s of call %s not ingested", message.get("Event"),
+                          call_event.call_id)  # fmt: skip
+
+    # -- actions ------------------------------------------------------------------------
+    async def _action(self, name: str, **fields: str) -> Any:
+        if self._conn is None or self.state != "connected":
+            raise AmiError(f"not connected to the switch ({self.state})")
+        return await self._conn.action(name, **fields)
+
+    def _channel(self, extension: str) -> str:
+        return self.config.channel_template.format(extension=extension)
+
+    async def queue_status(self) -> list[Message]:
+        """The switch's current queues, members and waiting callers (``QueueStatus``)."""
+        return await self._action("QueueStatus")
+
+    async def originate(self, extension: str, number: str, caller_id: str = "") -> Message:
+        """Ring the agent's ``extension`` and, when answered, dial ``number`` (call-back,
+        click-to-call)."""
+        fields = {
+            "Channel": self._channel(extension),
+            "Exten": number,
+            "Context": self.config.context,
+            "Priority": "1",
+            "Async": "true",
+        }
+        if caller_id:
+            fields["CallerID"] = caller_id
+        return await self._action("Originate", **fields)
+
+    async def transfer(self, channel: str, target: str, attended: bool = False) -> Message:
+        """Move ``channel`` to ``target`` (``Redirect``), or consult first (``Atxfer``)."""
+        if attended:
+            return await self._action(
+                "Atxfer", Channel=channel, Exten=target, Context=self.config.context
+            )
+        return await self._action(
+            "Redirect", Channel=channel, Exten=target, Context=self.config.context, Priority="1"
+        )
+
+    async def set_paused(
+        self, extension: str, paused: bool, queue: str = "", reason: str = ""
+    ) -> Message:
+        """Pause or unpause an agent in one queue (or all) (``QueuePause``)."""
+        fields = {"Interface": self._channel(extension), "Paused": "true" if paused else "false"}
+        if queue:
+            fields["Queue"] = queue
+        if reason:
+            fields["Reason"] = reason
+        return await self._action("QueuePause", **fields)

@@ -1,0 +1,191 @@
+"""The AMI driver against a real AMI peer over TCP (Asterisk is not packaged in Debian here)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from plugins.telephony_centrex.callevents import CallEvent
+from plugins.telephony_centrex.drivers.ami import AmiConfig, AmiDriver, AmiError
+from tests.plugins.telephony_centrex.ami_peer import AmiPeer, Call
+
+
+class Received:
+    """An async ``on_event`` (like ``service.ingest``) that keeps what it got."""
+
+    def __init__(self) -> None:
+        self.events: list[CallEvent] = []
+        self._changed = asyncio.Event()
+
+    async def __call__(self, event: CallEvent) -> None:
+        await asyncio.sleep(0)
+        self.events.append(event)
+        self._changed.set()
+
+    async def wait(self, count: int, seconds: float = 5) -> list[CallEvent]:
+        async def enough() -> None:
+            while len(self.events) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(enough(), seconds)
+        return self.events
+
+    def kinds(self) -> list[tuple[str, str]]:
+        return [(e.call_id, e.kind) for e in self.events]
+
+
+@pytest.fixture
+async def peer():
+    server = await AmiPeer().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def driver(peer):
+    received = Received()
+    made = AmiDriver(
+        AmiConfig("127.0.0.1", peer.port, "kontakt", "hemligt", backoff_initial=0.05), received
+    )
+    made.received = received  # type: ignore[attr-defined]
+    await made.start()
+    await made.wait_connected()
+    yield made
+    await made.stop()
+
+
+async def test_login_and_an_answered_call_become_new_answer_hangup(peer, driver) -> None:
+    assert driver.state == "connected"
+    assert [a["Action"] for a in peer.actions[:3]] == ["Login", "Events", "QueueStatus"]
+    assert peer.actions[0]["Username"] == "kontakt"
+    call = Call(caller="+46701234567", queue="vaxel")
+    await peer.send(call.joined() + call.answered("4501", "anna.lindqvist", hold=12, talk=95))
+    new, answer, hangup = await driver.received.wait(3)
+    await asyncio.sleep(0.05)
+    assert len(driver.received.events) == 3  # agent leg, dial and bridge events are not calls
+    assert {e.call_id for e in (new, answer, hangup)} == {call.uniqueid}
+    assert (new.kind, new.from_number, new.to_number, new.queue) == (
+        "new",
+        "+46701234567",
+        "4500",
+        "vaxel",
+    )
+    assert (answer.kind, answer.user, answer.answering_number) == (
+        "answer",
+        "anna.lindqvist",
+        "4501",
+    )
+    assert (hangup.kind, hangup.cause, hangup.source) == ("hangup", "normalClearing", "ami")
+
+
+async def test_an_abandoned_call_hangs_up_once_with_cause_abandon(peer, driver) -> None:
+    call = Call(caller="0701112233", queue="aldreomsorg")
+    await peer.send(call.joined() + call.abandoned())
+    events = await driver.received.wait(2)
+    await asyncio.sleep(0.05)
+    assert [(e.kind, e.cause) for e in driver.received.events] == [
+        ("new", ""),
+        ("hangup", "abandon"),
+    ]
+    assert events[1].queue == "aldreomsorg"
+
+
+async def test_actions_reach_the_switch_with_asterisk_fields(peer, driver) -> None:
+    response = await driver.originate("4501", "0701234567", caller_id="Ekeby kommun <4500>")
+    assert response["Message"] == "Originate successfully queued"
+    sent = peer.actions[-1]
+    assert (sent["Action"], sent["Channel"], sent["Exten"], sent["Context"]) == (
+        "Originate",
+        "PJSIP/4501",
+        "0701234567",
+        "from-internal",
+    )
+    out = (await driver.received.wait(1))[0]  # OriginateResponse: an outgoing call exists
+    assert (out.kind, out.direction, out.to_number) == ("new", "out", "0701234567")
+
+    await driver.transfer("PJSIP/telia-0001", "4502")
+    assert peer.actions[-1]["Action"] == "Redirect"
+    assert (await driver.transfer("PJSIP/telia-0001", "4503", attended=True))["Message"] == (
+        "Atxfer successfully queued"
+    )
+    await driver.set_paused("4501", True, queue="vaxel", reason="Lunch")
+    assert {
+        k: peer.actions[-1][k] for k in ("Action", "Interface", "Paused", "Queue", "Reason")
+    } == {
+        "Action": "QueuePause",
+        "Interface": "PJSIP/4501",
+        "Paused": "true",
+        "Queue": "vaxel",
+        "Reason": "Lunch",
+    }
+    status = driver.status()
+    assert status["state"] == "connected" and "click_to_call" in status["capabilities"]
+
+
+async def test_a_dropped_connection_reconnects_and_catches_up_on_waiting_calls(
+    peer, driver
+) -> None:
+    early = Call(caller="+46708889900", queue="vaxel")
+    await peer.send(early.joined())
+    await driver.received.wait(1)
+    peer.drop()
+    await asyncio.sleep(0.01)
+    assert driver.state == "reconnecting"
+    with pytest.raises(AmiError):
+        await driver.originate("4501", "0701234567")
+    # a call joins while the driver is away: QueueStatus after the new login reports it
+    missed = Call(caller="+46707776655", queue="socialtjanst")
+    peer.waiting.append(missed)
+    await peer.wait_logins(2)
+    await driver.wait_connected()
+    events = await driver.received.wait(2)
+    assert (events[1].call_id, events[1].kind, events[1].queue) == (
+        missed.uniqueid,
+        "new",
+        "socialtjanst",
+    )
+    assert events[1].at < events[0].at + 3600  # backdated by the reported wait
+    # the session works again: the early call is answered and ended
+    await peer.send(early.answered("4505", "erik.johansson"))
+    await driver.received.wait(4)
+    assert driver.received.kinds()[2:] == [(early.uniqueid, "answer"), (early.uniqueid, "hangup")]
+    assert driver.connects == 2
+
+
+async def test_wrong_secret_is_auth_failed_and_not_retried(peer) -> None:
+    received = Received()
+    bad = AmiDriver(AmiConfig("127.0.0.1", peer.port, "kontakt", "fel", backoff_initial=0.01),
+                    received)  # fmt: skip
+    await bad.start()
+    for _ in range(200):
+        if bad.state == "auth_failed":
+            break
+        await asyncio.sleep(0.01)
+    assert bad.state == "auth_failed"
+    assert "Authentication failed" in bad.status()["error"]
+    await asyncio.sleep(0.1)
+    assert sum(a.get("Action") == "Login" for a in peer.actions) == 1
+    await bad.stop()
+
+
+async def test_unreachable_switch_backs_off_and_connects_when_it_appears() -> None:
+    probe = await AmiPeer().start()
+    port = probe.port
+    await probe.close()  # nothing listens on this port now
+    received = Received()
+    late = AmiDriver(AmiConfig("127.0.0.1", port, "kontakt", "hemligt", backoff_initial=0.05,
+                               backoff_max=0.2), received)  # fmt: skip
+    await late.start()
+    await asyncio.sleep(0.2)
+    assert late.state == "reconnecting" and "Error" in late.status()["error"]
+    peer = AmiPeer()
+    peer.port = port
+    await peer.start()
+    try:
+        await late.wait_connected(5)
+        assert late.state == "connected"
+    finally:
+        await late.stop()
+        await peer.close()
