@@ -13,7 +13,8 @@ Queue events become :class:`CallEvent` objects: ``QueueCallerJoin`` → ``new``,
 ``hangup``. The call id is the caller channel's ``Linkedid`` (``Uniqueid`` where Asterisk
 sends none), so every leg of a call maps to the one call. A lost connection reconnects with
 exponential back-off, logs in again and asks ``QueueStatus`` so calls waiting meanwhile are
-known; refused credentials stop the driver in state ``auth_failed``.
+known; refused credentials stop the driver in state ``auth_failed`` (the back-off and the
+states are :class:`~plugins.telephony_centrex.drivers.base.ReconnectingDriver`'s).
 """
 
 from __future__ import annotations
@@ -23,20 +24,17 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.contracts import PluginNotReady
 from plugins.telephony_centrex.callevents import CallEvent
+from plugins.telephony_centrex.drivers.base import Capability, DriverAuthFailed, ReconnectingDriver
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
-OnEvent = Callable[[CallEvent], Awaitable[Any] | Any]
 
-CAPABILITIES = frozenset(
-    {"events", "click_to_call", "callback", "transfer", "queue_control", "queue_status"}
-)
 # Q.850 hang-up causes as Asterisk numbers them, in the CallEvent's vocabulary
 CAUSES = {
     "16": "normalClearing",
@@ -74,7 +72,7 @@ def parse_block(raw: bytes) -> Message:
 
 @dataclass
 class AmiConfig:
-    """Where the switch is and how the driver behaves."""
+    """Where the switch is and how the driver behaves (from the plugin's ``ami_*`` settings)."""
 
     host: str
     port: int = 5038
@@ -83,9 +81,20 @@ class AmiConfig:
     source: str = "ami"
     context: str = "from-internal"  # dial plan context for Originate/Redirect/Atxfer
     channel_template: str = "PJSIP/{extension}"  # an agent's device from the extension
-    backoff_initial: float = 0.5
-    backoff_max: float = 30.0
     timeout: float = 10.0
+
+    @classmethod
+    def from_settings(cls, config: dict[str, Any]) -> AmiConfig:
+        """``ami_host``, ``ami_port``, ``ami_username``, ``ami_secret`` (from the keyring),
+        and optionally ``ami_context`` and ``ami_channel_template``."""
+        return cls(
+            host=str(config.get("ami_host") or "127.0.0.1"),
+            port=int(config.get("ami_port") or 5038),
+            username=str(config.get("ami_username") or ""),
+            secret=str(config.get("ami_secret") or ""),
+            context=str(config.get("ami_context") or "from-internal"),
+            channel_template=str(config.get("ami_channel_template") or "PJSIP/{extension}"),
+        )
 
 
 class AmiConnection:
@@ -174,6 +183,7 @@ class CallMapper:
     def __init__(self, source: str) -> None:
         self.source = source
         self.calls: set[str] = set()
+        self.channels: dict[str, tuple[str, str]] = {}  # call id -> (caller, agent channel)
 
     @staticmethod
     def call_id(message: Message) -> str:
@@ -199,6 +209,7 @@ class CallMapper:
             return None
         if name in ("QueueCallerJoin", "QueueEntry"):
             self.calls.add(call_id)
+            self.channels[call_id] = (message.get("Channel", ""), "")
             return self._event(
                 message,
                 "new",
@@ -208,6 +219,7 @@ class CallMapper:
             )
         if name == "AgentConnect":
             self.calls.add(call_id)
+            self.channels[call_id] = (message.get("Channel", ""), message.get("DestChannel", ""))
             interface = message.get("Interface", "")
             return self._event(
                 message,
@@ -218,6 +230,7 @@ class CallMapper:
             )
         if name == "QueueCallerAbandon" and call_id in self.calls:
             self.calls.discard(call_id)  # its Hangup follows and is not a second hang-up
+            self.channels.pop(call_id, None)
             return self._event(
                 message, "hangup", queue=message.get("Queue") or None, cause="abandon"
             )
@@ -233,91 +246,56 @@ class CallMapper:
         is_caller_leg = message.get("Uniqueid") == call_id or "Linkedid" not in message
         if name == "Hangup" and call_id in self.calls and is_caller_leg:
             self.calls.discard(call_id)
+            self.channels.pop(call_id, None)
             return self._event(message, "hangup", cause=CAUSES.get(message.get("Cause", ""), ""))
         return None
 
 
-class AmiDriver:
-    """The Asterisk driver: keeps one AMI session up and feeds ``on_event``.
+class AmiDriver(ReconnectingDriver):
+    """The Asterisk driver: keeps one AMI session up and delivers its calls to the sink.
 
-    ``state`` is ``stopped``, ``connecting``, ``connected``, ``reconnecting`` or
-    ``auth_failed``; ``last_error`` says why the last attempt failed.
+    ``config`` holds the plugin's settings (see :meth:`AmiConfig.from_settings`) and, as
+    ``extensions``, a map from agents' usernames to their extensions (an agent given as digits
+    is taken as the extension itself).
     """
 
     name = "ami"
-    capabilities = CAPABILITIES
+    capabilities = frozenset(
+        {Capability.EVENTS, Capability.CLICK_TO_CALL, Capability.TRANSFER, Capability.QUEUE_CONTROL}
+    )
 
-    def __init__(self, config: AmiConfig, on_event: OnEvent) -> None:
-        self.config = config
-        self.on_event = on_event
-        self.mapper = CallMapper(config.source)
-        self.state = "stopped"
-        self.last_error = ""
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.ami = AmiConfig.from_settings(config)
+        self.extensions: dict[str, str] = dict(config.get("extensions") or {})
+        self.mapper = CallMapper(self.ami.source)
         self.connects = 0
         self._conn: AmiConnection | None = None
-        self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
 
-    # -- life cycle ---------------------------------------------------------------------
-    async def start(self) -> None:
-        """Start the connection loop in the background."""
-        if self._task is None or self._task.done():
-            self.state = "connecting"
-            self._task = asyncio.create_task(self._run(), name="ami-driver")
-
-    async def stop(self) -> None:
-        """Close the session and stop reconnecting."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
-        self.state = "stopped"
+    def check_config(self) -> None:
+        if not self.ami.username or not self.ami.secret:
+            raise PluginNotReady("AMI username or secret (telephony-ami-secret) missing")
 
     async def wait_connected(self, seconds: float = 10.0) -> None:
         """Return once a session is logged in (or raise TimeoutError after ``seconds``)."""
         await asyncio.wait_for(self._connected.wait(), seconds)
 
-    def status(self) -> dict[str, Any]:
-        """The driver's state for the admin view and ``kontakt doctor``."""
-        return {
-            "driver": self.name,
-            "state": self.state,
-            "peer": f"{self.config.host}:{self.config.port}",
-            "error": self.last_error,
-            "connects": self.connects,
-            "capabilities": sorted(self.capabilities),
-        }
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "peer": f"{self.ami.host}:{self.ami.port}"}
 
-    async def _run(self) -> None:
-        delay = self.config.backoff_initial
-        while True:
-            try:
-                await self._session()
-                delay = self.config.backoff_initial  # a session that was up resets the delay
-                self.last_error = "connection closed by the switch"
-            except AmiAuthFailed as exc:
-                self.state, self.last_error = "auth_failed", str(exc)
-                log.error("AMI login refused by %s: %s", self.config.host, exc)
-                return
-            except (OSError, AmiError, TimeoutError, asyncio.IncompleteReadError) as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("AMI connection to %s failed: %s", self.config.host, exc)
-            self.state = "reconnecting"
-            self._connected.clear()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.config.backoff_max)
+    async def stop(self) -> None:
+        await super().stop()
+        self._connected.clear()
 
-    async def _session(self) -> None:
-        cfg = self.config
+    async def connect_and_run(self) -> None:
+        """One session: banner, login, events on, QueueStatus catch-up, then events until the
+        switch closes the connection."""
+        cfg = self.ami
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(cfg.host, cfg.port), cfg.timeout
         )
         conn = AmiConnection(reader, writer, cfg.timeout)
-        self._conn = conn
         reader_task: asyncio.Task[None] | None = None
         try:
             await conn.read_banner()
@@ -325,16 +303,18 @@ class AmiDriver:
             try:
                 await conn.action("Login", Username=cfg.username, Secret=cfg.secret)
             except AmiError as exc:
-                raise AmiAuthFailed(str(exc)) from exc
+                raise DriverAuthFailed(str(exc)) from exc
             await conn.action("Events", EventMask="call,agent")
-            self.state, self.last_error = "connected", ""
+            self._conn = conn
             self.connects += 1
+            self.connected()
             self._connected.set()
             for entry in await conn.action("QueueStatus"):
                 await self._deliver(entry)
             await reader_task
         finally:
             self._conn = None
+            self._connected.clear()
             if reader_task is not None and not reader_task.done():
                 reader_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -354,57 +334,63 @@ class AmiDriver:
         if call_event is None:
             return
         try:
-            result = self.on_event(call_event)
-            if asyncio.iscoroutine(result):
-                await result
+            await self.deliver(call_event)
         except Exception:
             log.exception("AMI event %s of call %s not ingested", message.get("Event"),
                           call_event.call_id)  # fmt: skip
 
     # -- actions ------------------------------------------------------------------------
     async def _action(self, name: str, **fields: str) -> Any:
-        if self._conn is None or self.state != "connected":
-            raise AmiError(f"not connected to the switch ({self.state})")
+        if self._conn is None:
+            raise AmiError(f"not connected to the switch ({self.state.state})")
         return await self._conn.action(name, **fields)
 
-    def _channel(self, extension: str) -> str:
-        return self.config.channel_template.format(extension=extension)
+    def _channel(self, agent: str) -> str:
+        extension = agent if agent.isdigit() else self.extensions.get(agent, "")
+        if not extension:
+            raise AmiError(f"no extension known for {agent!r}")
+        return self.ami.channel_template.format(extension=extension)
 
     async def queue_status(self) -> list[Message]:
         """The switch's current queues, members and waiting callers (``QueueStatus``)."""
         return await self._action("QueueStatus")
 
-    async def originate(self, extension: str, number: str, caller_id: str = "") -> Message:
-        """Ring the agent's ``extension`` and, when answered, dial ``number`` (call-back,
-        click-to-call)."""
+    async def originate(self, agent: str, number: str, caller_id: str = "") -> str:
+        """Ring the agent's phone and, when answered, dial ``number`` (call-back,
+        click-to-call); returns the action id (the call appears with OriginateResponse)."""
         fields = {
-            "Channel": self._channel(extension),
+            "Channel": self._channel(agent),
             "Exten": number,
-            "Context": self.config.context,
+            "Context": self.ami.context,
             "Priority": "1",
             "Async": "true",
         }
         if caller_id:
             fields["CallerID"] = caller_id
-        return await self._action("Originate", **fields)
+        response = await self._action("Originate", **fields)
+        return response.get("ActionID", "")
 
-    async def transfer(self, channel: str, target: str, attended: bool = False) -> Message:
-        """Move ``channel`` to ``target`` (``Redirect``), or consult first (``Atxfer``)."""
+    async def transfer(self, call_id: str, target: str, attended: bool = False) -> None:
+        """Move the caller of ``call_id`` to ``target`` (``Redirect``), or let the agent
+        consult ``target`` first (``Atxfer`` on the agent's channel)."""
+        channels = self.mapper.channels.get(call_id)
+        if channels is None:
+            raise AmiError(f"unknown call {call_id!r}")
+        caller, agent = channels
         if attended:
-            return await self._action(
-                "Atxfer", Channel=channel, Exten=target, Context=self.config.context
+            if not agent:
+                raise AmiError(f"call {call_id!r} has no agent to consult")
+            await self._action("Atxfer", Channel=agent, Exten=target, Context=self.ami.context)
+        else:
+            await self._action(
+                "Redirect", Channel=caller, Exten=target, Context=self.ami.context, Priority="1"
             )
-        return await self._action(
-            "Redirect", Channel=channel, Exten=target, Context=self.config.context, Priority="1"
-        )
 
-    async def set_paused(
-        self, extension: str, paused: bool, queue: str = "", reason: str = ""
-    ) -> Message:
+    async def set_paused(self, agent: str, paused: bool, reason: str = "", queue: str = "") -> None:
         """Pause or unpause an agent in one queue (or all) (``QueuePause``)."""
-        fields = {"Interface": self._channel(extension), "Paused": "true" if paused else "false"}
+        fields = {"Interface": self._channel(agent), "Paused": "true" if paused else "false"}
         if queue:
             fields["Queue"] = queue
         if reason:
             fields["Reason"] = reason
-        return await self._action("QueuePause", **fields)
+        await self._action("QueuePause", **fields)
