@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -25,6 +27,8 @@ class KontaktGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # the reader went away (``| head``): main() ends quietly
         except DomainError as exc:
             raise click.ClickException(exc.render(lambda m: gettext(m, "en"))) from exc
         except (SettingsError, StartupError, SecretMissing, MigrationFailed, ValueError) as exc:
@@ -178,7 +182,23 @@ def main() -> None:
     from core.plugin_admin.cli import add_plugin_commands
 
     add_plugin_commands(cli, sys.argv[1:])
-    cli()
+    run_quietly_into_pipes(cli)
+
+
+def run_quietly_into_pipes(command: Callable[[], Any]) -> None:
+    """Run ``command``; when the reader of standard output goes away (``kontakt … | head``),
+    end with exit code 1 and no traceback, the way the Python documentation advises for
+    SIGPIPE (Python ignores the signal, so the write raises BrokenPipeError instead)."""
+    try:
+        try:
+            command()
+        finally:
+            sys.stdout.flush()  # a pending write fails here, not at interpreter exit
+    except BrokenPipeError:
+        # Python flushes standard output again at exit: point it at /dev/null first
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":
