@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,21 @@ CAUSES = {
     "21": "rejected",
     "0": "normalClearing",
 }
+
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+def agent_fields(member: str, interface: str, agents: dict[str, str]) -> dict[str, Any]:
+    """``user`` and ``answering_number`` of an answer from the switch's member name and
+    interface (``PJSIP/4501``): a mapped name or interface, else a name shaped like a username; the
+    extension lets ``service.ingest`` find the user when the name is a display name."""
+    user = agents.get(member) or agents.get(interface)
+    if user is None and USERNAME_RE.match(member):
+        user = member
+    # PJSIP/4501, SIP/4501-0000002a, Local/4501@from-queue/n -> 4501
+    extension = re.split(r"[@/-]", interface.split("/", 1)[1])[0] if "/" in interface else ""
+    return {"user": user, "answering_number": extension}
 
 
 class AmiError(Exception):
@@ -220,14 +236,8 @@ class CallMapper:
         if name == "AgentConnect":
             self.calls.add(call_id)
             self.channels[call_id] = (message.get("Channel", ""), message.get("DestChannel", ""))
-            interface = message.get("Interface", "")
-            return self._event(
-                message,
-                "answer",
-                queue=message.get("Queue") or None,
-                user=message.get("MemberName") or None,
-                answering_number=interface.rpartition("/")[2],
-            )
+            agent = agent_fields(message.get("MemberName", ""), message.get("Interface", ""), {})
+            return self._event(message, "answer", queue=message.get("Queue") or None, **agent)
         if name == "QueueCallerAbandon" and call_id in self.calls:
             self.calls.discard(call_id)  # its Hangup follows and is not a second hang-up
             self.channels.pop(call_id, None)
