@@ -22,8 +22,8 @@ class CallEvent:
     kind)`` identifies an event, so a repeated event is applied once. ``at`` is epoch seconds
     (UTC, may carry fractions). Numbers are as the switch gave them; ``service.ingest``
     normalises them to E.164. ``queue`` is the answer group's code, ``user`` the answering
-    agent's username (``answer``) and ``cause`` the hang-up cause (``hangup``: e.g. "normalClearing",
-    "cancel", "noAnswer", "busy", "abandon").
+    agent's username (``answer``) and ``cause`` the hang-up cause (``hangup``: e.g.
+    "normalClearing", "cancel", "noAnswer", "busy", "abandon").
     """
 
     source: str

@@ -1,0 +1,93 @@
+"""Telephony plugin ``telephony_centrex``: calls from a Centrex or Asterisk switch become
+contacts, ring on the agents' screens, and fill the call-back list and the statistics.
+
+This module holds the hook implementations only; see ``service`` (ingest), ``drivers``,
+``screenpop``, ``presence``, ``callbacks`` and ``messages``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core import i18n
+from core.contracts import EventType, PeriodicTask, Permission, PluginSetupError
+from core.hookspecs import hookimpl
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+
+
+@hookimpl
+def register_piccolo_app() -> Any:
+    from plugins.telephony_centrex.piccolo_app import APP_CONFIG
+
+    return APP_CONFIG
+
+
+@hookimpl
+def register_routes() -> list[Any]:
+    from plugins.telephony_centrex.api import ROUTES
+
+    return list(ROUTES)
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return [
+        Permission(
+            "telephony.use",
+            "Take calls: screen pop, presence, wrap-up and call-backs",
+            ("agent", "case_officer", "supervisor", "crisis_team", "reception"),
+        ),
+        Permission("telephony.supervise", "See and act for every agent and group", ("supervisor",)),
+        Permission(
+            "telephony.messages",
+            "Edit and switch the talsvar menu and recorded messages",
+            ("supervisor", "crisis_team"),
+        ),
+        Permission("telephony.admin", "See the switch driver's state", ("it_admin", "supervisor")),
+    ]
+
+
+@hookimpl
+def register_event_types() -> list[EventType]:
+    return [
+        EventType("telephony.screen_pop", "telephony.use", "A call rings or was answered"),
+        EventType("telephony.presence", "telephony.use", "An agent's presence changed"),
+        EventType("telephony.message", "telephony.messages", "A talsvar message was switched"),
+    ]
+
+
+@hookimpl
+def register_periodic_tasks() -> list[PeriodicTask]:
+    from plugins.telephony_centrex.service import run_sweep
+
+    return [PeriodicTask("telephony_centrex.register_overdue", run_sweep, minute="*")]
+
+
+@hookimpl
+def plugin_setup(config: dict[str, Any]) -> None:
+    from plugins.telephony_centrex import runtime
+    from plugins.telephony_centrex.drivers import make_driver
+
+    i18n.add_locale_dir(PLUGIN_DIR / "locale")
+    try:
+        driver = make_driver(str(config.get("driver") or "webhook"), config)
+    except (ValueError, ImportError) as exc:
+        raise PluginSetupError(f"driver: {exc}") from exc
+    driver.check_config()
+    runtime.configure(config, driver)
+
+
+@hookimpl
+async def startup() -> None:
+    from plugins.telephony_centrex import runtime, service
+
+    await runtime.driver().start(service.ingest)
+
+
+@hookimpl
+async def shutdown() -> None:
+    from plugins.telephony_centrex import runtime
+
+    await runtime.driver().stop()
