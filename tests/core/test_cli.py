@@ -24,8 +24,9 @@ async def add():
     admin = await User.select().where(User.username == "admin").first()
     del admin["id"]
     async with db.transaction():
-        rows = [User(**{{**admin, "username": f"user{{i:05d}}"}}) for i in range({USERS})]
-        await User.insert(*rows)
+        for start in range(0, {USERS}, 500):  # PostgreSQL takes at most 32767 arguments
+            rows = range(start, min(start + 500, {USERS}))
+            await User.insert(*[User(**{{**admin, "username": f"user{{i:05d}}"}}) for i in rows])
 
 run_db(load_settings(), add)
 """
