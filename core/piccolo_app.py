@@ -8,6 +8,7 @@ from core.audit.tables import AuditCheckpoint, AuditEntry
 from core.auth.tables import AuthToken, User
 from core.cases.tables import Callback, Case, CaseEvent, Contact, NumberSequence
 from core.citizen.tables import AccessAttempt, ApiClient, OutboundMessage
+from core.idempotency import IdempotencyKey
 from core.knowledge.tables import Article, ArticleCaseType, ArticleVersion
 from core.org.tables import AnswerGroup, CaseType, Competence, Department, GroupMember
 from core.parties.tables import Party
@@ -43,6 +44,7 @@ CORE_TABLES = [
     OutboundMessage,
     AccessAttempt,
     EffectGoal,
+    IdempotencyKey,
 ]
 
 APP_CONFIG = AppConfig(
