@@ -10,6 +10,7 @@ cd "$ROOT"
 need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)  # typed talsvar messages (telephony_centrex)
 if [ "${BOOTSTRAP_SERVICES:-0}" = "1" ]; then
   command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
   command -v redis-server >/dev/null || need_apt+=(redis-server)
