@@ -15,8 +15,8 @@ from litestar.params import Body, PathParameter, QueryParameter
 
 from core.errors import DomainError
 from core.web.security import principal_of
-from core.web.types import NO_NUL, Id, text, text_path
-from plugins.telephony_centrex import presence, runtime, service
+from core.web.types import NO_NUL, Id, IdPath, Limit, text, text_path
+from plugins.telephony_centrex import callbacks, messages, presence, runtime, service
 from plugins.telephony_centrex.drivers import webhook
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,51 @@ class PresenceBody(msgspec.Struct, forbid_unknown_fields=True):
     state: text(12, 1)  # type: ignore[valid-type]
     reason: text(60) = ""  # type: ignore[valid-type]
     groups: Annotated[list[text(60, 1)], msgspec.Meta(max_length=50)] | None = None  # type: ignore[valid-type]
+
+
+Epoch = Annotated[int, msgspec.Meta(ge=0, le=2**40)]
+Kind = Annotated[str, msgspec.Meta(pattern=r"^(menu|closed|overload|crisis)$")]
+Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}$")]
+KindQuery = Annotated[str | None, QueryParameter(pattern=r"^(menu|closed|overload|crisis)$")]
+LanguageQuery = Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")]
+OutcomeQuery = Annotated[str, QueryParameter(pattern=r"^(pending|reached|cancelled)$")]
+
+
+class CallbackBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A call-back an agent puts on the group's list for the citizen."""
+
+    phone: text(40, 1)  # type: ignore[valid-type]
+    answer_group: text(60) | None = None  # type: ignore[valid-type]
+    preferred_from: Epoch | None = None
+    preferred_to: Epoch | None = None
+    notes: text(2000) = ""  # type: ignore[valid-type]
+    case: text(40) | None = None  # type: ignore[valid-type]
+
+
+class AttemptBody(msgspec.Struct, forbid_unknown_fields=True):
+    outcome: Annotated[str, msgspec.Meta(pattern=r"^(reached|no_answer|cancelled)$")]
+    notes: text(2000) = ""  # type: ignore[valid-type]
+
+
+class MenuChoice(msgspec.Struct, forbid_unknown_fields=True):
+    key: Annotated[str, msgspec.Meta(pattern=r"^[0-9*#]$")]
+    label: text(200, 1)  # type: ignore[valid-type]
+    group: text(60) | None = None  # type: ignore[valid-type]
+
+
+class MessageBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A new version (draft) of a talsvar message or of the menu."""
+
+    kind: Kind
+    language: Language = "sv"
+    text: text(5000) = ""  # type: ignore[valid-type]
+    menu: Annotated[list[MenuChoice], msgspec.Meta(max_length=12)] = []
+
+
+class AudioBody(msgspec.Struct, forbid_unknown_fields=True):
+    """An uploaded recording: a WAV file, base64 encoded (at most 10 MB)."""
+
+    wav: Annotated[bytes, msgspec.Meta(max_length=messages.MAX_AUDIO)]
 
 
 class WebhookController(Controller):
@@ -135,4 +180,131 @@ class DriverController(Controller):
         return runtime.driver().describe()
 
 
-ROUTES = [WebhookController, CallController, PresenceController, DriverController]
+class CallbackController(Controller):
+    path = "/callbacks"
+    tags = ["telephony"]
+
+    @get("/", opt={"permission": "telephony.use"}, summary="A group's call-back list")
+    async def list_callbacks(
+        self, group: GroupQuery = None, outcome: OutcomeQuery = "pending", limit: Limit = 100
+    ) -> list[dict[str, Any]]:
+        return await callbacks.group_list(group, outcome, limit)
+
+    @post(
+        "/",
+        opt={"permission": "telephony.use"},
+        status_code=201,
+        summary="Put a call-back on the group's list for the citizen, with its agreed time",
+    )
+    async def offer(
+        self, request: Request, data: Annotated[CallbackBody, Body()]
+    ) -> dict[str, Any]:
+        return await callbacks.offer(
+            principal_of(request),
+            data.phone,
+            data.answer_group,
+            data.preferred_from,
+            data.preferred_to,
+            data.notes,
+            data.case,
+        )
+
+    @post(
+        "/{callback_id:int}/attempt",
+        opt={"permission": "telephony.use"},
+        status_code=200,
+        summary="Record a call-back attempt and its outcome",
+    )
+    async def attempt(
+        self, request: Request, callback_id: IdPath, data: Annotated[AttemptBody, Body()]
+    ) -> dict[str, Any]:
+        return await callbacks.attempt(principal_of(request), callback_id, data.outcome, data.notes)
+
+    @post(
+        "/{callback_id:int}/dial",
+        opt={"permission": "telephony.use"},
+        status_code=200,
+        summary="Dial the call-back through the switch (where the driver can)",
+    )
+    async def dial(self, request: Request, callback_id: IdPath) -> dict[str, Any]:
+        return await callbacks.dial(principal_of(request), callback_id)
+
+
+class MessageController(Controller):
+    path = "/messages"
+    tags = ["telephony"]
+
+    @get("/", opt={"permission": "telephony.messages"}, summary="Talsvar messages, every version")
+    async def list_messages(
+        self, kind: KindQuery = None, language: LanguageQuery = None
+    ) -> list[dict[str, Any]]:
+        return await messages.list_messages(kind, language)
+
+    @post(
+        "/",
+        opt={"permission": "telephony.messages"},
+        status_code=201,
+        summary="A new draft version of a message or of the menu",
+    )
+    async def create(
+        self, request: Request, data: Annotated[MessageBody, Body()]
+    ) -> dict[str, Any]:
+        menu = [msgspec.structs.asdict(choice) for choice in data.menu]
+        return await messages.create_draft(
+            principal_of(request).username, data.kind, data.language, data.text, menu
+        )
+
+    @get("/{message_id:int}", opt={"permission": "telephony.messages"}, summary="One version")
+    async def show(self, message_id: IdPath) -> dict[str, Any]:
+        return await messages.get(message_id)
+
+    @post(
+        "/{message_id:int}/render",
+        opt={"permission": "telephony.messages"},
+        status_code=200,
+        summary="Render the draft's text to speech (espeak-ng)",
+    )
+    async def render(self, request: Request, message_id: IdPath) -> dict[str, Any]:
+        return await messages.render(principal_of(request).username, message_id)
+
+    @put(
+        "/{message_id:int}/audio",
+        opt={"permission": "telephony.messages"},
+        summary="Upload a recording (WAV) for the draft",
+    )
+    async def upload(
+        self, request: Request, message_id: IdPath, data: Annotated[AudioBody, Body()]
+    ) -> dict[str, Any]:
+        return await messages.upload(principal_of(request).username, message_id, data.wav)
+
+    @get(
+        "/{message_id:int}/audio",
+        opt={"permission": "telephony.messages"},
+        summary="The recording, for the operator's portal",
+    )
+    async def download(self, message_id: IdPath) -> Response:
+        name, data = await messages.audio(message_id)
+        return Response(
+            data,
+            media_type="audio/wav",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @post(
+        "/{message_id:int}/activate",
+        opt={"permission": "telephony.messages"},
+        status_code=200,
+        summary="Make the version active (pushed to the switch or marked for export)",
+    )
+    async def activate(self, request: Request, message_id: IdPath) -> dict[str, Any]:
+        return await messages.activate(principal_of(request).username, message_id)
+
+
+ROUTES = [
+    WebhookController,
+    CallController,
+    PresenceController,
+    CallbackController,
+    MessageController,
+    DriverController,
+]

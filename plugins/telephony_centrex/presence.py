@@ -102,8 +102,13 @@ async def set_state(
         )
         await raw.fetch(SET_GROUPS_SQL, json.dumps(chosen), username)
         view = {**_view(rows[0]), "groups": chosen}
-        audit.record(username, "telephony.presence", "user", username,
-                     {"state": state, "reason": reason, "groups": chosen})  # fmt: skip
+        audit.record(
+            username,
+            "telephony.presence",
+            "user",
+            username,
+            {"state": state, "reason": reason, "groups": chosen},
+        )
         _announce(view)
     return view
 

@@ -103,7 +103,7 @@ async def build(call: dict[str, Any], kind: str) -> dict[str, Any]:
                 "answer_group",
                 "agent",
                 "offered_at",
-            )  # fmt: skip
+            )
         },
         "anonymous": not caller,
         "parties": parties,
@@ -122,7 +122,7 @@ async def build(call: dict[str, Any], kind: str) -> dict[str, Any]:
                 {
                     key: row[key]
                     for key in ("number", "status", "subject", "case_type", "created_at")
-                }  # fmt: skip
+                }
             )
         pop["contacts"] = [
             {key: row[key] for key in ("number", "channel", "received_at", "summary")}

@@ -44,7 +44,9 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system:telephony_centrex"
 ANONYMOUS = frozenset({"", "anonymous", "unknown", "restricted", "private", "withheld"})
-MISSED_CAUSES = frozenset({"noanswer", "busy", "congestion", "notfound", "forwarded", "failed"})
+MISSED_CAUSES = frozenset(
+    {"noanswer", "busy", "congestion", "notfound", "forwarded", "failed", "callback"}
+)
 SOURCE_RE = re.compile(r"^[a-z0-9_-]{1,20}$")
 EXTENSION_RE = re.compile(r"^\d{2,6}$")
 SWEEP_BATCH = 200
@@ -59,10 +61,26 @@ EVENT_SQL = (
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, call_id, kind) DO NOTHING RETURNING id"
 )
 CALL_COLUMNS = (
-    "direction", "caller", "called", "answer_group", "agent", "state", "outcome", "offered_at",
-    "answered_at", "ended_at", "wait_seconds", "talk_seconds", "local_day", "local_hour",
-    "local_half_hour", "party_id", "cause", "overflowed", "updated_at",
-)  # fmt: skip
+    "direction",
+    "caller",
+    "called",
+    "answer_group",
+    "agent",
+    "state",
+    "outcome",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "talk_seconds",
+    "local_day",
+    "local_hour",
+    "local_half_hour",
+    "party_id",
+    "cause",
+    "overflowed",
+    "updated_at",
+)
 UPDATE_SQL = (
     "UPDATE telephony_call SET "
     + ", ".join(f"{name} = ?" for name in CALL_COLUMNS)
@@ -262,8 +280,9 @@ async def ingest(event: CallEvent) -> IngestResult:
             int(time.time()),
             raw.sql_value(_payload(event)),
         )
-        current = await raw.fetchrow(CALL_SQL + (" FOR UPDATE" if postgres else ""),
-                                     event.source, event.call_id)  # fmt: skip
+        current = await raw.fetchrow(
+            CALL_SQL + (" FOR UPDATE" if postgres else ""), event.source, event.call_id
+        )
         if not stored:
             return IngestResult(False, _view(current) if current else {})
         row = merge(current, event, caller, called)
@@ -409,8 +428,13 @@ async def register_call(
             int(time.time()),
             row["id"],
         )
-        audit.record(principal.username, "telephony.contact", "telephony_call", call_id,
-                     {"contact": number, "outcome": row["outcome"]})  # fmt: skip
+        audit.record(
+            principal.username,
+            "telephony.contact",
+            "telephony_call",
+            call_id,
+            {"contact": number, "outcome": row["outcome"]},
+        )
     return number
 
 
@@ -429,7 +453,7 @@ async def _offer_callback(row: dict[str, Any]) -> int | None:
         row["outcome"] == "answered"
         or row["direction"] != "in"
         or not str(row["caller"]).startswith("+")
-        or not runtime.setting("callback_on_abandon", True)
+        or not (runtime.setting("callback_on_abandon", True) or row["cause"] == "callback")
     ):
         return None
     pending = await raw.fetchrow(PENDING_CALLBACK, row["caller"])
