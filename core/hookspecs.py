@@ -174,3 +174,26 @@ def register_channels() -> list[str]:
     Called when the case service is configured at start-up; names are 2-12 lowercase letters.
     Contacts in these channels are registered with ``core.cases.service.register_contact``.
     """
+
+
+@hookspec(firstresult=True)
+def set_active_message(kind: str, text: str, actor: str, language: str) -> Any:
+    """Switch the telephony's active recorded message of ``kind`` (``closed``, ``overload``,
+    ``crisis``) in ``language`` to ``text``, typed and rendered to speech where possible.
+
+    Called by another plugin or the core (crisis mode does when it starts and ends), never by
+    the telephony plugin itself. firstresult: the first plugin that handles it returns the new
+    message version (a dict, or an awaitable the caller awaits); None when no telephony plugin
+    is enabled.
+    """
+
+
+@hookspec
+def seed_demo_data(settings: Any, rng: Any, actor: str, days: int) -> Any:
+    """Add this plugin's demo data after ``kontakt demo`` seeded the core's demo municipality.
+
+    Called (sync or awaited) once per ``kontakt demo`` run that seeded data, with the
+    installation's settings, a seeded ``random.Random`` for repeatable data, the acting user
+    and the number of days of history. Returns nothing; an exception marks the plugin broken
+    in that process and the core's demo data stays.
+    """

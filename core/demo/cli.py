@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 import click
 
@@ -61,9 +62,18 @@ def demo_command(ctx: click.Context, days: int, seed: int, force: bool) -> None:
 
     async def go() -> Summary:
         try:
-            await bootstrap_async(settings)
+            runtime = await bootstrap_async(settings)
             await db.open_pool()  # PostgreSQL: one pool, not a connection per query
-            return await run(settings, actor(), days=days, seed=seed, force=force)
+            summary = await run(settings, actor(), days=days, seed=seed, force=force)
+            if not summary.skipped:  # the plugins' demo data (hook seed_demo_data)
+                await runtime.host.call_async(
+                    "seed_demo_data",
+                    settings=settings,
+                    rng=random.Random(seed),
+                    actor=actor(),
+                    days=days,
+                )
+            return summary
         finally:
             await db.close_pool()
 
