@@ -13,10 +13,20 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, problem_type: str | None = None, **params: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        problem_type: str | None = None,
+        location: tuple[str, str] | None = None,
+        **params: Any,
+    ) -> None:
         super().__init__(message.format(**params) if params else message)
         self.message = message
         self.params = params
+        # (source, field) of the offending input, e.g. ("query", "limit"): listed in the
+        # problem's ``errors`` when given
+        self.location = location
         if problem_type:
             self.code = problem_type
 
@@ -32,6 +42,12 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     status = 400
     code = "invalid-input"
+
+
+class UnknownParameter(InvalidInput):
+    """A query parameter the endpoint does not take (never silently ignored)."""
+
+    code = "unknown-parameter"
 
 
 class Unauthorized(DomainError):

@@ -507,7 +507,12 @@ class Open311Controller(Controller):
 
     path = "/open311"
     tags = ["open311"]
-    opt = {"public": True}
+    # the GeoReport v2 query parameters the handlers read themselves (core/web/security.py)
+    opt = {
+        "public": True,
+        "query": ("jurisdiction_id", "service_request_id", "service_code", "start_date")
+        + ("end_date", "status", "api_key"),
+    }
 
     @get("/{name:str}", opt={"public": True}, summary="Service discovery: discovery.{format}")
     async def discovery_doc(self, request: Request, name: FromPath[str]) -> Response:

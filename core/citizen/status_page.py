@@ -41,6 +41,7 @@ from core.web.problems import problem
 
 PAGE_PATH = "/mina-arenden"
 STATIC_PATH = "/static/citizen"
+PAGE_OPT = {"public": True, "query": ("lang",)}  # ?lang= read by page_language()
 STATIC_DIR = Path(__file__).parent / "static"
 WINDOW_S = 15 * 60
 MAX_FAILURES = 10
@@ -425,13 +426,13 @@ class CaseStatusQuery(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
 
-@get(PAGE_PATH, opt={"public": True}, include_in_schema=False, name="mina-arenden")
+@get(PAGE_PATH, opt=PAGE_OPT, include_in_schema=False, name="mina-arenden")
 async def status_form(request: Request) -> Response:
     """The empty look-up form."""
     return _render(request, page_language(request))
 
 
-@post(PAGE_PATH, opt={"public": True}, include_in_schema=False, status_code=200)
+@post(PAGE_PATH, opt=PAGE_OPT, include_in_schema=False, status_code=200)
 async def status_lookup(request: Request) -> Response:
     """Look a case up from the form and show its public status and timeline."""
     raw = await request.form()
@@ -472,7 +473,7 @@ async def status_lookup(request: Request) -> Response:
 
 @post(
     "/api/v1/public/case-status",
-    opt={"public": True},
+    opt=PAGE_OPT,
     status_code=200,
     tags=["public"],
     summary="Mina ärenden for apps: the public status and timeline of a case",

@@ -5,6 +5,10 @@ unsupported media types, unknown routes and wrong methods all become
 ``application/problem+json`` with a 4xx status; anything unexpected becomes a 500 problem
 without internals, and is logged. Validation problems list the offending fields in
 ``errors`` (``field``, ``source``, ``message``).
+
+Input the schemas did not bound but the database cannot take (an integer beyond 64 bits:
+SQLite's ``OverflowError``; PostgreSQL's data exceptions such as "out of range" or a NUL
+character) is the client's error, so it is a 400 problem too, never a 500.
 """
 
 from __future__ import annotations
@@ -19,6 +23,12 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.errors import DomainError
 from core.i18n import N_, negotiate, translator
+
+try:  # PostgreSQL's driver: a client-side conversion error and SQLSTATE class 22
+    from asyncpg.exceptions import DataError as PostgresDataError
+    from asyncpg.exceptions._base import DataError as PostgresArgumentError
+except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+    PostgresDataError = PostgresArgumentError = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -59,7 +69,11 @@ MALFORMED_DETAIL = N_("The request body is not valid JSON")
 TOO_DEEP_DETAIL = N_("The request body is nested too deeply")
 BODY_REQUIRED = N_("A JSON request body is required")
 CRASH_DETAIL = HTTP_DETAILS[500][0]
+OUT_OF_RANGE_DETAIL = N_("A value in the request is out of range (too large a number?)")
+NUL_MESSAGE = N_("The text must not contain NUL characters")
 
+# msgspec's message for a text refused by types.NO_NUL: "Expected `str` matching regex '…'"
+_NUL_RULE = re.compile(r"matching regex '\^\[\^\\+x00\]")
 _FIELD_IN_MESSAGE = re.compile(r"(unknown|missing required) field `([^`]*)`")
 
 
@@ -106,6 +120,8 @@ def validation_errors(exc: ValidationException, _) -> list[dict[str, Any]]:
             key = found.group(2)
         elif key == "data" and message.strip("'\"") == "data":
             key, message = "", _(BODY_REQUIRED)  # no body at all (a KeyError from Litestar)
+        if _NUL_RULE.search(message):
+            message = _(NUL_MESSAGE)
         entry = {"field": key, "message": message}
         if source:
             entry["source"] = source
@@ -116,7 +132,12 @@ def validation_errors(exc: ValidationException, _) -> list[dict[str, Any]]:
 def handle_domain(request: Request, exc: DomainError) -> Response:
     """A service refused: its English message is the msgid of the translated detail."""
     _ = translator(language_of(request))
-    return problem(request, exc.status, exc.code, exc.render(_))
+    detail = exc.render(_)
+    if exc.location is None:
+        return problem(request, exc.status, exc.code, detail)
+    source, field = exc.location
+    errors = [{"field": field, "source": source, "message": detail}]
+    return problem(request, exc.status, exc.code, detail, errors=errors)
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response:
@@ -160,10 +181,21 @@ def handle_crash(request: Request, exc: Exception) -> Response:
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal", _(CRASH_DETAIL))
 
 
-EXCEPTION_HANDLERS = {
+def handle_out_of_range(request: Request, exc: Exception) -> Response:
+    """A value the database cannot take (a number beyond 64 bits, a NUL in PostgreSQL): 400."""
+    log.info("input out of range on %s %s: %s", request.method, request.url.path, exc)
+    _ = translator(language_of(request))
+    return problem(request, 400, "out-of-range", _(OUT_OF_RANGE_DETAIL))
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     DomainError: handle_domain,
     HTTPException: handle_http,
+    OverflowError: handle_out_of_range,
     Exception: handle_crash,
 }
+if PostgresDataError is not None:
+    EXCEPTION_HANDLERS[PostgresDataError] = handle_out_of_range
+    EXCEPTION_HANDLERS[PostgresArgumentError] = handle_out_of_range
 
 __all__ = ["EXCEPTION_HANDLERS", "HTTP_TITLES", "MediaType", "PROBLEM_JSON", "problem"]

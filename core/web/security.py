@@ -3,6 +3,12 @@
 Every handler declares either ``opt={"permission": "<name>"}`` or ``opt={"public": True}``;
 :func:`check_routes` refuses to start an app with a handler that declares neither, so no
 route can be left unguarded by accident.
+
+The same guard refuses a query parameter the handler does not take (400
+``unknown-parameter`` naming it and the valid ones), on every route of the core and of the
+plugins. A handler that reads the query string itself lists the names it reads in
+``opt={"query": ("name", ...)}`` (a controller's ``opt`` applies to all its handlers);
+websockets may always pass ``token``.
 """
 
 from __future__ import annotations
@@ -16,11 +22,14 @@ from litestar.exceptions import (
     NotAuthorizedException,
     PermissionDeniedException,
 )
+from litestar.handlers import ASGIRouteHandler, WebsocketRouteHandler
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from core.auth import permissions
 from core.auth.service import Principal, authenticate
+from core.errors import UnknownParameter
+from core.i18n import N_
 
 SCHEMA_PATH = "/api/schema"
 
@@ -99,10 +108,60 @@ def check_media_type(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         raise UnsupportedMediaType()
 
 
+UNKNOWN_PARAMETER = N_("Unknown query parameter {name}; valid parameters: {valid}")
+NO_PARAMETERS = N_("Unknown query parameter {name}; this endpoint takes no query parameters")
+WEBSOCKET_QUERY = frozenset({"token"})
+
+# handler -> the query parameter names it takes, or None for "any" (computed once)
+_query_names: dict[BaseRouteHandler, frozenset[str] | None] = {}
+
+
+def query_names(handler: BaseRouteHandler, path_params: set[str]) -> frozenset[str] | None:
+    """The query parameter names ``handler`` takes (its signature, its dependencies and
+    ``opt["query"]``), or None when it takes any (a ``query`` argument, an ASGI app)."""
+    if handler in _query_names:
+        return _query_names[handler]
+    names: frozenset[str] | None
+    if isinstance(handler, ASGIRouteHandler):
+        names = None
+    else:
+        model = handler.create_kwargs_model(path_parameters=dict.fromkeys(path_params))
+        if "query" in model.expected_reserved_kwargs:
+            names = None
+        else:
+            names = frozenset(p.field_alias for p in model.expected_query_params)
+            names |= frozenset(handler.opt.get("query", ()))
+            if isinstance(handler, WebsocketRouteHandler):
+                names |= WEBSOCKET_QUERY
+    _query_names[handler] = names
+    return names
+
+
+def check_query(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Refuse (400) a query parameter that ``handler`` does not take."""
+    query = connection.query_params
+    if not query:
+        return
+    names = query_names(handler, set(connection.scope.get("path_params") or {}))
+    if names is None:
+        return
+    for name in query:
+        if name not in names:
+            if names:
+                raise UnknownParameter(
+                    UNKNOWN_PARAMETER,
+                    location=("query", name),
+                    name=name,
+                    valid=", ".join(sorted(names)),
+                )
+            raise UnknownParameter(NO_PARAMETERS, location=("query", name), name=name)
+
+
 async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """App-wide guard: the signed-in user must hold the handler's permission, and a body
-    must be in the media type the handler reads. (A coroutine: Litestar would run a plain
-    function guard in a worker thread on every request.)"""
+    """App-wide guard: the signed-in user must hold the handler's permission, every query
+    parameter must be one the handler takes, and a body must be in the media type the
+    handler reads. (A coroutine: Litestar would run a plain function guard in a worker
+    thread on every request.)"""
     if is_framework_handler(handler):
         return
     if connection.scope["path"].startswith(SCHEMA_PATH):
@@ -114,6 +173,7 @@ async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler
             raise NotAuthorizedException()
         if not needed or not principal.can(needed):
             raise PermissionDeniedException()
+    check_query(connection, handler)
     check_media_type(connection, handler)
 
 
