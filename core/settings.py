@@ -59,6 +59,10 @@ class Settings:
     smtp_username: str = ""  # the password is the keyring secret 'smtp-password'
     smtp_starttls: bool = False
     mail_from: str = "kontaktcenter@kommun.invalid"
+    # the outbox is backed up (doctor fails, health is degraded) at this many unsent e-mails
+    # or when the oldest unsent one has waited this long
+    outbox_alert_count: int = 100
+    outbox_alert_minutes: int = 30
     municipality_name: str = "Exempelkommun"
     log_level: str = "info"
     # reverse proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks; in
@@ -158,6 +162,9 @@ def _validate(settings: Settings) -> Settings:
         raise SettingsError("tls_cert and tls_key: set both or neither")
     if not 1 <= settings.port <= 65535:
         raise SettingsError(f"port: {settings.port} is not a TCP port")
+    for name in ("outbox_alert_count", "outbox_alert_minutes"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{name}: must be at least 1")
     settings.trusted_proxy_networks  # noqa: B018 - parses, so a bad entry fails at load time
     return settings
 

@@ -20,7 +20,7 @@ async def test_health_is_public_and_has_its_shape(client, auth_headers):
     response = await client.get(HEALTH)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"status", "database", "queue", "plugins", "version"}
+    assert set(body) == {"status", "database", "queue", "outbox", "plugins", "version"}
     assert body["database"]["ok"] is True and body["queue"]["ok"] is True
     assert body["database"]["detail"].endswith(" ms")
     assert body["queue"]["detail"].endswith(" pending")
