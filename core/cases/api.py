@@ -13,6 +13,7 @@ from core.cases import service
 from core.cases.service import ContactInput
 from core.clock import epoch_of, iso_utc
 from core.org import lookup
+from core.parties.schemas import InlineParty as PartyInput
 from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
 
@@ -34,19 +35,6 @@ def with_iso_times(value: Any) -> Any:
             for key, item in value.items()
         }
     return value
-
-
-class PartyInput(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str = "person"
-    name: str = ""
-    id_number: str = ""
-    org_number: str = ""
-    email: str = ""
-    phone: str = ""
-    address: str = ""
-    preferred_language: str = "sv"
-    preferred_channel: str = "email"
-    protected_identity: bool = False
 
 
 class ContactBody(msgspec.Struct, forbid_unknown_fields=True):

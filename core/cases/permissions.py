@@ -18,6 +18,7 @@ PERMISSIONS = [
     Permission(
         "parties.protected", "See details of protected identities", ("supervisor", "case_officer")
     ),
+    Permission("parties.merge", "Merge two parties that are one citizen", ("supervisor",)),
     Permission(
         "org.read",
         "See departments, answer groups, case types and competence",

@@ -28,6 +28,7 @@ from core.db import raw
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.org import lookup
 from core.org.tables import AnswerGroup, Department
+from core.parties import inline as party_inline
 from core.parties import service as parties
 from core.parties.tables import Party
 from core.secrets import keystore
@@ -199,7 +200,8 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
         if party_id is not None and not await raw.fetch(PARTY_SQL, party_id):
             raise InvalidInput("No party with id {id}", id=party_id)
         if data.party is not None:
-            party_id = await parties.create_party(principal.username, data.party)
+            inline = await party_inline.resolve(principal.username, data.party)
+            party_id, result["party"] = inline.party_id, inline.summary()
         case_row = None
         if data.join_case:
             case_row = await _writable(principal, data.join_case)

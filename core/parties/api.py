@@ -1,74 +1,150 @@
-"""HTTP API of parties: find a citizen by personnummer, phone, e-mail or org number."""
+"""HTTP API of parties: find a citizen, register one without duplicates, merge two."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import JSONBody
 
-from core.cases.api import PartyInput, lang_of
+from core import paging
+from core.i18n import translator
+from core.parties import duplicates as lookalikes
+from core.parties import merge as merging
+from core.parties import search as finder
 from core.parties import service
+from core.parties.errors import PartyConflict
+from core.parties.schemas import (
+    MergeBody,
+    MergeResult,
+    NewParty,
+    PartyChanges,
+    PartyPage,
+    PartyView,
+    view,
+)
+from core.web.problems import language_of as lang_of
+from core.web.problems import problem
 from core.web.security import principal_of
+from core.web.types import IdPath, query_text
+
+ShortQuery = Annotated[str, query_text(40)]
+LongQuery = Annotated[str, query_text(254)]
 
 
-class PartyChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    id_number: str | msgspec.UnsetType = msgspec.UNSET
-    org_number: str | msgspec.UnsetType = msgspec.UNSET
-    email: str | msgspec.UnsetType = msgspec.UNSET
-    phone: str | msgspec.UnsetType = msgspec.UNSET
-    address: str | msgspec.UnsetType = msgspec.UNSET
-    preferred_language: str | msgspec.UnsetType = msgspec.UNSET
-    preferred_channel: str | msgspec.UnsetType = msgspec.UNSET
-    protected_identity: bool | msgspec.UnsetType = msgspec.UNSET
-
-
-Query = Annotated[str, QueryParameter(max_length=40)]
+def party_conflict(request: Request, exc: PartyConflict) -> Response:
+    """A party conflict as problem details with its extension members (the parties' ids)."""
+    detail = exc.render(translator(lang_of(request)))
+    return problem(request, exc.status, exc.code, detail, **exc.extensions)
 
 
 class PartyController(Controller):
     path = "/api/v1/parties"
     tags = ["parties"]
+    exception_handlers = {PartyConflict: party_conflict}
 
     @get(
         "/",
         opt={"permission": "parties.read"},
-        summary="Find parties by identity number, phone, e-mail or organisation number",
+        summary="Find parties by name, address, phone, e-mail, identity or organisation number",
+        description=(
+            "Name and address match anywhere in the text, case-insensitively; phone in any "
+            "national form; e-mail case-insensitively; identity and organisation numbers "
+            "exactly. Criteria combine with AND; at least one is required. Paged by name "
+            "with a keyset cursor. Protected identities are found by their exact number only, "
+            "unless the user may see them."
+        ),
     )
     async def search(
         self,
         request: Request,
-        id_number: Query = "",
-        phone: Query = "",
-        email: Annotated[str, QueryParameter(max_length=254)] = "",
-        org_number: Query = "",
-    ) -> list[dict[str, Any]]:
-        return await service.search(
-            principal_of(request),
-            id_number=id_number,
+        name: LongQuery = "",
+        address: LongQuery = "",
+        phone: ShortQuery = "",
+        email: LongQuery = "",
+        id_number: ShortQuery = "",
+        org_number: ShortQuery = "",
+        cursor: paging.Cursor = None,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+    ) -> PartyPage:
+        criteria = finder.Criteria(
+            name=name,
+            address=address,
             phone=phone,
             email=email,
+            id_number=id_number,
             org_number=org_number,
-            lang=lang_of(request),
+        )
+        found = await finder.search(
+            principal_of(request), criteria, cursor=cursor, limit=limit, lang=lang_of(request)
+        )
+        return PartyPage(
+            items=[view(p) for p in found["items"]],
+            next_cursor=found["next_cursor"],
+            total=found["total"],
         )
 
     @get("/{party_id:int}", opt={"permission": "parties.read"}, summary="One party")
-    async def get_party(self, request: Request, party_id: FromPath[int]) -> dict[str, Any]:
-        return await service.get_party(principal_of(request), party_id, lang_of(request))
+    async def get_party(self, request: Request, party_id: IdPath) -> PartyView:
+        return view(await service.get_party(principal_of(request), party_id, lang_of(request)))
 
-    @post("/", opt={"permission": "parties.manage"}, summary="Register a party")
-    async def create(self, request: Request, data: JSONBody[PartyInput]) -> dict[str, Any]:
+    @post(
+        "/",
+        opt={"permission": "parties.manage"},
+        summary=(
+            "Register a party; 409 with existing_party_id when its number exists, 409 with "
+            "candidate_party_ids for a look-alike without a number unless create_anyway"
+        ),
+    )
+    async def create(self, request: Request, data: JSONBody[NewParty]) -> PartyView:
         principal = principal_of(request)
-        party_id = await service.create_party(principal.username, msgspec.structs.asdict(data))
-        return await service.get_party(principal, party_id, lang_of(request))
+        fields = msgspec.structs.asdict(data)
+        create_anyway = fields.pop("create_anyway")
+        party_id = await service.create_party(
+            principal.username, fields, create_anyway=create_anyway
+        )
+        return view(await service.get_party(principal, party_id, lang_of(request)))
 
     @patch("/{party_id:int}", opt={"permission": "parties.manage"}, summary="Change a party")
     async def update(
-        self, request: Request, party_id: FromPath[int], data: JSONBody[PartyChanges]
-    ) -> dict[str, Any]:
+        self, request: Request, party_id: IdPath, data: JSONBody[PartyChanges]
+    ) -> PartyView:
         principal = principal_of(request)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         await service.update_party(principal.username, party_id, changes)
-        return await service.get_party(principal, party_id, lang_of(request))
+        return view(await service.get_party(principal, party_id, lang_of(request)))
+
+    @get(
+        "/{party_id:int}/duplicates",
+        opt={"permission": "parties.read"},
+        summary="Likely duplicates: parties with the same name and phone or e-mail",
+    )
+    async def duplicates(self, request: Request, party_id: IdPath) -> PartyPage:
+        principal = principal_of(request)
+        row = await service.live_row(party_id)
+        ids = await lookalikes.of_party(row)
+        items = [view(p) for p in await finder.listed(principal, ids, lang_of(request))]
+        return PartyPage(items=items, total=len(items))
+
+    @post(
+        "/{party_id:int}/merge",
+        opt={"permission": "parties.merge"},
+        status_code=200,
+        summary=(
+            "Merge this party into another (into): contacts and cases move to it; "
+            "409 for different identity numbers; audited"
+        ),
+    )
+    async def merge(
+        self, request: Request, party_id: IdPath, data: JSONBody[MergeBody]
+    ) -> MergeResult:
+        principal = principal_of(request)
+        done = await merging.merge(principal.username, party_id, data.into, data.reason)
+        survivor = await service.get_party(principal, done.survivor, lang_of(request))
+        return MergeResult(
+            party=view(survivor),
+            merged_party_id=done.merged,
+            contacts_moved=done.contacts,
+            cases_moved=done.cases,
+        )

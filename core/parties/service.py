@@ -3,13 +3,17 @@
 Personnummer and samordningsnummer are validated with the ``personnummer`` package,
 organisationsnummer with ``python-stdnum``, phone numbers normalised to E.164 with
 ``phonenumbers``. The identity number is stored encrypted (AES-GCM) and found through its
-blind index. A party with a protected identity (skyddad identitet) shows no details to users
-without ``parties.protected``, and every view of its details is audited.
+blind index. Identity and organisation numbers are unique among parties: a service check
+(over every blind-index key version) and partial UNIQUE indexes, so two simultaneous
+creates of one number leave one party. A party with a protected identity (skyddad
+identitet) shows no details to users without ``parties.protected``, and every view of its
+details is audited.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from typing import Any
 
@@ -20,16 +24,33 @@ from stdnum.se import orgnr
 
 from core import audit, db
 from core.auth.service import Principal
+from core.clock import iso_utc
 from core.db import raw
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
+from core.parties import duplicates
+from core.parties.errors import likely_duplicates, number_taken
+from core.parties.normalise import text_key
 from core.parties.tables import Party
+from core.parties.vocabulary import CHANNELS, KINDS, LANGUAGES
 from core.secrets import fields
 
-KINDS = ("person", "organisation", "anonymous")
-CHANNELS = ("email", "phone", "sms", "letter", "none")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ID_CONTEXT = "party.id_number"
 PROTECTED_NAME = {"sv": "Skyddad identitet", "en": "Protected identity"}
+TEXT_FIELDS = (
+    "kind",
+    "name",
+    "id_number",
+    "org_number",
+    "email",
+    "phone",
+    "address",
+    "preferred_language",
+    "preferred_channel",
+)
+# What a party's contact details are: what a citizen's consent lets a registration replace.
+CONTACT_FIELDS = ("email", "phone", "address", "preferred_language", "preferred_channel")
+SQLITE_CONSTRAINT_UNIQUE = 2067
 
 fields.register(fields.EncryptedField(Party, "id_number_cipher", "id_number_index", ID_CONTEXT))
 
@@ -47,6 +68,7 @@ def normalise_personal_number(value: str) -> tuple[str, str]:
 
 
 def normalise_org_number(value: str) -> str:
+    """The organisationsnummer as NNNNNN-NNNN, or InvalidInput."""
     try:
         return orgnr.format(orgnr.validate(value))
     except StdnumError as exc:
@@ -64,20 +86,39 @@ def normalise_phone(value: str, region: str = "SE") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalise_email(value: str) -> str:
+    """The e-mail address in lower case, or InvalidInput."""
+    if not EMAIL_RE.match(value.strip()):
+        raise InvalidInput("Not a valid e-mail address: {email}", email=value)
+    return value.strip().lower()
+
+
 def masked(number: str) -> str:
     """19900101-0017 -> 19900101-XXXX (for lists)."""
     return f"{number[:8]}-XXXX" if len(number) == 12 else "XXXX"
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise party fields; returns column values."""
+def refuse_nul(data: dict[str, Any]) -> None:
+    """InvalidInput naming the first text field that holds a NUL character."""
+    for key in TEXT_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput("The field {field} contains a NUL character", field=key)
+
+
+def clean_fields(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Validate and normalise party fields: (column values, blind indexes of the identity
+    number under every key version, empty without a number)."""
+    refuse_nul(data)
     out: dict[str, Any] = {}
+    lookups: list[str] = []
     kind = data.get("kind", "person")
     if kind not in KINDS:
         raise InvalidInput("Unknown party kind: {kind}", kind=kind)
     out["kind"] = kind
     if "name" in data:
         out["name"] = str(data["name"]).strip()[:200]
+        out["name_key"] = text_key(out["name"])[:200]
     if data.get("id_number"):
         if kind != "person":
             raise InvalidInput("Only a person has a personnummer")
@@ -85,22 +126,20 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         out["id_number_cipher"] = fields.encrypt(number, ID_CONTEXT)
         out["id_number_index"] = fields.blind_index(number)
         out["id_number_kind"] = number_kind
+        lookups = fields.blind_indexes(number)
     if data.get("org_number"):
         if kind != "organisation":
             raise InvalidInput("Only an organisation has an organisationsnummer")
         out["org_number"] = normalise_org_number(data["org_number"])
     if data.get("email"):
-        if not EMAIL_RE.match(data["email"]):
-            raise InvalidInput("Not a valid e-mail address: {email}", email=data["email"])
-        out["email"] = data["email"].strip().lower()
+        out["email"] = normalise_email(data["email"])
     if data.get("phone"):
         out["phone"] = normalise_phone(data["phone"])
     if "address" in data:
         out["address"] = str(data["address"] or "")[:1000]
+        out["address_key"] = text_key(out["address"])
     if data.get("preferred_language"):
-        if data["preferred_language"] not in ("sv", "en") and not re.match(
-            r"^[a-z]{2,3}$", data["preferred_language"]
-        ):
+        if data["preferred_language"] not in LANGUAGES:
             raise InvalidInput("Not a valid language code: {lang}", lang=data["preferred_language"])
         out["preferred_language"] = data["preferred_language"]
     if data.get("preferred_channel"):
@@ -113,32 +152,122 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         out["protected_identity"] = bool(data["protected_identity"])
     if kind == "anonymous":
         out["name"] = out.get("name") or ""
-    return out
+        out["name_key"] = text_key(out["name"])
+    return out, lookups
 
 
-async def create_party(actor: str, data: dict[str, Any]) -> int:
-    """Insert a party (inside the caller's transaction if there is one); returns its id."""
-    values = _clean(data)
-    now = int(time.time())
-    async with db.transaction():
-        party_id = await raw.insert("party", {**values, "created_at": now, "updated_at": now})
-        audit.record(
-            actor,
-            "party.create",
-            "party",
-            party_id,
-            {"kind": values["kind"], "protected": values.get("protected_identity", False)},
+def has_number(values: dict[str, Any]) -> bool:
+    """Whether cleaned values carry an identity or organisation number."""
+    return bool(values.get("id_number_index") or values.get("org_number"))
+
+
+async def find_existing(
+    values: dict[str, Any], lookups: list[str], exclude: int | None = None
+) -> int | None:
+    """The id of the party that holds the identity or organisation number of ``values``
+    already (other than ``exclude``), or None."""
+    if lookups:
+        marks = ", ".join("?" for _ in lookups)
+        rows = await raw.fetch(
+            f"SELECT id FROM party WHERE id_number_index IN ({marks}) ORDER BY id", *lookups
         )
+    elif values.get("org_number"):
+        rows = await raw.fetch(
+            "SELECT id FROM party WHERE org_number = ? ORDER BY id", values["org_number"]
+        )
+    else:
+        return None
+    ids = [row["id"] for row in rows if row["id"] != exclude]
+    return ids[0] if ids else None
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a driver error is a UNIQUE index refusing a row (SQLite or asyncpg)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return getattr(exc, "sqlite_errorcode", None) == SQLITE_CONSTRAINT_UNIQUE
+    return getattr(exc, "sqlstate", None) == "23505"
+
+
+def _audit_create(actor: str, party_id: int, values: dict[str, Any]) -> None:
+    audit.record(
+        actor,
+        "party.create",
+        "party",
+        party_id,
+        {"kind": values["kind"], "protected": values.get("protected_identity", False)},
+    )
+
+
+async def insert_party(actor: str, values: dict[str, Any], lookups: list[str]) -> tuple[int, bool]:
+    """Insert cleaned values in the current transaction: (id, True), or (id of the party
+    holding the same number, False) when a UNIQUE index refused the row, e.g. because a
+    simultaneous request created it first. ``ON CONFLICT DO NOTHING`` keeps the transaction
+    usable on PostgreSQL, where a failed statement would abort it."""
+    now = int(time.time())
+    row = {**values, "created_at": now, "updated_at": now}
+    names = ", ".join(f'"{name}"' for name in row)
+    marks = ", ".join("?" for _ in row)
+    inserted = await raw.fetch(
+        f'INSERT INTO "party" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING "id"',
+        *(raw.sql_value(value) for value in row.values()),
+    )
+    if inserted:
+        party_id = int(inserted[0]["id"])
+        _audit_create(actor, party_id, values)
+        return party_id, True
+    existing = await find_existing(values, lookups)
+    if existing is None:  # a UNIQUE index other than the numbers': not ours to hide
+        raise Conflict("The party could not be stored; try again")
+    return existing, False
+
+
+async def create_party(actor: str, data: dict[str, Any], *, create_anyway: bool = False) -> int:
+    """Insert a party (inside the caller's transaction if there is one); returns its id.
+
+    A number that another party holds is a 409 naming that party; a party without a number
+    that looks like existing ones (same name and phone or e-mail) is a 409 listing them,
+    unless ``create_anyway``."""
+    values, lookups = clean_fields(data)
+    async with db.transaction():
+        existing = await find_existing(values, lookups)
+        if existing is not None:
+            raise number_taken(existing)
+        if not create_anyway and not has_number(values):
+            candidates = await duplicates.candidates(values)
+            if candidates:
+                raise likely_duplicates(candidates)
+        party_id, created = await insert_party(actor, values, lookups)
+        if not created:
+            raise number_taken(party_id)
     return party_id
 
 
-async def update_party(actor: str, party_id: int, data: dict[str, Any]) -> None:
-    row = await Party.select(Party.kind).where(Party.id == party_id).first()
+async def live_row(party_id: int) -> dict[str, Any]:
+    """The party row, NotFound if there is none, Conflict if it was merged into another."""
+    row = await raw.fetchrow("SELECT * FROM party WHERE id = ?", party_id)
     if row is None:
         raise NotFound("No party with id {id}", id=party_id)
-    values = _clean({"kind": row["kind"], **data})
-    values.pop("kind", None)
-    values["updated_at"] = int(time.time())
+    if row["merged_into"] is not None:
+        raise Conflict(
+            "The party {id} was merged into the party {into}; use that one",
+            id=party_id,
+            into=row["merged_into"],
+        )
+    return row
+
+
+def changed_fields(values: dict[str, Any]) -> list[str]:
+    """The names of the changed fields for the audit trail (never the number itself)."""
+    hidden = ("updated_at", "name_key", "address_key")
+    names = [k for k in values if k not in hidden and not k.startswith("id_number")]
+    return sorted(names) + (["id_number"] if "id_number_cipher" in values else [])
+
+
+async def apply_changes(
+    actor: str, party_id: int, values: dict[str, Any], details: dict[str, Any] | None = None
+) -> None:
+    """Write cleaned values to a party with its audit entry (in the current transaction)."""
+    values = {**values, "updated_at": int(time.time())}
     async with db.transaction():
         await Party.update(values).where(Party.id == party_id)
         audit.record(
@@ -146,13 +275,25 @@ async def update_party(actor: str, party_id: int, data: dict[str, Any]) -> None:
             "party.update",
             "party",
             party_id,
-            {
-                "fields": sorted(
-                    k for k in values if k != "updated_at" and not k.startswith("id_number")
-                )
-                + (["id_number"] if "id_number_cipher" in values else [])
-            },
+            {"fields": changed_fields(values), **(details or {})},
         )
+
+
+async def update_party(actor: str, party_id: int, data: dict[str, Any]) -> None:
+    """Change the given fields of a party; a number another party holds is a 409."""
+    row = await live_row(party_id)
+    values, lookups = clean_fields({"kind": row["kind"], **data})
+    values.pop("kind", None)
+    existing = await find_existing(values, lookups, exclude=party_id)
+    if existing is not None:
+        raise number_taken(existing)
+    try:
+        await apply_changes(actor, party_id, values)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        existing = await find_existing(values, lookups, exclude=party_id)
+        raise number_taken(existing or party_id) from exc
 
 
 async def find_by_id_number(value: str) -> list[int]:
@@ -164,38 +305,21 @@ async def find_by_id_number(value: str) -> list[int]:
     return [row["id"] for row in rows]
 
 
-async def search(
-    principal: Principal,
-    *,
-    id_number: str = "",
-    phone: str = "",
-    email: str = "",
-    org_number: str = "",
-    lang: str = "sv",
-    limit: int = 20,
-) -> list[dict[str, Any]]:
-    """Find parties by identity number, phone, e-mail or organisation number."""
-    query = Party.select()
-    if id_number:
-        number, _ = normalise_personal_number(id_number)
-        query = query.where(Party.id_number_index.is_in(fields.blind_indexes(number)))
-    elif phone:
-        query = query.where(Party.phone == normalise_phone(phone))
-    elif email:
-        query = query.where(Party.email == email.strip().lower())
-    elif org_number:
-        query = query.where(Party.org_number == normalise_org_number(org_number))
-    else:
-        raise InvalidInput("Give an identity number, phone, e-mail or organisation number")
-    rows = await query.limit(limit)
-    return [await present(principal, row, lang, full=False) for row in rows]
-
-
 async def get_party(principal: Principal, party_id: int, lang: str = "sv") -> dict[str, Any]:
-    row = await Party.select().where(Party.id == party_id).first()
+    """One party as the principal may see it (a merged party too, with ``merged_into``)."""
+    row = await raw.fetchrow("SELECT * FROM party WHERE id = ?", party_id)
     if row is None:
         raise NotFound("No party with id {id}", id=party_id)
     return await present(principal, row, lang, full=True)
+
+
+def _times(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "created_at": iso_utc(row["created_at"]) if row.get("created_at") else None,
+        "updated_at": iso_utc(row["updated_at"]) if row.get("updated_at") else None,
+        "merged_into": row.get("merged_into"),
+        "merged_at": iso_utc(row.get("merged_at")),
+    }
 
 
 async def present(
@@ -209,6 +333,7 @@ async def present(
             "kind": row["kind"],
             "protected_identity": True,
             "name": PROTECTED_NAME.get(lang, PROTECTED_NAME["sv"]),
+            "merged_into": row.get("merged_into"),
         }
     number = fields.decrypt(row["id_number_cipher"], ID_CONTEXT) if row["id_number_cipher"] else ""
     result = {
@@ -220,10 +345,11 @@ async def present(
         "org_number": row["org_number"],
         "email": row["email"],
         "phone": row["phone"],
-        "address": row["address"] if full else "",
+        "address": row["address"] if full else None,  # lists leave it out
         "preferred_language": row["preferred_language"],
         "preferred_channel": row["preferred_channel"],
         "protected_identity": bool(row["protected_identity"]),
+        **_times(row),
     }
     if row["protected_identity"]:
         async with db.transaction():

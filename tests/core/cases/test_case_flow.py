@@ -74,9 +74,9 @@ async def test_find_the_citizen_by_personnummer_and_samordningsnummer(client, au
     assert created.status_code == 201, created.text
     found = await client.get("/api/v1/parties", params={"id_number": "197010632391"}, headers=agent)
     assert found.status_code == 200, found.text
-    assert [p["name"] for p in found.json()] == ["Samir"]
-    assert found.json()[0]["id_number_kind"] == "samordningsnummer"
-    assert found.json()[0]["id_number"] == "19701063-XXXX"
+    assert [p["name"] for p in found.json()["items"]] == ["Samir"]
+    assert found.json()["items"][0]["id_number_kind"] == "samordningsnummer"
+    assert found.json()["items"][0]["id_number"] == "19701063-XXXX"
 
 
 async def test_invalid_personnummer_is_refused(client, auth_headers):
