@@ -1,0 +1,151 @@
+"""Call statistics from real ingested calls: the definitions, the roll-ups, the plugin's
+reports with their CSV export, and the figures the core's reports get from the switch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.org import service as org
+from plugins.telephony_centrex import erlang, service, stats
+from tests.plugins.telephony_centrex.conftest import call_id, event
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DAY1, DAY2 = date(2025, 3, 10), date(2025, 3, 11)
+PERIOD = {"from": "2025-03-10", "to": "2025-03-11"}
+
+
+def at(day: date, hour: int, minute: int) -> float:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=STOCKHOLM).timestamp()
+
+
+async def call(group: str, start: float, wait: int, talk: int | None = None, agent: str = "",
+               cause: str = "", direction: str = "in", end: bool = True) -> None:  # fmt: skip
+    """One call through the real ingest: answered (talk given) or not, ended or live."""
+    cid = call_id("stat")
+    await service.ingest(event(cid, "new", start, queue=group, from_number="0701234567",
+                               direction=direction))  # fmt: skip
+    if talk is not None:
+        await service.ingest(event(cid, "answer", start + wait, queue=group, user=agent))
+        if end:
+            await service.ingest(event(cid, "hangup", start + wait + talk, cause="normalClearing"))
+    elif end:
+        await service.ingest(event(cid, "hangup", start + wait, cause=cause or "abandon"))
+
+
+@pytest.fixture(scope="module")
+async def calls(telephony, role_users) -> dict[str, str]:
+    """Two days of one answer group's calls with known figures."""
+    suffix = uuid.uuid4().hex[:6]
+    department, group = f"STAT{suffix.upper()}", f"stat-{suffix}"
+    await org.save_department("test", department, {"name_sv": "Statistikförvaltningen"})
+    await org.save_group("test", group, {"name_sv": "Statistikgruppen", "department": department})
+    a, b = role_users["agent"], role_users["case_officer"]
+    await call(group, at(DAY1, 9, 0), 30, 180, a)
+    await call(group, at(DAY1, 9, 5), 150, 60, a)  # answered, but after 2 minutes
+    await call(group, at(DAY1, 9, 10), 40)  # abandoned
+    await call(group, at(DAY1, 9, 15), 3)  # a short abandon: kept apart
+    await call(group, at(DAY1, 9, 20), 200, cause="noAnswer")  # missed
+    await call(group, at(DAY1, 10, 0), 10, 300, b)
+    await call(group, at(DAY2, 9, 10), 0, 120, b)
+    await call(group, at(DAY2, 9, 12), 0, 50, a, direction="out")  # outgoing: not queue traffic
+    await call(group, at(DAY2, 9, 14), 0, 50, b, end=False)  # still in progress: not counted
+    return {"group": group, "department": department, "a": a, "b": b}
+
+
+async def test_definitions_on_real_calls(calls) -> None:
+    result = await stats.compute(DAY1, DAY2, [calls["group"]], limit_seconds=120, short_seconds=5)
+    figures = result.total.figures()
+    assert {k: figures[k] for k in ("offered", "answered", "abandoned", "short_abandoned",
+                                    "missed", "answered_within")} == {
+        "offered": 6, "answered": 4, "abandoned": 1, "short_abandoned": 1, "missed": 1,
+        "answered_within": 3,
+    }  # fmt: skip
+    assert figures["service_level"] == 50.0  # 3 within 120 s of 6 offered
+    assert figures["abandon_rate"] == 16.67
+    assert figures["asa_seconds"] == 47.5  # (30 + 150 + 10 + 0) / 4
+    assert figures["aht_seconds"] == 165.0  # (180 + 60 + 300 + 120) / 4
+    assert figures["wait_max_seconds"] == 200
+    assert result.by_day["2025-03-10"].offered == 5 and result.by_day["2025-03-11"].offered == 1
+    hours = result.by_hour()
+    assert (hours[9].offered, hours[10].offered) == (5, 1)
+    assert result.by_agent[calls["a"]].answered == 2 and result.by_agent[calls["b"]].answered == 2
+    assert set(result.by_group) == {calls["group"]}
+    # a stricter limit and a longer short-abandon limit move calls between the counters
+    strict = (await stats.compute(DAY1, DAY2, [calls["group"]], 20, 60)).total.figures()
+    assert strict["answered_within"] == 2 and strict["short_abandoned"] == 2
+    assert strict["offered"] == 5
+
+
+async def test_filters_select_groups(calls) -> None:
+    by_department = await stats.groups_of({"department": calls["department"]})
+    assert by_department == [calls["group"]]
+    assert not stats.applicable({"channel": "email"}) and not stats.applicable({"case_type": "x"})
+    nothing = await stats.compute(DAY1, DAY2, [])
+    assert nothing.total.offered == 0
+
+
+async def test_the_staffing_forecast_uses_mean_arrivals_per_half_hour(calls) -> None:
+    result = await stats.compute(DAY1, DAY2, [calls["group"]], 120, 5)
+    rows = {r.label: r for r in stats.staffing(result, target_level=0.8, shrinkage=0.3)}
+    assert set(rows) == {"09:00", "10:00"}
+    nine = rows["09:00"]  # 4 offered on day 1, 1 on day 2 -> 2.5 a day; AHT (180+60+120)/3
+    assert (nine.calls, nine.aht_seconds) == (2.5, 120.0)
+    assert (nine.agents, nine.scheduled) == erlang.agents_needed(
+        erlang.traffic(2.5, 1800, 120), 120, 120, 0.8, 0.3
+    )
+
+
+async def test_plugin_report_and_its_csv_export(client, auth_headers, calls) -> None:
+    headers = await auth_headers("supervisor")
+    query = {**PERIOD, "answer_group": calls["group"]}
+    response = await client.get("/api/v1/reports/telephony", params=query, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["summary"]["service_level"] == 50.0
+    assert body["summary"]["telephony_calls_answered_2min"] == 50.0
+    assert body["labels"]["asa_seconds"] == "Genomsnittlig svarstid (s)"
+    agents = {r["agent"]: r["answered"] for r in body["tables"]["by_agent"]["rows"]}
+    assert agents == {calls["a"]: 2, calls["b"]: 2}
+    export = await client.get("/api/v1/reports/telephony/export", headers=headers,
+                              params={**query, "format": "csv", "table": "by_day"})  # fmt: skip
+    assert export.status_code == 200, export.text
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Dag", "Erbjudna", "Besvarade"]
+    assert [r[:2] for r in rows[1:]] == [["2025-03-10", "5"], ["2025-03-11", "1"]]
+    xlsx = await client.get("/api/v1/reports/telephony/export", headers=headers,
+                            params={**query, "format": "xlsx"})  # fmt: skip
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    staffing = await client.get("/api/v1/reports/telephony-staffing", params=query,
+                                headers=headers)  # fmt: skip
+    assert [r["slot"] for r in staffing.json()["tables"]["staffing"]["rows"]] == ["09:00", "10:00"]
+
+
+async def test_core_reports_get_the_switch_figures(client, auth_headers, calls) -> None:
+    headers = await auth_headers("supervisor")
+    query = {**PERIOD, "answer_group": calls["group"]}
+    goals = await client.get("/api/v1/reports/effect-goals", params=query, headers=headers)
+    assert goals.status_code == 200, goals.text
+    body = goals.json()
+    assert body["summary"]["telephony_calls_answered_2min"] == 50.0
+    assert body["figure_sources"]["telephony_calls_answered_2min"] == "telephony_centrex"
+    times = await client.get("/api/v1/reports/times", params=query, headers=headers)
+    assert times.json()["summary"]["telephony_aht_seconds"] == 165.0
+    email = await client.get("/api/v1/reports/times", headers=headers,
+                             params={**query, "channel": "email"})  # fmt: skip
+    assert "telephony_aht_seconds" not in email.json()["summary"]
+
+
+async def test_bad_report_input_is_a_problem(client, auth_headers, calls) -> None:
+    headers = await auth_headers("supervisor")
+    for params in ({"answer_group": "no-such-group"}, {"from": "2025-13-01"}, {"bogus": "1"}):
+        response = await client.get("/api/v1/reports/telephony", params=params, headers=headers)
+        assert response.status_code == 400, (params, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    anonymous = await client.get("/api/v1/reports/telephony")
+    assert anonymous.status_code == 401
