@@ -91,3 +91,33 @@ async def shutdown() -> None:
     from plugins.telephony_centrex import runtime
 
     await runtime.driver().stop()
+
+
+@hookimpl
+async def set_active_message(kind: str, text: str, actor: str, language: str = "sv") -> Any:
+    from plugins.telephony_centrex import messages
+
+    return await messages.set_active(kind, text, actor, language or "sv")
+
+
+@hookimpl
+async def seed_demo_data(rng: Any, days: int) -> None:
+    from plugins.telephony_centrex import demo
+
+    await demo.seed_calls(rng, min(days, 28))
+
+
+@hookimpl
+def register_reports() -> list[Any]:
+    from plugins.telephony_centrex.stats import REPORTS
+
+    return list(REPORTS)
+
+
+@hookimpl
+async def report_figures(
+    report: str, period_start: int, period_end: int, filters: dict[str, Any]
+) -> Any:
+    from plugins.telephony_centrex import stats
+
+    return await stats.report_figures(report, period_start, period_end, filters)

@@ -375,7 +375,11 @@ def _system(user_id: int | None = None) -> Principal:
 
 
 async def register_call(
-    source: str, call_id: str, principal: Principal | None = None, wrap: WrapUp | None = None
+    source: str,
+    call_id: str,
+    principal: Principal | None = None,
+    wrap: WrapUp | None = None,
+    offer_callback: bool = True,
 ) -> str:
     """Register the ended call as a core contact (once); returns the contact number.
 
@@ -419,7 +423,7 @@ async def register_call(
         )
         registered = await cases.register_contact(principal, data)
         number = registered["contact"]["number"]
-        callback_id = await _offer_callback(row)
+        callback_id = await _offer_callback(row) if offer_callback else None
         await raw.fetch(
             "UPDATE telephony_call SET contact_number = ?, callback_id = ?, updated_at = ? "
             "WHERE id = ?",
