@@ -19,7 +19,12 @@ from core import db, events
 from core.audit.api import AuditController
 from core.auth.api import AuthController, UserController
 from core.cases import sweep as sla_sweep
-from core.cases.api import CallbackController, CaseController, ContactController
+from core.cases.api import (
+    CallbackController,
+    CaseController,
+    ContactController,
+    PartyHistoryController,
+)
 from core.citizen import api as citizen_api
 from core.citizen import status_page as citizen_status_page
 from core.citizen.open311 import Open311Controller
@@ -47,6 +52,7 @@ CORE_ROUTES: list[Any] = [
     ContactController,
     CaseController,
     CallbackController,
+    PartyHistoryController,
     PartyController,
     OrgController,
     AuthController,

@@ -7,20 +7,31 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import (
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+)
 
-from core.cases import service
+from core import idempotency, paging
+from core.cases import search, service, states
 from core.cases.service import ContactInput
 from core.clock import epoch_of, iso_utc
 from core.org import lookup
 from core.parties.schemas import InlineParty as PartyInput
+from core.web import types as bounded
 from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
+from core.web.types import Id, IdPath, IdQuery, Seconds, query_text
 
-CaseNumber = Annotated[str, PathParameter(max_length=40)]
-Filter = Annotated[str | None, QueryParameter(max_length=20)]
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+CaseNumber = Annotated[str, bounded.text_path(40)]
+ShortText = Annotated[str | None, query_text(20)]
+CodeQuery = Annotated[str | None, query_text(64)]
+CaseQuery = Annotated[str | None, query_text(40)]
+NameQuery = Annotated[str | None, query_text(200)]
+TextSearch = Annotated[str | None, query_text(200)]
 TIME_KEYS = ("_at", "_due", "_warn", "due", "warn", "done_at", "preferred_from", "preferred_to")
+TIME_NAMES = frozenset({"at"})  # exact keys that are times too (timeline and history)
 
 
 def with_iso_times(value: Any) -> Any:
@@ -30,7 +41,9 @@ def with_iso_times(value: Any) -> Any:
     if isinstance(value, dict):
         return {
             key: iso_utc(item)
-            if isinstance(item, int) and not isinstance(item, bool) and key.endswith(TIME_KEYS)
+            if isinstance(item, int)
+            and not isinstance(item, bool)
+            and (key.endswith(TIME_KEYS) or key in TIME_NAMES)
             else with_iso_times(item)
             for key, item in value.items()
         }
@@ -38,26 +51,29 @@ def with_iso_times(value: Any) -> Any:
 
 
 class ContactBody(msgspec.Struct, forbid_unknown_fields=True):
-    channel: Annotated[str, msgspec.Meta(max_length=12)]
-    summary: Annotated[str, msgspec.Meta(max_length=10000)] = ""
-    direction: str = "in"
+    """``POST /api/v1/contacts``: one interaction; ``channel`` is one of the core's channels
+    or one a plugin registered (``register_channels``)."""
+
+    channel: bounded.text(12)
+    summary: bounded.text(10000) = ""
+    direction: states.Direction = "in"
     received_at: datetime | None = None
-    case_type: str | None = None
-    answer_group: str | None = None
-    party_id: int | None = None
+    case_type: bounded.text(60) | None = None
+    answer_group: bounded.text(40) | None = None
+    party_id: Id | None = None
     party: PartyInput | None = None
     resolved_first_contact: bool = False
     open_case: bool = False
-    join_case: str | None = None
-    subject: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    description: Annotated[str, msgspec.Meta(max_length=20000)] = ""
-    priority: str = "normal"
-    language: str = "sv"
-    feedback_channel: str | None = None
+    join_case: bounded.text(40) | None = None
+    subject: bounded.text(300) = ""
+    description: bounded.text(20000) = ""
+    priority: states.Priority = "normal"
+    language: bounded.text(5) = "sv"
+    feedback_channel: states.FeedbackChannel | None = None
     secret: bool = False
-    external_ref: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    wait_seconds: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    handle_seconds: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    external_ref: bounded.text(200) = ""
+    wait_seconds: Seconds | None = None
+    handle_seconds: Seconds | None = None
 
 
 def to_input(body: ContactBody) -> ContactInput:
@@ -87,31 +103,37 @@ def to_input(body: ContactBody) -> ContactInput:
 
 
 class StatusBody(msgspec.Struct, forbid_unknown_fields=True):
-    status: str
-    public_text: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    """A new status; ``reason`` is required when it ends the case."""
+
+    status: states.Status
+    public_text: bounded.text(2000) = ""
+    reason: bounded.text(2000) = ""
 
 
 class NoteBody(msgspec.Struct, forbid_unknown_fields=True):
-    text: Annotated[str, msgspec.Meta(max_length=10000)]
+    text: bounded.text(10000)
     public: bool = False
 
 
 class ForwardBody(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
-    target: Annotated[str, msgspec.Meta(max_length=200)]
-    reason: Annotated[str, msgspec.Meta(max_length=2000)]
+    kind: states.AssigneeKind
+    target: bounded.text(200)
+    reason: bounded.text(2000)
 
 
 class ReasonBody(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=2000)]
+    reason: bounded.text(2000)
 
 
 class MergeBody(msgspec.Struct, forbid_unknown_fields=True):
-    into: Annotated[str, msgspec.Meta(max_length=40)]
+    """Merge into the case ``into``; merging ends this case, so it needs a reason."""
+
+    into: bounded.text(40)
+    reason: bounded.text(2000)
 
 
 class PriorityBody(msgspec.Struct, forbid_unknown_fields=True):
-    priority: str
+    priority: states.Priority
 
 
 class SecrecyBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -119,22 +141,25 @@ class SecrecyBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class FeedbackBody(msgspec.Struct, forbid_unknown_fields=True):
-    channel: str
-    text: Annotated[str, msgspec.Meta(max_length=5000)]
+    channel: states.FeedbackChannel
+    text: bounded.text(5000)
 
 
 class CallbackBody(msgspec.Struct, forbid_unknown_fields=True):
-    phone: Annotated[str, msgspec.Meta(max_length=40)]
-    case: str | None = None
+    """A call-back request; ``assignee`` (a username) is who is to make the call."""
+
+    phone: bounded.text(40)
+    case: bounded.text(40) | None = None
     preferred_from: datetime | None = None
     preferred_to: datetime | None = None
-    answer_group: str | None = None
-    notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    answer_group: bounded.text(40) | None = None
+    notes: bounded.text(2000) = ""
+    assignee: bounded.text(64) | None = None
 
 
 class AttemptBody(msgspec.Struct, forbid_unknown_fields=True):
-    outcome: str
-    notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    outcome: states.AttemptOutcome
+    notes: bounded.text(2000) = ""
 
 
 class ContactController(Controller):
@@ -146,41 +171,116 @@ class ContactController(Controller):
         opt={"permission": "contacts.register"},
         summary="Register a contact in any channel; optionally open or join a case",
     )
-    async def register(self, request: Request, data: JSONBody[ContactBody]) -> dict[str, Any]:
-        result = await service.register_contact(principal_of(request), to_input(data))
-        if data.case_type:
-            from core.knowledge.service import articles_for_case_type
+    async def register(
+        self,
+        request: Request,
+        data: JSONBody[ContactBody],
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(name=idempotency.HEADER, max_length=idempotency.MAX_KEY_LENGTH),
+        ] = None,
+    ) -> dict[str, Any]:
+        async def work() -> dict[str, Any]:
+            result = await service.register_contact(principal_of(request), to_input(data))
+            if data.case_type:
+                from core.knowledge.service import articles_for_case_type
 
-            case_type = await lookup.case_type(data.case_type)
-            result["articles"] = await articles_for_case_type(case_type["id"])
-        return with_iso_times(result)
+                case_type = await lookup.case_type(data.case_type)
+                result["articles"] = await articles_for_case_type(case_type["id"])
+            return with_iso_times(result)
+
+        body = msgspec.to_builtins(data)
+        user_id = principal_of(request).user_id
+        return await idempotency.run_once(user_id, idempotency_key, body, work)
+
+    @get("/", opt={"permission": "cases.read"}, summary="Contacts, newest first (filterable)")
+    async def list_contacts(
+        self,
+        request: Request,
+        channel: ShortText = None,
+        party: IdQuery = None,
+        case: CaseQuery = None,
+        answer_group: CodeQuery = None,
+        received_from: FromQuery[datetime | None] = None,
+        received_to: FromQuery[datetime | None] = None,
+        mine: FromQuery[bool] = False,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+        cursor: paging.Cursor = None,
+    ) -> paging.Page[dict[str, Any]]:
+        if channel is not None:
+            service.check_channel(channel)
+        filters = search.ContactFilters(
+            channel=channel,
+            party=party,
+            case=case,
+            answer_group=answer_group,
+            received_from=epoch_of("received_from", received_from),
+            received_to=epoch_of("received_to", received_to),
+            mine=mine,
+        )
+        result = await search.list_contacts(
+            principal_of(request), filters, limit=limit, cursor=cursor, lang=lang_of(request)
+        )
+        return paging.Page(**with_iso_times(result))
+
+    @get("/{number:str}", opt={"permission": "cases.read"}, summary="One contact by its number")
+    async def get_contact(self, request: Request, number: CaseNumber) -> dict[str, Any]:
+        return with_iso_times(
+            await search.get_contact(principal_of(request), number, lang=lang_of(request))
+        )
 
 
 class CaseController(Controller):
     path = "/api/v1/cases"
     tags = ["cases"]
 
-    @get("/", opt={"permission": "cases.read"}, summary="Open cases (filterable)")
+    @get(
+        "/",
+        opt={"permission": "cases.read"},
+        summary="Find cases, newest first (open cases unless a status is given)",
+    )
     async def list_cases(
         self,
         request: Request,
-        status: Filter = None,
+        party: IdQuery = None,
+        id_number: ShortText = None,
+        name: NameQuery = None,
+        case_type: CodeQuery = None,
+        status: FromQuery[list[states.Status] | None] = None,
+        owner: CodeQuery = None,
+        assignee: CodeQuery = None,
+        department: ShortText = None,
+        created_from: FromQuery[datetime | None] = None,
+        created_to: FromQuery[datetime | None] = None,
+        updated_from: FromQuery[datetime | None] = None,
+        updated_to: FromQuery[datetime | None] = None,
+        q: TextSearch = None,
         mine: FromQuery[bool] = False,
-        department: Filter = None,
         overdue: FromQuery[bool] = False,
-        limit: Limit = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> list[dict[str, Any]]:
-        rows = await service.list_cases(
-            principal_of(request),
-            status=status,
-            mine=mine,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+        cursor: paging.Cursor = None,
+    ) -> paging.Page[dict[str, Any]]:
+        filters = search.CaseFilters(
+            party=party,
+            id_number=id_number,
+            name=name,
+            case_type=case_type,
+            statuses=tuple(dict.fromkeys(status or ())),
+            owner=owner,
+            assignee=assignee,
             department=department,
+            created_from=epoch_of("created_from", created_from),
+            created_to=epoch_of("created_to", created_to),
+            updated_from=epoch_of("updated_from", updated_from),
+            updated_to=epoch_of("updated_to", updated_to),
+            q=q,
+            mine=mine,
             overdue=overdue,
-            limit=limit,
-            offset=offset,
         )
-        return with_iso_times(rows)
+        result = await search.list_cases(
+            principal_of(request), filters, limit=limit, cursor=cursor, lang=lang_of(request)
+        )
+        return paging.Page(**with_iso_times(result))
 
     @get(
         "/{number:str}",
@@ -196,14 +296,17 @@ class CaseController(Controller):
         "/{number:str}/status",
         opt={"permission": "cases.write"},
         status_code=200,
-        summary="Change the status (transitions enforced; 'waiting' pauses the clock)",
+        summary=(
+            "Change the status (transitions enforced; 'waiting' pauses the clock; closing "
+            "needs a reason, and the department for types the contact center may not close)"
+        ),
     )
     async def status(
         self, request: Request, number: CaseNumber, data: JSONBody[StatusBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.change_status(
-                principal_of(request), number, data.status, data.public_text
+                principal_of(request), number, data.status, data.public_text, data.reason
             )
         )
 
@@ -255,7 +358,9 @@ class CaseController(Controller):
     async def merge(
         self, request: Request, number: CaseNumber, data: JSONBody[MergeBody]
     ) -> dict[str, Any]:
-        return with_iso_times(await service.merge(principal_of(request), number, data.into))
+        return with_iso_times(
+            await service.merge(principal_of(request), number, data.into, data.reason)
+        )
 
     @post(
         "/{number:str}/priority",
@@ -299,13 +404,32 @@ class CallbackController(Controller):
     path = "/api/v1/callbacks"
     tags = ["callbacks"]
 
-    @get("/", opt={"permission": "cases.read"}, summary="The call-back list")
+    @get(
+        "/",
+        opt={"permission": "cases.read"},
+        summary="The call-back list, oldest first (by outcome, assignee, mine, overdue)",
+    )
     async def list_callbacks(
         self,
-        outcome: Annotated[str, QueryParameter(max_length=12)] = "pending",
-        limit: Limit = 100,
-    ) -> list[dict[str, Any]]:
-        return with_iso_times(await service.list_callbacks(outcome, limit))
+        request: Request,
+        outcome: FromQuery[states.CallbackOutcome] = "pending",
+        assignee: CodeQuery = None,
+        mine: FromQuery[bool] = False,
+        overdue: FromQuery[bool] = False,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+        cursor: paging.Cursor = None,
+    ) -> paging.Page[dict[str, Any]]:
+        filters = search.CallbackFilters(
+            outcome=outcome, assignee=assignee, mine=mine, overdue=overdue
+        )
+        result = await search.list_callbacks(
+            principal_of(request), filters, limit=limit, cursor=cursor
+        )
+        return paging.Page(**with_iso_times(result))
+
+    @get("/{callback_id:int}", opt={"permission": "cases.read"}, summary="One call-back")
+    async def get_callback(self, request: Request, callback_id: IdPath) -> dict[str, Any]:
+        return with_iso_times(await search.get_callback(principal_of(request), callback_id))
 
     @post("/", opt={"permission": "cases.write"}, summary="Request a call-back")
     async def create(self, request: Request, data: JSONBody[CallbackBody]) -> dict[str, Any]:
@@ -318,6 +442,7 @@ class CallbackController(Controller):
                 epoch_of("preferred_to", data.preferred_to),
                 data.answer_group,
                 data.notes,
+                data.assignee,
             )
         )
 
@@ -328,10 +453,34 @@ class CallbackController(Controller):
         summary="Record a call-back attempt",
     )
     async def attempt(
-        self, request: Request, callback_id: FromPath[int], data: JSONBody[AttemptBody]
+        self, request: Request, callback_id: IdPath, data: JSONBody[AttemptBody]
     ) -> dict[str, Any]:
         return with_iso_times(
             await service.record_callback_attempt(
                 principal_of(request), callback_id, data.outcome, data.notes
             )
         )
+
+
+class PartyHistoryController(Controller):
+    """A citizen's history lives with the cases, under the party's path."""
+
+    path = "/api/v1/parties/{party_id:int}/history"
+    tags = ["parties"]
+
+    @get(
+        "/",
+        opt={"permission": "cases.read"},
+        summary="All contacts and cases of a party, newest first",
+    )
+    async def history(
+        self,
+        request: Request,
+        party_id: IdPath,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+        cursor: paging.Cursor = None,
+    ) -> paging.Page[dict[str, Any]]:
+        result = await search.party_history(
+            principal_of(request), party_id, limit=limit, cursor=cursor
+        )
+        return paging.Page(**with_iso_times(result))

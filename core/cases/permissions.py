@@ -11,6 +11,11 @@ PERMISSIONS = [
     Permission("cases.write", "Work on cases: notes, status, forward, merge", WRITERS),
     Permission("cases.secret", "See and mark secret cases", ("supervisor",)),
     Permission(
+        "cases.close_department",
+        "Close cases of types the contact center may not close (in one's own department)",
+        ("case_officer",),
+    ),
+    Permission(
         "cases.monitor", "Receive every service-level warning live", ("supervisor", "crisis_team")
     ),
     Permission("parties.read", "Find citizens and organisations", FRONT),

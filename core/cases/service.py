@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from core import audit, db, events
 from core.auth.service import Principal
 from core.auth.tables import User
-from core.cases import numbers, states, timers
+from core.cases import closing, numbers, search, states, timers
 from core.cases.tables import Callback, Case, CaseEvent, Contact
 from core.contracts import Event
 from core.db import raw
@@ -72,6 +72,16 @@ def plugin_channels(host: Any) -> frozenset[str]:
 def channels() -> frozenset[str]:
     """Every channel a contact may be registered in: the core's and the plugins'."""
     return _channels
+
+
+def check_channel(channel: str) -> None:
+    """Refuse (400, naming the valid ones) a channel neither the core nor a plugin has."""
+    if channel not in _channels:
+        raise InvalidInput(
+            "Unknown channel: {channel}; the channels are {valid}",
+            channel=channel,
+            valid=", ".join(sorted(_channels)),
+        )
 
 
 def _cfg() -> Settings:
@@ -134,12 +144,15 @@ def _new_access_code() -> str:
     return "".join(ACCESS_CODE_ALPHABET[byte % 32] for byte in secrets.token_bytes(10))
 
 
-PARTY_SQL = "SELECT id, email FROM party WHERE id = ?"
+PARTY_SQL = (
+    "SELECT id AS party_id, email, name AS party_name, protected_identity AS party_protected "
+    "FROM party WHERE id = ?"
+)
+FIRST_CONTACT_REASON = "Resolved at the first contact"
 
 
 def _validate_contact(data: ContactInput, now: int) -> None:
-    if data.channel not in _channels:
-        raise InvalidInput("Unknown channel: {channel}", channel=data.channel)
+    check_channel(data.channel)
     if data.direction not in ("in", "out"):
         raise InvalidInput("The direction must be 'in' or 'out'")
     if data.received_at is not None:
@@ -197,11 +210,16 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
     case_full = None
     async with db.transaction():
         party_id = data.party_id
-        if party_id is not None and not await raw.fetch(PARTY_SQL, party_id):
-            raise InvalidInput("No party with id {id}", id=party_id)
+        party_row: dict[str, Any] | None = None
+        if party_id is not None:
+            party_row = await raw.fetchrow(PARTY_SQL, party_id)
+            if party_row is None:
+                raise InvalidInput("No party with id {id}", id=party_id)
         if data.party is not None:
             inline = await party_inline.resolve(principal.username, data.party)
             party_id, result["party"] = inline.party_id, inline.summary()
+            party_row = await raw.fetchrow(PARTY_SQL, party_id)
+        protected = bool(party_row and party_row["party_protected"])
         case_row = None
         if data.join_case:
             case_row = await _writable(principal, data.join_case)
@@ -213,15 +231,21 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
         if data.open_case:
             code = _new_access_code()
             case_row = await _create_case(
-                principal, data, case_type, party_id, now, year, _access_code_hash(code)
+                principal,
+                data,
+                case_type,
+                party_id,
+                now,
+                year,
+                _access_code_hash(code),
+                secret=data.secret or protected,
             )
             result["access_code"] = code
             hooks.append(("case_created", case_row))
-            email = party_id and await raw.fetchrow(PARTY_SQL, party_id)
-            if email and email["email"]:
+            if party_row and party_row["email"]:
                 from core.citizen import notify
 
-                await notify.queue_receipt(case_row, email["email"], code)
+                await notify.queue_receipt(case_row, party_row["email"], code)
         contact = {
             "number": contact_number,
             "channel": data.channel,
@@ -259,10 +283,10 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
             if data.join_case:
                 hooks.append(("case_changed", {**case_row, "_change": "contact"}))
             if data.resolved_first_contact and data.open_case:
-                await _set_status(principal, case_row, "closed", now, "")
+                await _set_status(principal, case_row, "closed", now, "", FIRST_CONTACT_REASON)
                 case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
             elif data.open_case:
-                case_full = _fresh_case_row(case_row, case_type, principal)
+                case_full = _fresh_case_row(case_row, case_type, principal, party_row)
             else:
                 case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
         if case_full is not None and case_full["secret"]:
@@ -281,10 +305,17 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
         )
     result["contact"] = contact_view(contact, data.case_type, case_row)
     if case_full is not None:
-        result["case"] = await case_view(case_full)
-    _after(principal, "contact_registered", contact)
-    for hook, row in hooks:
-        _after(principal, hook, row)
+        result["case"] = await case_view(case_full, principal)
+
+    def announce() -> None:
+        _after(principal, "contact_registered", contact)
+        for hook, row in hooks:
+            _after(principal, hook, row)
+
+    if db.in_transaction():  # joined a caller's transaction (core.idempotency): after commit
+        db.on_commit(announce)
+    else:
+        announce()
     return result
 
 
@@ -296,7 +327,10 @@ async def _create_case(
     now: int,
     year: int,
     access_hash: str,
+    *,
+    secret: bool,
 ) -> dict[str, Any]:
+    """Insert a case (protected identity of the party makes it secret) with its first event."""
     number = await numbers.next_number("case", _cfg().case_number_pattern, year)
     row: dict[str, Any] = {
         "number": number,
@@ -309,7 +343,7 @@ async def _create_case(
         "channel": data.channel,
         "feedback_channel": data.feedback_channel or "email",
         "language": data.language,
-        "secret": data.secret,
+        "secret": secret,
         "party": party_id,
         "owner": principal.user_id,
         "assignee_kind": "none",
@@ -322,12 +356,13 @@ async def _create_case(
     await _event(
         row["id"], "status", principal.username, True, "", {"from": None, "to": "received"}
     )
+    await search.index_case(row["id"], row["subject"], row["description"], data.language)
     audit.record(
         principal.username,
         "case.create",
         "case",
         number,
-        {"type": case_type["code"], "channel": data.channel, "secret": data.secret},
+        {"type": case_type["code"], "channel": data.channel, "secret": secret},
     )
     return row
 
@@ -411,11 +446,21 @@ def _after(principal: Principal, hook: str, row: dict[str, Any]) -> None:
 
 
 async def _set_status(
-    principal: Principal, row: dict[str, Any], new: str, now: int, public_text: str
+    principal: Principal,
+    row: dict[str, Any],
+    new: str,
+    now: int,
+    public_text: str,
+    reason: str = "",
 ) -> dict[str, Any]:
+    """Move ``row`` to ``new``; ending a case needs the right to end it and a reason."""
     current = row["status"]
     if not states.can_move(current, new):
         raise Conflict("A case cannot go from {current} to {new}", current=current, new=new)
+    change: dict[str, Any] = {"from": current, "to": new}
+    if new in states.TERMINAL_STATES:
+        change["reason"] = closing.closing_reason(reason)
+        await closing.check_may_close(principal, row)
     changes: dict[Any, Any] = {Case.status: new, Case.updated_at: now}
     if current == "waiting" and new != "waiting":
         changes.update(await timers.resumed(row, now))
@@ -430,24 +475,21 @@ async def _set_status(
     if row.get("first_response_at") is None and current == "received":
         changes[Case.first_response_at] = now
     await Case.update(changes).where(Case.id == row["id"])
-    await _event(
-        row["id"], "status", principal.username, True, public_text, {"from": current, "to": new}
-    )
-    audit.record(
-        principal.username, "case.status", "case", row["number"], {"from": current, "to": new}
-    )
+    await _event(row["id"], "status", principal.username, True, public_text, change)
+    audit.record(principal.username, "case.status", "case", row["number"], change)
     return {**row, "status": new}
 
 
 async def change_status(
-    principal: Principal, number: str, new: str, public_text: str = ""
+    principal: Principal, number: str, new: str, public_text: str = "", reason: str = ""
 ) -> dict[str, Any]:
-    """Move a case to another state (transitions are enforced; 'waiting' pauses the clock)."""
+    """Move a case to another state (transitions are enforced; 'waiting' pauses the clock;
+    closing needs a reason and, for types the KC may not close, the department)."""
     if new not in states.STATES:
         raise InvalidInput("Unknown status: {status}", status=new)
     async with db.transaction():
         row = await _writable(principal, number)
-        updated = await _set_status(principal, row, new, _now(), public_text[:2000])
+        updated = await _set_status(principal, row, new, _now(), public_text[:2000], reason)
     _after(principal, "case_changed", {**updated, "_change": "status"})
     return await get_case(principal, number)
 
@@ -600,10 +642,12 @@ async def reopen(principal: Principal, number: str, reason: str) -> dict[str, An
     return await get_case(principal, number)
 
 
-async def merge(principal: Principal, duplicate: str, into: str) -> dict[str, Any]:
-    """Merge a duplicate case into another: contacts move, the duplicate is closed."""
+async def merge(principal: Principal, duplicate: str, into: str, reason: str) -> dict[str, Any]:
+    """Merge a duplicate case into another: contacts move, the duplicate is closed (which
+    needs a reason and the right to close it)."""
     if duplicate == into:
         raise InvalidInput("A case cannot be merged into itself")
+    reason = closing.closing_reason(reason)
     now = _now()
     async with db.transaction():
         source = await _writable(principal, duplicate)
@@ -612,6 +656,9 @@ async def merge(principal: Principal, duplicate: str, into: str) -> dict[str, An
             raise Conflict("The case {number} is closed; reopen it first", number=into)
         if source["merged_into"]:
             raise Conflict("The case was merged into {number}", number=source["merged_into"])
+        if source["status"] in states.TERMINAL_STATES:
+            raise Conflict("The case {number} is closed; reopen it first", number=duplicate)
+        await closing.check_may_close(principal, source)
         await Contact.update({Contact.case: target["id"]}).where(Contact.case == source["id"])
         await Case.update(
             {
@@ -628,10 +675,12 @@ async def merge(principal: Principal, duplicate: str, into: str) -> dict[str, An
             principal.username,
             True,
             "",
-            {"into": into, "from": source["status"], "to": "closed"},
+            {"into": into, "from": source["status"], "to": "closed", "reason": reason},
         )
         await _event(target["id"], "merge", principal.username, False, "", {"merged": duplicate})
-        audit.record(principal.username, "case.merge", "case", duplicate, {"into": into})
+        audit.record(
+            principal.username, "case.merge", "case", duplicate, {"into": into, "reason": reason}
+        )
     _after(principal, "case_changed", {**target, "_change": "merge"})
     return await get_case(principal, into)
 
@@ -641,6 +690,8 @@ async def set_priority(principal: Principal, number: str, priority: str) -> dict
         raise InvalidInput("Unknown priority: {priority}", priority=priority)
     async with db.transaction():
         row = await _writable(principal, number)
+        if row["status"] in states.TERMINAL_STATES:
+            raise Conflict("The case {number} is closed; reopen it first", number=number)
         await Case.update({Case.priority: priority, Case.updated_at: _now()}).where(
             Case.id == row["id"]
         )
@@ -721,8 +772,10 @@ async def request_callback(
     preferred_to: int | None = None,
     answer_group: str | None = None,
     notes: str = "",
+    assignee: str | None = None,
 ) -> dict[str, Any]:
-    """Put a call-back on the contact list (instead of the citizen waiting in a queue)."""
+    """Put a call-back on the contact list (instead of the citizen waiting in a queue),
+    optionally for one member of staff (``assignee``, a username) to make."""
     phone_e164 = parties.normalise_phone(phone, _cfg().phone_region)
     if preferred_from and preferred_to and preferred_to <= preferred_from:
         raise InvalidInput("The preferred time window ends before it starts")
@@ -732,6 +785,12 @@ async def request_callback(
         if group is None:
             raise InvalidInput("Unknown answer group: {code}", code=answer_group)
         group_id = group["id"]
+    assignee_id = None
+    if assignee:
+        user = await User.select(User.id).where(User.username == assignee).first()
+        if user is None:
+            raise InvalidInput("No user named {username}", username=assignee)
+        assignee_id = user["id"]
     now = _now()
     async with db.transaction():
         case_id = None
@@ -745,6 +804,7 @@ async def request_callback(
                 preferred_from=preferred_from,
                 preferred_to=preferred_to,
                 answer_group=group_id,
+                assignee=assignee_id,
                 notes=notes[:2000],
                 created_at=now,
                 updated_at=now,
@@ -763,7 +823,7 @@ async def request_callback(
         audit.record(
             principal.username, "callback.create", "callback", callback_id, {"case": number}
         )
-    return await get_callback(callback_id)
+    return await search.get_callback(principal, callback_id)
 
 
 async def record_callback_attempt(
@@ -774,6 +834,7 @@ async def record_callback_attempt(
         raise InvalidInput("Unknown call-back outcome: {outcome}", outcome=outcome)
     now = _now()
     async with db.transaction():
+        await search.get_callback(principal, callback_id)  # 404 unless the user may see it
         row = await Callback.select().where(Callback.id == callback_id).first()
         if row is None:
             raise NotFound("No call-back with id {id}", id=callback_id)
@@ -800,38 +861,7 @@ async def record_callback_attempt(
         audit.record(
             principal.username, "callback.attempt", "callback", callback_id, {"outcome": outcome}
         )
-    return await get_callback(callback_id)
-
-
-async def get_callback(callback_id: int) -> dict[str, Any]:
-    row = (
-        await Callback.select(*Callback.all_columns(), Callback.case.number)
-        .where(Callback.id == callback_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No call-back with id {id}", id=callback_id)
-    return {
-        "id": row["id"],
-        "case": row["case.number"],
-        "phone": row["phone"],
-        "preferred_from": row["preferred_from"],
-        "preferred_to": row["preferred_to"],
-        "attempts": row["attempts"],
-        "outcome": row["outcome"],
-        "notes": row["notes"],
-        "created_at": row["created_at"],
-    }
-
-
-async def list_callbacks(outcome: str = "pending", limit: int = 100) -> list[dict[str, Any]]:
-    rows = (
-        await Callback.select(Callback.id)
-        .where(Callback.outcome == outcome)
-        .order_by(Callback.created_at)
-        .limit(limit)
-    )
-    return [await get_callback(r["id"]) for r in rows]
+    return await search.get_callback(principal, callback_id)
 
 
 def contact_view(
@@ -855,7 +885,8 @@ def contact_view(
 CASE_SQL = (
     'SELECT c.*, ct.code AS "case_type.code", d.code AS "department.code", '
     'o.username AS "owner.username", au.username AS "assignee_user.username", '
-    'ag.code AS "assignee_group.code", ad.code AS "assignee_department.code" '
+    'ag.code AS "assignee_group.code", ad.code AS "assignee_department.code", '
+    f"{search.PARTY_COLUMNS} "
     "FROM kc_case c "
     "LEFT JOIN case_type ct ON ct.id = c.case_type "
     "LEFT JOIN department d ON d.id = c.department "
@@ -863,12 +894,16 @@ CASE_SQL = (
     "LEFT JOIN kc_user au ON au.id = c.assignee_user "
     "LEFT JOIN answer_group ag ON ag.id = c.assignee_group "
     "LEFT JOIN department ad ON ad.id = c.assignee_department "
+    "LEFT JOIN party p ON p.id = c.party "
     "WHERE c.number = ?"
 )
 
 
 def _fresh_case_row(
-    row: dict[str, Any], case_type: dict[str, Any], principal: Principal
+    row: dict[str, Any],
+    case_type: dict[str, Any],
+    principal: Principal,
+    party_row: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """What ``CASE_SQL`` would read for a case just created by ``principal`` (nothing has
     changed it since, so there is no need to read it back)."""
@@ -887,11 +922,15 @@ def _fresh_case_row(
         "assignee_user.username": None,
         "assignee_group.code": None,
         "assignee_department.code": None,
+        "party_id": party_row["party_id"] if party_row else None,
+        "party_name": party_row["party_name"] if party_row else None,
+        "party_protected": party_row["party_protected"] if party_row else False,
     }
 
 
-async def case_view(row: dict[str, Any], lang: str = "sv") -> dict[str, Any]:
-    """What staff see of a case row read with ``CASE_SQL``: its fields, assignee and timers."""
+async def case_view(row: dict[str, Any], principal: Principal, lang: str = "sv") -> dict[str, Any]:
+    """What staff see of a case row read with ``CASE_SQL``: its fields, assignee, timers and
+    the party's display name."""
     assignee = {
         "kind": row["assignee_kind"],
         "target": {
@@ -915,6 +954,7 @@ async def case_view(row: dict[str, Any], lang: str = "sv") -> dict[str, Any]:
         "language": row["language"],
         "secret": bool(row["secret"]),
         "party": row["party"],
+        "party_name": search.party_name(principal, row, lang),
         "owner": row["owner.username"],
         "assignee": assignee,
         "merged_into": row["merged_into"] or None,
@@ -935,7 +975,7 @@ async def get_case(
     if row["secret"]:
         async with db.transaction():
             audit.record_read(principal.username, "case", number, {"secret": True})
-    view = await case_view(row, lang)
+    view = await case_view(row, principal, lang)
     if timeline:
         view["timeline"] = [
             {
@@ -966,61 +1006,6 @@ async def get_case(
             .order_by(Contact.received_at)
         ]
     return view
-
-
-async def list_cases(
-    principal: Principal,
-    *,
-    status: str | None = None,
-    mine: bool = False,
-    department: str | None = None,
-    overdue: bool = False,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Open (or filtered) cases, newest first, without secret cases the user may not see."""
-    query = Case.select(
-        Case.number,
-        Case.status,
-        Case.priority,
-        Case.subject,
-        Case.created_at,
-        Case.sla_state,
-        Case.secret,
-        Case.owner,
-        Case.assignee_user,
-        Case.case_type.code,
-        Case.department.code,
-    )
-    if status:
-        if status not in states.STATES:
-            raise InvalidInput("Unknown status: {status}", status=status)
-        query = query.where(Case.status == status)
-    else:
-        query = query.where(Case.status != "closed")
-    if mine:
-        query = query.where(
-            (Case.owner == principal.user_id) | (Case.assignee_user == principal.user_id)
-        )
-    if department:
-        query = query.where(Case.department.code == department)
-    if overdue:
-        query = query.where(Case.sla_state == "breached")
-    rows = await query.order_by(Case.created_at, ascending=False).limit(limit).offset(offset)
-    return [
-        {
-            "number": r["number"],
-            "status": r["status"],
-            "priority": r["priority"],
-            "subject": r["subject"],
-            "case_type": r["case_type.code"],
-            "department": r["department.code"],
-            "created_at": r["created_at"],
-            "sla_state": r["sla_state"],
-        }
-        for r in rows
-        if _may_see(principal, r)
-    ]
 
 
 def plugin_host() -> Any:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-STATES = ("received", "in_progress", "investigating", "waiting", "decided", "closed")
+from typing import Literal, get_args
+
+# Closed lists as types: request schemas use them, so the OpenAPI document lists the values.
+Status = Literal["received", "in_progress", "investigating", "waiting", "decided", "closed"]
+Priority = Literal["low", "normal", "high", "urgent"]
+FeedbackChannel = Literal["email", "phone", "sms", "letter", "none"]
+Direction = Literal["in", "out"]
+AssigneeKind = Literal["user", "group", "department", "external"]
+AttemptOutcome = Literal["reached", "no_answer", "cancelled"]
+CallbackOutcome = Literal["pending", "reached", "cancelled"]  # what a call-back can be in
+SlaState = Literal["none", "ok", "warning", "breached", "paused"]
+
+STATES: tuple[str, ...] = get_args(Status)
+TERMINAL_STATES = frozenset({"closed"})  # the states that end a case
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "received": frozenset({"in_progress", "investigating", "waiting", "decided", "closed"}),
@@ -32,15 +45,18 @@ PUBLIC_TEXT = {
     },
 }
 
-PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITIES: tuple[str, ...] = get_args(Priority)
 CHANNELS = ("phone", "email", "letter", "web", "visit", "sms", "chat", "fax", "internal", "social")
-FEEDBACK_CHANNELS = ("email", "phone", "sms", "letter", "none")
-OPEN_STATES = frozenset(STATES) - {"closed"}
+FEEDBACK_CHANNELS: tuple[str, ...] = get_args(FeedbackChannel)
+OPEN_STATES = frozenset(STATES) - TERMINAL_STATES
+CALLBACK_OUTCOMES: tuple[str, ...] = get_args(CallbackOutcome)
 
 
 def can_move(current: str, new: str) -> bool:
+    """Whether the transition ``current`` → ``new`` is allowed."""
     return new in TRANSITIONS.get(current, frozenset())
 
 
 def public_status(state: str, lang: str) -> str:
+    """The status text citizens see, in ``lang`` (Swedish when unknown)."""
     return PUBLIC_TEXT.get(lang, PUBLIC_TEXT["sv"]).get(state, state)

@@ -101,8 +101,8 @@ class Contact(Table, tablename="contact"):
 
 
 class Callback(Table, tablename="callback"):
-    """A call-back request (kontaktlista). outcome: pending | reached | no_answer |
-    cancelled."""
+    """A call-back request (kontaktlista). outcome: pending | reached | cancelled (an attempt
+    with no answer leaves it pending)."""
 
     case = ForeignKey(references=Case, null=True, on_delete=OnDelete.cascade, index=True)
     contact = ForeignKey(references=Contact, null=True, on_delete=OnDelete.set_null)
@@ -110,6 +110,8 @@ class Callback(Table, tablename="callback"):
     preferred_from = BigInt(null=True, default=None)
     preferred_to = BigInt(null=True, default=None)
     answer_group = ForeignKey(references=AnswerGroup, null=True, on_delete=OnDelete.set_null)
+    # who is to call back (None: anyone of the answer group); migration 2026-12-02T01:00:00
+    assignee = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
     attempts = Integer(default=0)
     outcome = Varchar(length=12, default="pending", index=True)
     notes = Text(default="")

@@ -154,7 +154,9 @@ async def test_impossible_transitions_and_unknown_types_change_nothing(
     assert unknown.status_code == 400
     number = await open_case(client, agent, org_setup["bygglov"])
     closed = await client.post(
-        f"/api/v1/cases/{number}/status", headers=agent, json={"status": "closed"}
+        f"/api/v1/cases/{number}/status",
+        headers=agent,
+        json={"status": "closed", "reason": "Besvarat"},
     )
     assert closed.status_code == 200
     again = await client.post(
@@ -192,7 +194,11 @@ async def test_contact_joins_a_case_and_duplicates_merge(client, auth_headers, o
     joined = await register(client, agent, channel="email", summary="Kompletterar", join_case=first)
     assert joined.status_code == 201 and joined.json()["contact"]["case"] == first
     second = await open_case(client, agent, org_setup["bygglov"])
-    merged = await client.post(f"/api/v1/cases/{second}/merge", headers=agent, json={"into": first})
+    merged = await client.post(
+        f"/api/v1/cases/{second}/merge",
+        headers=agent,
+        json={"into": first, "reason": "Samma ärende"},
+    )
     assert merged.status_code == 200, merged.text
     assert len(merged.json()["contacts"]) == 3
     dup = (await client.get(f"/api/v1/cases/{second}", headers=agent)).json()

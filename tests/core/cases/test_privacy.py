@@ -54,7 +54,7 @@ async def test_secret_case_is_invisible_to_other_agents(client, auth_headers, or
     agent = await auth_headers("agent")
     assert (await client.get(f"/api/v1/cases/{number}", headers=agent)).status_code == 404
     listed = (await client.get("/api/v1/cases", headers=agent)).json()
-    assert number not in [c["number"] for c in listed]
+    assert number not in [c["number"] for c in listed["items"]]
     supervisor = await auth_headers("supervisor")
     seen = await client.get(f"/api/v1/cases/{number}", headers=supervisor)
     assert seen.status_code == 200 and seen.json()["secret"] is True

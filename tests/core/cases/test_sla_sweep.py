@@ -59,7 +59,11 @@ async def test_sweep_skips_paused_and_closed_cases(client, auth_headers, org_set
     paused = await open_case(client, agent, org_setup["bygglov"])
     await client.post(f"/api/v1/cases/{paused}/status", headers=agent, json={"status": "waiting"})
     closed = await open_case(client, agent, org_setup["bygglov"])
-    await client.post(f"/api/v1/cases/{closed}/status", headers=agent, json={"status": "closed"})
+    await client.post(
+        f"/api/v1/cases/{closed}/status",
+        headers=agent,
+        json={"status": "closed", "reason": "Klart"},
+    )
     far_future = 4_000_000_000
     result = await sweep.sweep(app.state.host, now=far_future)
     assert paused not in result.breaches + result.warnings
