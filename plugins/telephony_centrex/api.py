@@ -186,9 +186,13 @@ class CallbackController(Controller):
 
     @get("/", opt={"permission": "telephony.use"}, summary="A group's call-back list")
     async def list_callbacks(
-        self, group: GroupQuery = None, outcome: OutcomeQuery = "pending", limit: Limit = 100
+        self,
+        request: Request,
+        group: GroupQuery = None,
+        outcome: OutcomeQuery = "pending",
+        limit: Limit = 100,
     ) -> list[dict[str, Any]]:
-        return await callbacks.group_list(group, outcome, limit)
+        return await callbacks.group_list(principal_of(request), group, outcome, limit)
 
     @post(
         "/",

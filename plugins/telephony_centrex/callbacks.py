@@ -14,6 +14,7 @@ from typing import Any
 
 from core import audit, db
 from core.auth.service import Principal
+from core.cases import search as case_search
 from core.cases import service as cases
 from core.db import raw
 from core.errors import Conflict, InvalidInput
@@ -26,16 +27,21 @@ LIST_SQL = (
     "FROM callback cb LEFT JOIN answer_group g ON g.id = cb.answer_group "
     'LEFT JOIN kc_case c ON c.id = cb."case" WHERE cb.outcome = ?'
 )
+NOT_SECRET = " AND (c.id IS NULL OR c.secret = ?)"
 OUTCOMES = ("pending", "reached", "cancelled")
 
 
 async def group_list(
-    group: str | None = None, outcome: str = "pending", limit: int = 100
+    principal: Principal, group: str | None = None, outcome: str = "pending", limit: int = 100
 ) -> list[dict[str, Any]]:
-    """The call-backs of one group (or all), the earliest agreed time first."""
+    """The call-backs of one group (or all), the earliest agreed time first; those of secret
+    cases only for holders of ``cases.secret``."""
     if outcome not in OUTCOMES:
         raise InvalidInput("Unknown call-back outcome: {outcome}", outcome=outcome[:20])
     sql, args = LIST_SQL, [outcome]
+    if not principal.can("cases.secret"):
+        sql += NOT_SECRET
+        args.append(False)
     if group:
         sql += " AND g.code = ?"
         args.append(group)
@@ -70,7 +76,7 @@ async def attempt(
 
 async def dial(principal: Principal, callback_id: int) -> dict[str, Any]:
     """Dial the call-back through the driver (409 when the driver cannot originate calls)."""
-    callback = await cases.get_callback(callback_id)
+    callback = await case_search.get_callback(principal, callback_id)
     if callback["outcome"] != "pending":
         raise Conflict("The call-back is already done")
     driver = runtime.driver()
