@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from core import paging
@@ -21,11 +22,12 @@ from core.parties.schemas import (
     NewParty,
     PartyChanges,
     PartyPage,
+    PartyProblem,
     PartyView,
     view,
 )
+from core.web.problems import PROBLEM_JSON, problem
 from core.web.problems import language_of as lang_of
-from core.web.problems import problem
 from core.web.security import principal_of
 from core.web.types import IdPath, query_text
 
@@ -37,6 +39,16 @@ def party_conflict(request: Request, exc: PartyConflict) -> Response:
     """A party conflict as problem details with its extension members (the parties' ids)."""
     detail = exc.render(translator(lang_of(request)))
     return problem(request, exc.status, exc.code, detail, **exc.extensions)
+
+
+CONFLICT = {
+    409: ResponseSpec(
+        PartyProblem,
+        description="The number belongs to another party, or look-alikes exist",
+        media_type=PROBLEM_JSON,
+        generate_examples=False,
+    )
+}
 
 
 class PartyController(Controller):
@@ -92,6 +104,7 @@ class PartyController(Controller):
     @post(
         "/",
         opt={"permission": "parties.manage"},
+        responses=CONFLICT,
         summary=(
             "Register a party; 409 with existing_party_id when its number exists, 409 with "
             "candidate_party_ids for a look-alike without a number unless create_anyway"
@@ -106,7 +119,12 @@ class PartyController(Controller):
         )
         return view(await service.get_party(principal, party_id, lang_of(request)))
 
-    @patch("/{party_id:int}", opt={"permission": "parties.manage"}, summary="Change a party")
+    @patch(
+        "/{party_id:int}",
+        opt={"permission": "parties.manage"},
+        responses=CONFLICT,
+        summary="Change a party; 409 with existing_party_id when the new number is taken",
+    )
     async def update(
         self, request: Request, party_id: IdPath, data: JSONBody[PartyChanges]
     ) -> PartyView:

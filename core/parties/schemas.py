@@ -114,6 +114,20 @@ class MergeResult(msgspec.Struct):
 PartyPage = Page[PartyView]
 
 
+class PartyProblem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details of a party conflict (409), with the parties it is about:
+    ``existing_party_id`` when the number belongs to that party, ``candidate_party_ids``
+    for look-alikes of a party without a number."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    existing_party_id: int | None = None
+    candidate_party_ids: list[int] | None = None
+
+
 def view(party: dict) -> PartyView:
     """A presented party (:func:`core.parties.service.present`) as its response type."""
     return msgspec.convert(party, PartyView)

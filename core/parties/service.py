@@ -325,8 +325,9 @@ def _times(row: dict[str, Any]) -> dict[str, Any]:
 async def present(
     principal: Principal, row: dict[str, Any], lang: str, full: bool
 ) -> dict[str, Any]:
-    """A party as the principal may see it; protected details only with the permission,
-    and then the view is audited."""
+    """A party as the principal may see it; protected details only with the permission.
+    Every view of a protected identity's details and every view of a full identity number
+    (``full``; lists show it masked) is audited as a read."""
     if row["protected_identity"] and not principal.can("parties.protected"):
         return {
             "id": row["id"],
@@ -351,9 +352,11 @@ async def present(
         "protected_identity": bool(row["protected_identity"]),
         **_times(row),
     }
-    if row["protected_identity"]:
+    shows_number = full and bool(number)
+    if row["protected_identity"] or shows_number:
+        details = {"protected_identity": bool(row["protected_identity"]), "full": full}
+        if shows_number:
+            details["id_number"] = True
         async with db.transaction():
-            audit.record_read(
-                principal.username, "party", row["id"], {"protected_identity": True, "full": full}
-            )
+            audit.record_read(principal.username, "party", row["id"], details)
     return result

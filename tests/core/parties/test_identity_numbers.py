@@ -131,3 +131,31 @@ async def test_migration_merges_existing_duplicates_into_the_oldest(client, auth
     assert moved["party"] == oldest
     seen = (await client.get(f"/api/v1/parties/{twin}", headers=agent)).json()
     assert seen["merged_into"] == oldest
+
+
+async def reads_of(party_id: int) -> list[dict]:
+    from core.audit.tables import AuditEntry
+
+    query = AuditEntry.select(AuditEntry.actor, AuditEntry.details).order_by(AuditEntry.seq)
+    return await query.where(
+        (AuditEntry.object_type == "party")
+        & (AuditEntry.object_id == str(party_id))
+        & (AuditEntry.action == "read")
+    )
+
+
+async def test_every_view_of_a_full_identity_number_is_audited(client, auth_headers):
+    agent = await auth_headers("agent")
+    number = new_personnummer()
+    with_number = (await create(client, agent, name=unique_name(), id_number=number)).json()
+    without = (await create(client, agent, name=unique_name(), phone="0705550909")).json()
+    before = len(await reads_of(with_number["id"]))
+    shown = (await client.get(f"/api/v1/parties/{with_number['id']}", headers=agent)).json()
+    assert shown["id_number"] == number.replace("-", "")
+    reads = await reads_of(with_number["id"])
+    assert len(reads) == before + 1 and reads[-1]["actor"] == "agent-user"
+    # a list shows the number masked: no read of the number
+    await client.get("/api/v1/parties", params={"id_number": number}, headers=agent)
+    assert len(await reads_of(with_number["id"])) == before + 1
+    await client.get(f"/api/v1/parties/{without['id']}", headers=agent)
+    assert await reads_of(without["id"]) == []

@@ -134,3 +134,12 @@ async def test_openapi_shows_enums_and_times_of_parties(client):
     ops = schema["paths"]
     assert "post" in ops["/api/v1/parties/{party_id}/merge"]
     assert "get" in ops["/api/v1/parties/{party_id}/duplicates"]
+
+
+async def test_openapi_documents_the_conflict_members(client):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    create = schema["paths"]["/api/v1/parties"]["post"]
+    conflict = create["responses"]["409"]["content"]["application/problem+json"]["schema"]
+    ref = conflict["$ref"].rsplit("/", 1)[1]
+    members = schema["components"]["schemas"][ref]["properties"]
+    assert {"existing_party_id", "candidate_party_ids", "detail"} <= set(members)
