@@ -8,7 +8,7 @@ offset. :class:`InlineParty` is also the ``party`` of a contact registration.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -45,7 +45,13 @@ class NewParty(PartyFields, forbid_unknown_fields=True):
     match another party is a 409 listing the ``candidate_party_ids`` unless
     ``create_anyway`` is true."""
 
-    create_anyway: bool = False
+    create_anyway: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Create the party even though parties with the same name and phone "
+            "or e-mail exist (the agent checked they are other people)"
+        ),
+    ] = False
 
 
 class InlineParty(PartyFields, forbid_unknown_fields=True):
@@ -54,7 +60,14 @@ class InlineParty(PartyFields, forbid_unknown_fields=True):
     replaced by the ones given here only when ``consent_to_update`` is true (the citizen
     agreed to it), otherwise they stay as they are."""
 
-    consent_to_update: bool = False
+    consent_to_update: Annotated[
+        bool,
+        msgspec.Meta(
+            description="The citizen agreed that the phone, e-mail, address and preferences "
+            "given here replace the stored ones when the identity or organisation number "
+            "belongs to an existing party; without it the existing party is reused unchanged"
+        ),
+    ] = False
 
 
 class PartyChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

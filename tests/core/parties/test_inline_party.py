@@ -3,8 +3,12 @@ contact details change only with the citizen's consent."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.audit.tables import AuditEntry
 from core.db import raw
+from core.errors import InvalidInput
+from core.parties import inline
 from tests.core.parties.conftest import new_personnummer, register, unique_name
 
 
@@ -99,3 +103,19 @@ async def test_inline_party_rejects_unknown_fields_and_nul(client, auth_headers)
     nul = await register(client, agent, party={"name": "X\x00Y"})
     assert nul.status_code == 400
     assert [e["field"] for e in nul.json()["errors"]] == ["party.name"]
+
+
+async def test_openapi_explains_the_consent_flag(client):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    inline = next(
+        v for k, v in schema["components"]["schemas"].items() if k.endswith("InlineParty")
+    )
+    consent = inline["properties"]["consent_to_update"]
+    assert consent["type"] == "boolean" and consent["default"] is False
+    assert "agreed" in consent["description"]
+
+
+async def test_the_service_refuses_nul_from_any_caller(runtime):
+    with pytest.raises(InvalidInput) as refused:
+        await inline.resolve("test", {"name": "Ada", "address": "Gata\x001"})
+    assert refused.value.params == {"field": "address"}

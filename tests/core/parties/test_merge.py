@@ -99,3 +99,16 @@ async def test_merge_is_for_supervisors_and_checks_its_input(client, auth_header
     assert (await merge(client, supervisor, one, into=two, reason="a\x00b")).status_code == 400
     assert (await merge(client, supervisor, one, into=999999999, reason="x")).status_code == 404
     assert (await merge(client, supervisor, 999999999, into=two, reason="x")).status_code == 404
+
+
+async def test_the_survivor_of_a_protected_party_is_protected(client, auth_headers):
+    agent = await auth_headers("agent")
+    supervisor = await auth_headers("supervisor")
+    name = unique_name("Hemlig")
+    survivor = await create(client, agent, name=name)
+    hidden = await create(client, agent, name=name, address="Okänd 1", protected_identity=True)
+    done = await merge(client, supervisor, hidden, into=survivor, reason="Samma person")
+    assert done.status_code == 200, done.text
+    seen = (await client.get(f"/api/v1/parties/{survivor}", headers=agent)).json()
+    assert seen["protected_identity"] is True and seen["name"] == "Skyddad identitet"
+    assert "address" not in seen
