@@ -27,7 +27,14 @@ from core.knowledge import search as text_search
 from core.parties import service as parties
 
 SECRET_PERMISSION = "cases.secret"
+# Row ids are 32-bit on PostgreSQL (serial); a larger id, valid in the API, names no row.
+MAX_ROW_ID = 2**31 - 1
 PROTECTED_PERMISSION = "parties.protected"
+
+
+def row_id(value: int) -> int:
+    """``value`` as a row id to look for: 0 (no row has it) when beyond the 32-bit ids."""
+    return value if 0 < value <= MAX_ROW_ID else 0
 
 
 def _postgres() -> bool:
@@ -206,7 +213,7 @@ async def _case_where(principal: Principal, f: CaseFilters) -> Where | None:
     else:
         where.add("c.status <> ?", "closed")
     if f.party is not None:
-        where.add("c.party = ?", f.party)
+        where.add("c.party = ?", row_id(f.party))
     if f.id_number:
         ids = await parties.find_by_id_number(f.id_number)
         if not ids:
@@ -357,7 +364,7 @@ async def list_contacts(
     if filters.channel:
         where.add("k.channel = ?", filters.channel)
     if filters.party is not None:
-        where.add("k.party = ?", filters.party)
+        where.add("k.party = ?", row_id(filters.party))
     if filters.case:
         where.add("c.number = ?", filters.case)
     if filters.answer_group:
@@ -479,7 +486,7 @@ async def list_callbacks(
 async def get_callback(principal: Principal, callback_id: int) -> dict[str, Any]:
     """One call-back (404 when it belongs to a secret case the user may not see)."""
     where = Where()
-    where.add("b.id = ?", callback_id)
+    where.add("b.id = ?", row_id(callback_id))
     visible(where, principal, optional=True)
     row = await raw.fetchrow(f"{CALLBACK_SQL}{where.sql()}", *where.args)
     if row is None:
@@ -519,7 +526,7 @@ async def party_history(
     """All contacts and cases of a party, newest first, in one list (``kind`` says which);
     secret cases and their contacts only for who may see them. ``total`` is always given."""
     after = paging.decode_cursor("history", cursor, (int, str, int))
-    if await raw.fetchrow("SELECT id FROM party WHERE id = ?", party_id) is None:
+    if not await raw.fetch("SELECT id FROM party WHERE id = ?", row_id(party_id)):
         raise NotFound("No party with id {id}", id=party_id)
     contacts, cases = Where(), Where()
     contacts.add("k.party = ?", party_id)

@@ -212,7 +212,7 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
         party_id = data.party_id
         party_row: dict[str, Any] | None = None
         if party_id is not None:
-            party_row = await raw.fetchrow(PARTY_SQL, party_id)
+            party_row = await raw.fetchrow(PARTY_SQL, search.row_id(party_id))
             if party_row is None:
                 raise InvalidInput("No party with id {id}", id=party_id)
         if data.party is not None:
