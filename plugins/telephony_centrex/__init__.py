@@ -27,8 +27,9 @@ def register_piccolo_app() -> Any:
 @hookimpl
 def register_routes() -> list[Any]:
     from plugins.telephony_centrex.api import ROUTES
+    from plugins.telephony_centrex.wallboard import ROUTES as WALLBOARD_ROUTES
 
-    return list(ROUTES)
+    return [*ROUTES, *WALLBOARD_ROUTES]
 
 
 @hookimpl
@@ -55,6 +56,7 @@ def register_event_types() -> list[EventType]:
         EventType("telephony.screen_pop", "telephony.use", "A call rings or was answered"),
         EventType("telephony.presence", "telephony.use", "An agent's presence changed"),
         EventType("telephony.message", "telephony.messages", "A talsvar message was switched"),
+        EventType("telephony.wallboard", "telephony.use", "The wallboard per answer group"),
     ]
 
 
@@ -81,15 +83,17 @@ def plugin_setup(config: dict[str, Any]) -> None:
 
 @hookimpl
 async def startup() -> None:
-    from plugins.telephony_centrex import runtime, service
+    from plugins.telephony_centrex import runtime, service, wallboard
 
     await runtime.driver().start(service.ingest)
+    await wallboard.start_publisher()
 
 
 @hookimpl
 async def shutdown() -> None:
-    from plugins.telephony_centrex import runtime
+    from plugins.telephony_centrex import runtime, wallboard
 
+    await wallboard.stop_publisher()
     await runtime.driver().stop()
 
 

@@ -1,0 +1,144 @@
+// The wallboard page: sign in, then show /wallboard/data and follow the live event
+// telephony.wallboard over the websocket (polling as a fallback).
+"use strict";
+(() => {
+  const BASE = "/api/v1/plugins/telephony_centrex";
+  const KEY = "kontakt-wallboard-token";
+  const POLL_MS = 15000;
+  let socket = null;
+  let timer = null;
+
+  const $ = (id) => document.getElementById(id);
+  const token = () => sessionStorage.getItem(KEY) || "";
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const s = Math.round(seconds);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  function percent(value) {
+    return value === null || value === undefined ? "–" : `${value.toLocaleString("sv-SE")} %`;
+  }
+
+  function cell(row, text, className) {
+    const td = document.createElement("td");
+    if (className) {
+      const span = document.createElement("span");
+      span.className = className;
+      span.textContent = text;
+      td.append(span);
+    } else {
+      td.textContent = text;
+    }
+    row.append(td);
+  }
+
+  function levelClass(value) {
+    if (value === null || value === undefined) return "";
+    return value >= 80 ? "level good" : value >= 70 ? "level near" : "level poor";
+  }
+
+  function fill(row, item, name) {
+    cell(row, name);
+    cell(row, String(item.waiting), item.waiting > 0 ? "waiting busy" : "");
+    cell(row, duration(item.longest_wait_seconds));
+    cell(row, item.agents_ready === undefined ? "–" : String(item.agents_ready));
+    cell(row, item.agents_busy === undefined ? "–" : String(item.agents_busy));
+    cell(row, item.agents_paused === undefined ? "–" : String(item.agents_paused));
+    cell(row, percent(item.service_level), levelClass(item.service_level));
+    cell(row, duration(item.asa_seconds));
+    cell(row, percent(item.abandon_rate));
+    cell(row, String(item.callbacks_waiting));
+  }
+
+  function render(board) {
+    const body = document.createElement("tbody");
+    for (const item of board.groups) {
+      const row = document.createElement("tr");
+      fill(row, item, item.name_sv || item.answer_group);
+      body.append(row);
+    }
+    $("groups").tBodies[0].replaceWith(body);
+    const foot = document.createElement("tfoot");
+    const total = document.createElement("tr");
+    fill(total, board.total, "Totalt");
+    foot.append(total);
+    $("groups").tFoot.replaceWith(foot);
+    $("limit").textContent = `${Math.round(board.service_level_seconds / 60)} minuter`;
+    const at = new Date(board.at * 1000).toLocaleTimeString("sv-SE");
+    $("status").textContent = `Uppdaterad ${at}`;
+  }
+
+  function show(signedIn) {
+    $("login").hidden = signedIn;
+    $("board").hidden = !signedIn;
+    $("logout").hidden = !signedIn;
+  }
+
+  function signOut() {
+    sessionStorage.removeItem(KEY);
+    if (socket) socket.close();
+    socket = null;
+    clearInterval(timer);
+    show(false);
+  }
+
+  async function load() {
+    const response = await fetch(`${BASE}/wallboard/data`, {
+      headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" },
+    });
+    if (response.status === 401 || response.status === 403) {
+      signOut();
+      $("login-error").textContent = response.status === 403
+        ? "Kontot får inte se väggtavlan."
+        : "Inloggningen har gått ut. Logga in igen.";
+      return;
+    }
+    if (response.ok) render(await response.json());
+  }
+
+  function follow() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(token())}`);
+    socket.addEventListener("message", (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "telephony.wallboard") render(event.data);
+    });
+    socket.addEventListener("close", () => {
+      if (token()) setTimeout(() => { if (token()) follow(); }, 5000);
+    });
+  }
+
+  async function start() {
+    show(true);
+    await load();
+    if (!token()) return;
+    clearInterval(timer);
+    timer = setInterval(load, POLL_MS);
+    follow();
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    const response = await fetch("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ username: $("username").value, password: $("password").value }),
+    });
+    if (!response.ok) {
+      $("login-error").textContent = "Fel användarnamn eller lösenord.";
+      return;
+    }
+    sessionStorage.setItem(KEY, (await response.json()).token);
+    $("password").value = "";
+    await start();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("login-form").addEventListener("submit", signIn);
+    $("logout").addEventListener("click", signOut);
+    if (token()) start(); else show(false);
+  });
+})();
