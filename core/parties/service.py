@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+import unicodedata
 from typing import Any
 
 import phonenumbers
@@ -55,10 +56,16 @@ SQLITE_CONSTRAINT_UNIQUE = 2067
 fields.register(fields.EncryptedField(Party, "id_number_cipher", "id_number_index", ID_CONTEXT))
 
 
+def ascii_digits(value: str) -> str:
+    """Every decimal digit of any script as its ASCII digit ("١٢" and "１２" → "12"), so one
+    number has one stored form (and one blind index)."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
+
+
 def normalise_personal_number(value: str) -> tuple[str, str]:
     """(12-digit number, 'personnummer' | 'samordningsnummer'), or InvalidInput."""
     try:
-        parsed = pnr.Personnummer(value.strip())
+        parsed = pnr.Personnummer(ascii_digits(value.strip()))
     except pnr.PersonnummerException as exc:
         raise InvalidInput(
             "Not a valid personnummer or samordningsnummer: {value}", value=value
@@ -70,7 +77,7 @@ def normalise_personal_number(value: str) -> tuple[str, str]:
 def normalise_org_number(value: str) -> str:
     """The organisationsnummer as NNNNNN-NNNN, or InvalidInput."""
     try:
-        return orgnr.format(orgnr.validate(value))
+        return orgnr.format(orgnr.validate(ascii_digits(value)))
     except StdnumError as exc:
         raise InvalidInput("Not a valid organisationsnummer: {value}", value=value) from exc
 

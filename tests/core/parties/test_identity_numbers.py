@@ -159,3 +159,15 @@ async def test_every_view_of_a_full_identity_number_is_audited(client, auth_head
     assert len(await reads_of(with_number["id"])) == before + 1
     await client.get(f"/api/v1/parties/{without['id']}", headers=agent)
     assert await reads_of(without["id"]) == []
+
+
+async def test_a_number_in_other_digits_is_the_same_number(client, auth_headers):
+    agent = await auth_headers("agent")
+    number = new_personnummer()
+    first = await create(client, agent, name=unique_name(), id_number=number)
+    assert first.status_code == 201, first.text
+    for digits in ("٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９"):
+        written = number.translate(str.maketrans("0123456789", digits))
+        again = await create(client, agent, name=unique_name(), id_number=written)
+        assert again.status_code == 409, again.text
+        assert again.json()["existing_party_id"] == first.json()["id"]
