@@ -18,6 +18,10 @@ if [ "${BOOTSTRAP_SERVICES:-0}" = "1" ]; then
   command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
   command -v npm >/dev/null || need_apt+=(nodejs npm)
 fi
+# Qt for the desktop client: its tests (offscreen platform) and screenshots (Xvfb)
+for pkg in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core xvfb; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[bootstrap] installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = "0" ] || SUDO="sudo"
@@ -34,7 +38,7 @@ WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ] || ! .venv/bin/python -c 'import core' 2>/dev/null; then
   echo "[bootstrap] installing Python packages"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,desktop]"
   echo "$WANT" > "$STAMP"
 fi
 

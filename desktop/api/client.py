@@ -1,0 +1,214 @@
+"""The appliance's HTTP API: sign-in, session renewal and the calls the desktop needs.
+
+One :class:`ApiClient` per signed-in session. Every call goes through :meth:`request`, which
+renews the session shortly before the token expires (a fresh sign-in with the credentials
+held in memory only, never written anywhere), turns transport failures into
+:class:`Unreachable` and problem answers into :class:`ApiError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from desktop.api.errors import ApiError, SessionExpired, Unreachable
+from desktop.api.tls import PinnedCertificate
+
+RENEW_BEFORE_SECONDS = 300
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def normalise_address(address: str) -> str:
+    """``kc.kommun.se`` → ``https://kc.kommun.se``; no trailing slash."""
+    address = address.strip().rstrip("/")
+    if "://" not in address:
+        address = "https://" + address
+    return address
+
+
+class ApiClient:
+    """A session with one appliance."""
+
+    def __init__(
+        self,
+        address: str,
+        pinned: PinnedCertificate | None = None,
+        language: str = "sv",
+        timeout: float = 10.0,
+    ) -> None:
+        self.base_url = normalise_address(address)
+        self.pinned = pinned
+        self.language = language
+        self.token = ""
+        self.expires_at = 0.0
+        self.me: dict[str, Any] = {}
+        self._credentials: tuple[str, str] | None = None
+        verify: ssl.SSLContext | bool = pinned.context() if pinned else True
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, verify=verify)
+
+    @property
+    def signed_in(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        parts = urlsplit(self.base_url)
+        return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """For the websocket: the pinned context, the system's for https, None for http."""
+        if self.pinned:
+            return self.pinned.context()
+        return ssl.create_default_context() if self.base_url.startswith("https") else None
+
+    def permissions(self) -> frozenset[str]:
+        return frozenset(self.me.get("permissions", ()))
+
+    # --- session ---------------------------------------------------------------------------
+
+    async def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        """Sign in; returns ``/auth/me`` (the user and their permissions)."""
+        answer = await self._send(
+            "POST", "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        self.token = answer["token"]
+        self.expires_at = datetime.fromisoformat(answer["expires_at"]).timestamp()
+        self._credentials = (username, password)
+        self.me = await self.get("/api/v1/auth/me")
+        return self.me
+
+    async def renew(self) -> None:
+        """A fresh token before this one expires (the old one is then revoked)."""
+        if self._credentials is None:
+            raise SessionExpired(401, {"detail": "not signed in"})
+        old = self.token
+        answer = await self._send(
+            "POST",
+            "/api/v1/auth/login",
+            json={"username": self._credentials[0], "password": self._credentials[1]},
+        )
+        self.token = answer["token"]
+        self.expires_at = datetime.fromisoformat(answer["expires_at"]).timestamp()
+        if old:
+            with contextlib.suppress(ApiError, Unreachable):
+                await self._send("POST", "/api/v1/auth/logout", token=old)
+
+    async def sign_out(self) -> None:
+        """Revoke the token and forget the credentials."""
+        try:
+            if self.token:
+                await self._send("POST", "/api/v1/auth/logout")
+        except (ApiError, Unreachable):
+            pass
+        finally:
+            self.token = ""
+            self._credentials = None
+            self.me = {}
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    # --- transport -------------------------------------------------------------------------
+
+    async def _send(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+        headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
+        bearer = self.token if token is None else token
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        try:
+            response = await self.http.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise Unreachable(str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"detail": response.text[:200]}
+            kind = SessionExpired if response.status_code == 401 and bearer else ApiError
+            raise kind(response.status_code, problem if isinstance(problem, dict) else {})
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An authenticated call; renews the session when it is about to expire."""
+        if self._credentials and self.expires_at - time.time() < RENEW_BEFORE_SECONDS:
+            await self.renew()
+        try:
+            return await self._send(method, path, **kwargs)
+        except SessionExpired:
+            if self._credentials is None:
+                raise
+            await self.renew()  # revoked elsewhere (password change): one fresh try
+            return await self._send(method, path, **kwargs)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        clean = {key: value for key, value in params.items() if value not in (None, "", False)}
+        return await self.request("GET", path, params=clean)
+
+    async def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return await self.request("POST", path, json=body, **kwargs)
+
+    # --- the calls the desktop makes ------------------------------------------------------
+
+    async def case_types(self) -> list[dict[str, Any]]:
+        return await self.get("/api/v1/org/case-types")
+
+    async def articles_for(self, case_type: str) -> list[dict[str, Any]]:
+        return await self.get(f"/api/v1/knowledge/case-types/{case_type}/articles")
+
+    async def search_articles(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
+        return await self.get("/api/v1/knowledge/articles", q=q, limit=limit)
+
+    async def find_parties(self, **criteria: str) -> dict[str, Any]:
+        return await self.get("/api/v1/parties", **criteria)
+
+    async def register_contact(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Register a contact, exactly once per ``key`` (the server's Idempotency-Key)."""
+        return await self.post("/api/v1/contacts", body, headers={IDEMPOTENCY_HEADER: key})
+
+    async def cases(
+        self,
+        mine: bool = False,
+        overdue: bool = False,
+        cursor: str | None = None,
+        limit: int = 100,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        """One page ``{"items", "next_cursor", "total"}`` of cases."""
+        return await self.get(
+            "/api/v1/cases", mine=mine, overdue=overdue, cursor=cursor, limit=limit, **filters
+        )
+
+    async def case(self, number: str) -> dict[str, Any]:
+        return await self.get(f"/api/v1/cases/{number}")
+
+    async def add_note(self, number: str, text: str, public: bool = False) -> dict[str, Any]:
+        return await self.post(f"/api/v1/cases/{number}/notes", {"text": text, "public": public})
+
+    async def change_status(self, number: str, status: str, public_text: str = "") -> Any:
+        return await self.post(
+            f"/api/v1/cases/{number}/status", {"status": status, "public_text": public_text}
+        )
+
+    async def forward(self, number: str, kind: str, target: str, reason: str) -> Any:
+        return await self.post(
+            f"/api/v1/cases/{number}/forward", {"kind": kind, "target": target, "reason": reason}
+        )
+
+    async def feedback(self, number: str, channel: str, text: str) -> Any:
+        return await self.post(
+            f"/api/v1/cases/{number}/feedback", {"channel": channel, "text": text}
+        )
+
+    async def callbacks(self) -> Any:
+        return await self.get("/api/v1/callbacks")
+
+    async def request_callback(self, phone: str, case: str | None, notes: str = "") -> Any:
+        return await self.post("/api/v1/callbacks", {"phone": phone, "case": case, "notes": notes})

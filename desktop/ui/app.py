@@ -1,0 +1,77 @@
+"""``kontakt-desktop``: the application, its asyncio loop (qasync) and the windows."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from desktop import i18n
+from desktop.api import storage
+from desktop.api.client import ApiClient
+from desktop.ui import tasks
+from desktop.ui.main_window import MainWindow
+from desktop.ui.signin import SignInWindow
+from desktop.viewmodels.session import Session
+
+
+class DesktopApp:
+    """Sign-in window first; the main window while signed in; back on sign-out."""
+
+    def __init__(self) -> None:
+        self.signin: SignInWindow | None = None
+        self.main: MainWindow | None = None
+        self.session: Session | None = None
+
+    def show_sign_in(self) -> SignInWindow:
+        self.signin = SignInWindow(self.signed_in)
+        self.signin.show()
+        self.signin.activateWindow()
+        return self.signin
+
+    def signed_in(self, client: ApiClient) -> None:
+        self.session = Session(client, storage.data_dir())
+        self.session.start()
+        self.main = MainWindow(self.session, self.sign_out)
+        self.main.show()
+        self.main.activateWindow()
+        if self.signin is not None:
+            self.signin.close()
+
+    def sign_out(self) -> None:
+        session, self.session = self.session, None
+        if self.main is not None:
+            self.main.close()
+            self.main.deleteLater()
+            self.main = None
+        if session is not None:
+            tasks.spawn(session.stop())
+        self.show_sign_in()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the desktop client."""
+    import qasync
+
+    parser = argparse.ArgumentParser(prog="kontakt-desktop")
+    parser.add_argument("--language", choices=i18n.LANGUAGES, default="sv")
+    args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+    i18n.set_language(args.language)
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("Kontaktcenter")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    tasks.set_loop(loop)
+    desktop = DesktopApp()
+    desktop.show_sign_in()
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""The case lists (mine, overdue, all open) with live timers; Enter opens the case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTabWidget, QWidget
+
+from desktop.api.client import ApiClient
+from desktop.i18n import _
+from desktop.ui import tasks
+from desktop.ui.case_table import CaseTableModel
+from desktop.ui.widgets import name
+from desktop.viewmodels.case_list import LISTS, CaseListModel
+
+
+class CaseListsView(QTabWidget):
+    """One tab per list; ``open_case(number)`` is called on Enter or double-click."""
+
+    def __init__(
+        self, client: ApiClient, open_case: Callable[[str], None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        name(self, _("Case lists"))
+        self.open_case = open_case
+        self.models: list[CaseListModel] = []
+        self.tables: list[QTableView] = []
+        for kind in LISTS:
+            source = CaseListModel(client, kind)
+            table = QTableView(self)
+            table.setModel(CaseTableModel(source))
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.setAlternatingRowColors(True)
+            table.verticalHeader().setVisible(False)
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            table.horizontalHeader().setStretchLastSection(True)
+            table.setColumnWidth(0, 140)
+            table.setColumnWidth(4, 260)
+            table.activated.connect(lambda index, t=table: self._activated(t, index.row()))
+            name(table, _(kind.label))
+            self.addTab(table, _(kind.label))
+            self.models.append(source)
+            self.tables.append(table)
+
+    def reload(self) -> None:
+        """Fetch every list again from its first page."""
+        for source in self.models:
+            tasks.spawn(source.reload())
+
+    def apply_event(self, event: dict) -> None:
+        for source in self.models:
+            source.apply_event(event)
+        if event.get("type") in ("case.created", "case.changed"):
+            self.reload()
+
+    def _activated(self, table: QTableView, row: int) -> None:
+        model = table.model()
+        assert isinstance(model, CaseTableModel)
+        self.open_case(model.row(row)["number"])

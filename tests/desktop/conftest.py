@@ -1,0 +1,163 @@
+"""Fixtures of the desktop client's tests: Qt on the offscreen platform, the qasync loop the
+client runs on, a small organisation on the server (a case type with an agreement, its
+script, checklist and FAQ, a caller), and real ``kontakt serve`` processes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from tests.conftest import ROLE_PASSWORD  # noqa: E402
+from tests.support import services  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """The qasync loop of the Qt application (as ``kontakt-desktop`` runs it)."""
+    import qasync
+
+    from desktop.ui import tasks
+
+    loop = qasync.QEventLoop(qapp)
+    tasks.set_loop(loop)
+    yield loop
+
+
+@pytest.fixture
+def run(qloop) -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    """``run(coroutine)``: run it on the client's loop, Qt events flowing meanwhile."""
+
+    def runner(coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        return qloop.run_until_complete(asyncio.wait_for(coroutine, timeout))
+
+    return runner
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
+    """Wait (serving Qt and asyncio) until ``predicate()`` is truthy; returns its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+def type_text(widget, text: str) -> None:
+    """Type ``text`` key by key (QTest.keyClicks cannot type ä or ö: Qt asserts)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    for char in text:
+        if char.isascii():
+            QTest.keyClicks(widget, char)
+        else:
+            QTest.sendKeyEvent(
+                QTest.KeyAction.Click,
+                widget,
+                Qt.Key.Key_unknown,
+                char,
+                Qt.KeyboardModifier.NoModifier,
+            )
+
+
+@pytest.fixture(autouse=True)
+def desktop_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps its outbox and drafts in a folder of its own."""
+    folder = tmp_path / "desktop-data"
+    monkeypatch.setenv("KONTAKT_DESKTOP_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+async def desk_org(client, role_users) -> dict[str, Any]:
+    """A department with an agreement, a case type with published support texts, a caller."""
+    from core.knowledge import service as knowledge
+    from core.org import lookup
+    from core.org import service as org
+    from core.parties import service as parties
+    from core.sla import agreements
+
+    suffix = uuid.uuid4().hex[:6]
+    dept = f"DSK{suffix.upper()}"
+    await org.save_department("test", dept, {"name_sv": "Utbildningsförvaltningen"})
+    code = f"skolskjuts-{suffix}"
+    await org.save_case_type(
+        "test",
+        code,
+        {"name_sv": "Skolskjuts", "department": dept, "rosa_level": 3, "kc_may_close": True},
+    )
+    agreement = await agreements.create_agreement(
+        "test",
+        department_id=(await lookup.department(dept))["id"],
+        name="Överenskommelse skola",
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=None,
+    )
+    await agreements.create_target(
+        "test",
+        agreement["id"],
+        case_type_id=(await lookup.case_type(code))["id"],
+        first_response_minutes=60,
+        resolution_minutes=5 * 24 * 60,
+        warning_percent=80,
+    )
+    titles = {}
+    for kind, title, body in (
+        ("script", "Talmanus skolskjuts", "Fråga efter elevens namn, skola och adress."),
+        ("checklist", "Checklista skolskjuts", "Avstånd till skolan\nBeslut om skolplacering"),
+        ("faq", "Vem har rätt till skolskjuts?", "Elever i grundskolan med lång skolväg."),
+    ):
+        await knowledge.create_article(
+            "test", kind=kind, title=title, body=body, status="published", case_types=[code]
+        )
+        titles[kind] = title
+    phone = f"+4670{uuid.uuid4().int % 10**7:07d}"
+    party = await parties.create_party(
+        "test", {"kind": "person", "name": "Astrid Lindqvist", "phone": phone}
+    )
+    return {"case_type": code, "titles": titles, "phone": phone, "party": party}
+
+
+def start_on(port: int, log_dir: Path, extra_env: dict[str, str] | None = None):
+    """``kontakt serve`` on a given port (to restart a server where the client expects it)."""
+    log = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
+    server = services.start_kontakt(["serve", "--port", str(port)], log, extra_env)
+    server.url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"server exited:\n{server.log()}")
+        try:
+            if httpx.get(server.url + "/api/v1/health", timeout=2).status_code in (200, 503):
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"server did not start:\n{server.log()}")
+
+
+def admin_http(server) -> httpx.Client:
+    """An HTTP client signed in as the administrator, to check what reached the server."""
+    from tests.conftest import ADMIN_PASSWORD
+
+    http = httpx.Client(base_url=server.url, timeout=30)
+    answer = http.post("/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return http
+
+
+AGENT_PASSWORD = ROLE_PASSWORD
