@@ -5,7 +5,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from core.audit.tables import AuditCheckpoint, AuditEntry
-from core.auth.tables import AuthToken, User
+from core.auth.tables import AuthToken, LoginThrottle, User
 from core.cases.tables import Callback, Case, CaseEvent, Contact, NumberSequence
 from core.citizen.tables import AccessAttempt, ApiClient, OutboundMessage
 from core.idempotency import IdempotencyKey
@@ -21,6 +21,7 @@ CORE_TABLES = [
     AuditCheckpoint,
     User,
     AuthToken,
+    LoginThrottle,
     PluginState,
     Department,
     AnswerGroup,

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post, put
-from litestar.params import JSONBody, PathParameter
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.params import JSONBody
 
 from core.auth import service
+from core.auth.client_address import client_address
+from core.auth.throttle import LoginThrottled
+from core.contracts import ROLES
+from core.i18n import translator
+from core.web.problems import language_of, problem
 from core.web.security import bearer_token, principal_of
+from core.web.types import Id, text, text_path
 
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Password = Annotated[str, msgspec.Meta(max_length=service.MAX_PASSWORD_LENGTH)]
-FullName = Annotated[str, msgspec.Meta(max_length=200)]
-Email = Annotated[str, msgspec.Meta(max_length=254)]
-Extension = Annotated[str, msgspec.Meta(max_length=32)]
-Language = Annotated[str, msgspec.Meta(max_length=3)]
-Role = Annotated[str, msgspec.Meta(max_length=32)]
-Roles = Annotated[list[Role], msgspec.Meta(max_length=16)]
+LoginName = text(150)
+Username = text(64, min_length=1)
+Password = text(service.MAX_PASSWORD_LENGTH)
+FullName = text(service.MAX_FULL_NAME)
+Email = text(service.MAX_EMAIL)
+Extension = text(32)
+Language = text(3)
+Role = Literal[ROLES]  # the closed list, as an enum in OpenAPI
+Roles = Annotated[list[Role], msgspec.Meta(min_length=1, max_length=16)]
 Languages = Annotated[list[Language], msgspec.Meta(max_length=8)]
-UsernamePath = Annotated[str, PathParameter(min_length=1, max_length=64)]
+UsernamePath = Annotated[str, text_path(64)]
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(max_length=150)]
+    username: LoginName
     password: Password
 
 
@@ -48,23 +55,77 @@ class UserChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
 
 
 class NewPassword(msgspec.Struct, forbid_unknown_fields=True):
+    """A new password; ``current_password`` is required when it is one's own."""
+
+    password: Password
+    current_password: Password = ""
+
+
+class OwnPassword(msgspec.Struct, forbid_unknown_fields=True):
+    """Change one's own password, proving the current one."""
+
+    current_password: Password
     password: Password
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
+class PublicUser(msgspec.Struct):
+    """A staff account as the API shows it (never its password hash)."""
+
+    id: Id
+    username: str
+    full_name: str
+    email: str
+    phone_extension: str
+    languages: list[str]
+    roles: list[Role]
+    active: bool
+
+
+class Me(PublicUser):
+    """The signed-in user and the permissions their roles give."""
+
+    permissions: list[str]
+
+
+class LoginAnswer(msgspec.Struct):
+    """A fresh bearer token, when it expires (ISO 8601 UTC) and whose it is."""
+
+    token: str
+    expires_at: str
+    user: PublicUser
+
+
+def throttled(request: Request, exc: LoginThrottled) -> Response:
+    """429 problem details with Retry-After for a login back-off."""
+    response = problem(request, 429, exc.code, exc.render(translator(language_of(request))))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
+    exception_handlers = {LoginThrottled: throttled}
 
     @post("/login", opt={"public": True}, status_code=200, summary="Sign in, get a bearer token")
-    async def login(self, request: Request, data: JSONBody[LoginBody]) -> dict[str, Any]:
-        """Check the password and return a bearer token (401 on a wrong one, 423 when locked)."""
-        return await service.login(
-            request.app.state.settings, data.username, data.password, _client(request)
+    async def login(self, request: Request, data: JSONBody[LoginBody]) -> LoginAnswer:
+        """Check the password and return a bearer token: 401 for a wrong password, an unknown
+        or a disabled user alike; 429 with Retry-After after repeated failures for the
+        username or from the address (a back-off growing from one second, never a lock)."""
+        answer = await service.login(
+            request.app.state.settings, data.username, data.password, client_address(request)
         )
+        return msgspec.convert(answer, LoginAnswer)
+
+    @put(
+        "/password",
+        opt={"permission": "session.self"},
+        status_code=204,
+        summary="Change one's own password (ends one's other sessions)",
+    )
+    async def change_password(self, request: Request, data: JSONBody[OwnPassword]) -> None:
+        """Change the signed-in user's password; 403 when the current password is wrong."""
+        await _own_password(request, data.current_password, data.password)
 
     @post(
         "/logout",
@@ -77,26 +138,27 @@ class AuthController(Controller):
         await service.logout(bearer_token(request), principal_of(request).username)
 
     @get("/me", opt={"permission": "session.self"}, summary="Who am I, what may I do")
-    async def me(self, request: Request) -> dict[str, Any]:
+    async def me(self, request: Request) -> Me:
         """The signed-in user and the permissions their roles give."""
         principal = principal_of(request)
         user = await service.get_user(principal.username)
-        return {**user, "permissions": sorted(principal.permissions)}
+        return msgspec.convert({**user, "permissions": sorted(principal.permissions)}, Me)
 
 
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
+    exception_handlers = {LoginThrottled: throttled}
 
     @get("/", opt={"permission": "users.read"}, summary="List staff accounts")
-    async def list_users(self) -> list[dict[str, Any]]:
+    async def list_users(self) -> list[PublicUser]:
         """Every staff account, active or not, by username."""
-        return await service.list_users()
+        return msgspec.convert(await service.list_users(), list[PublicUser])
 
     @post("/", opt={"permission": "users.manage"}, summary="Create a staff account")
-    async def create_user(self, request: Request, data: JSONBody[NewUser]) -> dict[str, Any]:
-        """Create an account (400 on bad input, 409 when the username is taken)."""
-        return await service.create_user(
+    async def create_user(self, request: Request, data: JSONBody[NewUser]) -> PublicUser:
+        """Create an account (400 on bad input or no role, 409 when the username is taken)."""
+        created = await service.create_user(
             principal_of(request).username,
             data.username,
             data.full_name,
@@ -106,11 +168,12 @@ class UserController(Controller):
             data.phone_extension,
             data.languages,
         )
+        return msgspec.convert(created, PublicUser)
 
     @get("/{username:str}", opt={"permission": "users.read"}, summary="One staff account")
-    async def get_user(self, username: UsernamePath) -> dict[str, Any]:
+    async def get_user(self, username: UsernamePath) -> PublicUser:
         """One account (404 if there is none)."""
-        return await service.get_user(username)
+        return msgspec.convert(await service.get_user(username), PublicUser)
 
     @patch(
         "/{username:str}",
@@ -119,20 +182,39 @@ class UserController(Controller):
     )
     async def update_user(
         self, request: Request, username: UsernamePath, data: JSONBody[UserChanges]
-    ) -> dict[str, Any]:
+    ) -> PublicUser:
         """Change some fields; disabling an account ends its sessions."""
         changes = msgspec.structs.asdict(data)
         changes = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
-        return await service.update_user(principal_of(request).username, username, **changes)
+        changed = await service.update_user(principal_of(request).username, username, **changes)
+        return msgspec.convert(changed, PublicUser)
 
     @put(
         "/{username:str}/password",
         opt={"permission": "users.manage"},
         status_code=204,
-        summary="Set a new password (ends the user's sessions)",
+        summary="Reset a user's password (ends their sessions); one's own needs the current one",
     )
     async def set_password(
         self, request: Request, username: UsernamePath, data: JSONBody[NewPassword]
     ) -> None:
-        """Set a new password; also unlocks the account and ends its sessions."""
-        await service.set_password(principal_of(request).username, username, data.password)
+        """An administrator's reset of another user's password, audited as a reset: ends all
+        their sessions and any login back-off. For one's own account the current password
+        is required (400 without it, 403 when wrong) and this session stays."""
+        actor = principal_of(request).username
+        if username == actor:
+            await _own_password(request, data.current_password, data.password)
+        else:
+            await service.reset_password(actor, username, data.password)
+
+
+async def _own_password(request: Request, current: str, password: str) -> None:
+    """The signed-in user changes their own password (this request's session stays)."""
+    await service.change_own_password(
+        request.app.state.settings,
+        principal_of(request).username,
+        current,
+        password,
+        bearer_token(request),
+        client_address(request),
+    )

@@ -71,9 +71,9 @@ def add(
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
 @click.pass_context
 def passwd(ctx: click.Context, username: str, password_stdin: bool) -> None:
-    """Set a new password (also unlocks the account and ends its sessions)."""
+    """Reset a password (audited as a reset; ends the user's sessions and login back-off)."""
     password = _password(password_stdin, "New password")
-    run_db(settings_from(ctx), lambda: service.set_password(actor(), username, password))
+    run_db(settings_from(ctx), lambda: service.reset_password(actor(), username, password))
     click.echo(f"password of {username} changed")
 
 

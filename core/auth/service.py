@@ -1,4 +1,4 @@
-"""Users, login, tokens and lockout (no HTTP here)."""
+"""Users, login, tokens and password changes (no HTTP here); login back-off in throttle.py."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import audit, db, events
-from core.auth import passwords, permissions
+from core.auth import passwords, permissions, throttle
 from core.auth.tables import AuthToken, User
+from core.clock import iso_utc
 from core.contracts import ROLES, Event
 from core.db import raw
-from core.errors import Conflict, InvalidInput, Locked, NotFound, Unauthorized
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,6 @@ def public_user(row: dict[str, Any]) -> dict[str, Any]:
         "languages": list(_json_list(row["languages"])),
         "roles": list(_json_list(row["roles"])),
         "active": bool(row["active"]),
-        "locked": int(row["locked_until"] or 0) > time.time(),
     }
 
 
@@ -81,6 +81,8 @@ def _validate_profile(
     languages: list[str] | None,
 ) -> None:
     if roles is not None:
+        if not roles:
+            raise InvalidInput("Give the user at least one role")
         unknown = sorted(set(roles) - set(ROLES))
         if unknown:
             raise InvalidInput("Unknown role(s): {roles}", roles=", ".join(unknown))
@@ -219,8 +221,10 @@ async def update_user(actor: str, username: str, **changes: Any) -> dict[str, An
     return await get_user(username)
 
 
-async def set_password(actor: str, username: str, password: str) -> None:
-    """Set a new password, unlock the account and end its sessions."""
+async def _store_password(
+    actor: str, username: str, password: str, action: str, keep_token: str = ""
+) -> None:
+    """Store a new password hash and end the user's sessions (all but ``keep_token``)."""
     _check_password(password)
     password_hash = await _hash(password)
     async with db.transaction():
@@ -228,60 +232,87 @@ async def set_password(actor: str, username: str, password: str) -> None:
         if row is None:
             raise NotFound("No user named {username}", username=username)
         row.password_hash = password_hash
-        row.failed_logins = 0
-        row.locked_until = 0
         await row.save()
-        await AuthToken.update({AuthToken.revoked: True}).where(AuthToken.user == row.id)
-        audit.record(actor, "user.password", "user", username, {})
+        ended = AuthToken.user == row.id
+        if keep_token:
+            ended &= AuthToken.token_hash != token_digest(keep_token)
+        await AuthToken.update({AuthToken.revoked: True}).where(ended)
+        await throttle.clear_user(username)
+        audit.record(actor, action, "user", username, {"kept_session": bool(keep_token)})
         _sessions_ended(username)
+
+
+async def reset_password(actor: str, username: str, password: str) -> None:
+    """An administrator sets another user's password (no current password needed): audited
+    as ``user.password_reset``; ends all the user's sessions and any login back-off."""
+    await _store_password(actor, username, password, "user.password_reset")
+
+
+async def change_own_password(
+    settings: Settings, username: str, current: str, password: str, token: str, client: str = ""
+) -> None:
+    """A user changes their own password, proving the current one (403 when it is wrong,
+    counted like a failed login); every other session of theirs ends, ``token``'s stays."""
+    if not current:
+        raise InvalidInput("Give your current password to change it")
+    _check_password(password)
+    subjects = throttle.Subjects.of(username, client)
+    await throttle.check(subjects, time.time())
+    row = await User.select(User.password_hash).where(User.username == username).first()
+    stored = row["password_hash"] if row else ""
+    if not await asyncio.to_thread(passwords.verify_password, stored, current):
+        async with db.transaction():
+            failures = await throttle.count_failure(settings, subjects, username)
+            audit.record(
+                username,
+                "user.password_change_refused",
+                "user",
+                username,
+                {"client": client, "failures": failures},
+            )
+        raise Forbidden("The current password is wrong")
+    await _store_password(username, username, password, "user.password", keep_token=token)
 
 
 async def login(
     settings: Settings, username: str, password: str, client: str = ""
 ) -> dict[str, Any]:
-    """Check the password; return a fresh bearer token. Locks after repeated failures."""
+    """Check the password; return a fresh bearer token.
+
+    Unknown, disabled and wrong all answer the same 401 after the same Argon2 work; repeated
+    failures per username or address are slowed down (429, see :mod:`core.auth.throttle`).
+    """
     now = int(time.time())
+    subjects = throttle.Subjects.of(username, client)
+    await throttle.check(subjects, time.time())
     row = await User.select().where(User.username == username).first()
-    if row is not None and row["active"] and int(row["locked_until"] or 0) > now:
-        raise Locked("The account is locked after too many failed logins; try again later")
     ok = await asyncio.to_thread(
         passwords.verify_password, row["password_hash"] if row else "", password
     )
     if row is None or not row["active"] or not ok:
-        await _login_failed(settings, row, username, client, now)
+        await _login_failed(settings, subjects, username, client)
         raise Unauthorized("Wrong username or password")
     token = secrets.token_urlsafe(32)
     expires = now + settings.token_ttl_minutes * 60
     async with db.transaction():
-        await User.update({User.failed_logins: 0}).where(User.id == row["id"])
+        await throttle.clear_user(username)
         await AuthToken.insert(
             AuthToken(
                 token_hash=token_digest(token), user=row["id"], created_at=now, expires_at=expires
             )
         )
         audit.record(username, "auth.login", "user", username, {"client": client})
-    return {"token": token, "expires_at": expires, "user": public_user(row)}
+    return {"token": token, "expires_at": iso_utc(expires), "user": public_user(row)}
 
 
 async def _login_failed(
-    settings: Settings, row: dict[str, Any] | None, username: str, client: str, now: int
+    settings: Settings, subjects: throttle.Subjects, username: str, client: str
 ) -> None:
+    actor = username[:150] or "-"
     async with db.transaction():
-        details: dict[str, Any] = {"client": client}
-        if row is not None:
-            counted = (
-                await User.update({User.failed_logins: User.failed_logins + 1})
-                .where(User.id == row["id"])
-                .returning(User.failed_logins)
-            )
-            failures = int(counted[0]["failed_logins"]) if counted else 1
-            if failures >= settings.lockout_threshold:
-                await User.update(
-                    {User.failed_logins: 0, User.locked_until: now + settings.lockout_minutes * 60}
-                ).where(User.id == row["id"])
-                details["locked_minutes"] = settings.lockout_minutes
-            details["failures"] = failures
-        audit.record(username[:150] or "-", "auth.login_failed", "user", username[:100], details)
+        failures = await throttle.count_failure(settings, subjects, actor)
+        details = {"client": client, "failures": failures}
+        audit.record(actor, "auth.login_failed", "user", username[:100], details)
 
 
 # Every authenticated request runs this: plain SQL, one round trip (see core.db.raw).

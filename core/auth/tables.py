@@ -1,4 +1,4 @@
-"""Users and their login tokens."""
+"""Users, their login tokens and the login back-off counters."""
 
 from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Varchar
 from piccolo.columns.column_types import OnDelete
@@ -29,3 +29,16 @@ class AuthToken(Table, tablename="auth_token"):
     created_at = BigInt()
     expires_at = BigInt()
     revoked = Boolean(default=False)
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Failed logins of one username (``user:<name>``) or client address (``addr:<ip>``).
+
+    Written by core/auth/throttle.py with plain SQL (an upsert, so several API processes
+    count together); created by migration 2026-12-02T03:00:00.
+    """
+
+    subject = Varchar(length=200, unique=True)
+    failures = Integer(default=0)
+    last_failure = BigInt(default=0, index=True)
+    blocked_until = BigInt(default=0)  # unix seconds; attempts before it are refused (429)

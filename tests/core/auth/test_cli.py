@@ -83,7 +83,7 @@ async def test_user_lifecycle_through_the_cli(runtime, client):
         "user.create",
         "user.update",
         "user.update",
-        "user.password",
+        "user.password_reset",
     ]
     assert all(a["actor"].startswith("cli") for a in changes)
 
@@ -144,5 +144,8 @@ async def test_bad_input_gives_one_clear_line(runtime):
     )
     assert bad_role.returncode == 2 and "wizard" in bad_role.stderr
     assert "Traceback" not in bad_role.stderr
-    for prefix in ("x", "y", "z", "w"):
+    no_role = run_kontakt(*add, f"v-{ghost}", "--name", "V", "--password-stdin", input=PASSWORD)
+    assert no_role.returncode == 2 and "--role" in no_role.stderr
+    assert "Traceback" not in no_role.stderr
+    for prefix in ("x", "y", "z", "w", "v"):
         assert not [u for u in await service.list_users() if u["username"] == f"{prefix}-{ghost}"]

@@ -56,7 +56,7 @@ async def test_create_get_list_change_and_audit(client, admin, role_users):
     assert user["username"] == username
     assert user["roles"] == ["agent"]
     assert user["languages"] == ["sv", "en"]
-    assert user["active"] is True and user["locked"] is False
+    assert user["active"] is True and "locked" not in user
     assert "password" not in user and "password_hash" not in user
 
     got = await client.get(f"{USERS}/{username}", headers=admin)
@@ -85,7 +85,7 @@ async def test_create_get_list_change_and_audit(client, admin, role_users):
     assert [e["action"] for e in entries] == [
         "user.create",
         "user.update",
-        "user.password",
+        "user.password_reset",
         "user.update",
     ]
     assert {e["actor"] for e in entries} == {actor}
@@ -104,7 +104,11 @@ async def test_supervisor_may_read_but_not_change(client, auth_headers):
         ({"username": "Bad Name!"}, None, "Användarnamnet måste vara 2–64 tecken"),
         ({"username": "a"}, None, "Användarnamnet måste vara 2–64 tecken"),
         ({"password": "short"}, None, "Lösenordet måste ha minst 10 tecken"),
-        ({"roles": ["agent", "wizard"]}, None, "Okänd roll: wizard"),
+        ({"roles": ["agent", "wizard"]}, "roles", None),
+        ({"roles": []}, "roles", None),
+        ({"full_name": "Anna\u0000Andersson"}, "full_name", None),
+        ({"username": "anna\u0000x"}, "username", None),
+        ({"email": "a\u0000@example.se"}, "email", None),
         ({"email": "not-an-address"}, None, "Ogiltig e-postadress: not-an-address"),
         ({"phone_extension": "12ab"}, None, "Ogiltigt anknytningsnummer: 12ab"),
         ({"languages": ["svenska"]}, "languages", None),
@@ -126,7 +130,8 @@ async def test_bad_new_user_is_a_swedish_400(client, admin, change, field, detai
         assert body["detail"].startswith(detail), body
     if field:
         assert any(e["field"].startswith(field) for e in body["errors"]), body
-    missing = await client.get(f"{USERS}/{change.get('username', username)[:64]}", headers=admin)
+    probe = change.get("username", username)[:64].replace("\u0000", "")
+    missing = await client.get(f"{USERS}/{probe}", headers=admin)
     assert missing.status_code in (400, 404)  # nothing was created
 
 
@@ -159,3 +164,34 @@ async def test_bad_changes_are_400_and_unknown_users_404(client, admin):
         assert response.status_code == 404
         assert response.json()["detail"] == f"Det finns ingen användare som heter {ghost}"
     assert [e["action"] for e in await _audit(username)] == ["user.create"]
+
+
+async def test_a_user_without_roles_is_refused(client, admin):
+    from core.auth import service
+    from core.errors import InvalidInput
+
+    username = _name("noroles")
+    with pytest.raises(InvalidInput, match="at least one role"):
+        await service.create_user("test", username, "No Roles", PASSWORD, [])
+    created = await client.post(USERS, json=_new(_name("someroles")), headers=admin)
+    assert created.status_code == 201
+    emptied = await client.patch(
+        f"{USERS}/{created.json()['username']}", json={"roles": []}, headers=admin
+    )
+    assert emptied.status_code == 400
+    assert any(e["field"] == "roles" for e in emptied.json()["errors"])
+
+
+async def test_roles_are_an_enum_in_the_openapi_document(client):
+    from core.contracts import ROLES
+
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    body = schema["paths"]["/api/v1/users"]["post"]["requestBody"]["content"]
+    ref = body["application/json"]["schema"]["$ref"].rpartition("/")[2]
+    roles = schema["components"]["schemas"][ref]["properties"]["roles"]
+    assert roles["minItems"] == 1
+    assert sorted(roles["items"]["enum"]) == sorted(ROLES)
+    answer = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]["200"]["content"]
+    ref = answer["application/json"]["schema"]["$ref"].rpartition("/")[2]
+    login = schema["components"]["schemas"][ref]["properties"]
+    assert login["expires_at"]["type"] == "string"
