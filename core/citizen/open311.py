@@ -22,12 +22,21 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import msgspec
+import msgspec.inspect
 from litestar import Controller, Request, Response, get, post, route
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath
 
 from core.auth.service import Principal
@@ -39,6 +48,7 @@ from core.errors import DomainError
 from core.i18n import N_, gettext
 from core.org.tables import CaseType
 from core.web.problems import language_of
+from core.web.types import text
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -236,23 +246,90 @@ def client_principal(client: dict[str, Any]) -> Principal:
 
 # -- posting a request ---------------------------------------------------------------------
 class RequestForm(msgspec.Struct, forbid_unknown_fields=True):
-    """POST requests: the fields of GeoReport v2 (``attribute[…]`` is read separately)."""
+    """POST requests: the fields of GeoReport v2 (``attribute[…]`` is read separately).
 
-    api_key: str = ""
-    jurisdiction_id: str = ""
-    service_code: str = ""
+    Texts may not carry NUL characters (a 400 naming the field)."""
+
+    api_key: text(200) = ""
+    jurisdiction_id: text(200) = ""
+    service_code: text(100) = ""
     lat: float | None = None
     long: float | None = None
-    address_string: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    address_id: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    email: Annotated[str, msgspec.Meta(max_length=254)] = ""
-    device_id: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    account_id: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    first_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    last_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
-    description: str = ""
-    media_url: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    address_string: text(500) = ""
+    address_id: text(200) = ""
+    email: text(254) = ""
+    device_id: text(200) = ""
+    account_id: text(200) = ""
+    first_name: text(100) = ""
+    last_name: text(100) = ""
+    phone: text(40) = ""
+    description: text(2 * MAX_DESCRIPTION) = ""
+    media_url: text(1000) = ""
+
+
+def _field_schema(info: Any) -> Schema:
+    if isinstance(info, msgspec.inspect.UnionType):  # float | None
+        return Schema(type=OpenAPIType.NUMBER)
+    return Schema(type=OpenAPIType.STRING, max_length=info.max_length, pattern=info.pattern)
+
+
+def request_form_schema() -> Schema:
+    """The OpenAPI schema of :class:`RequestForm` (``api_key`` and ``service_code`` are
+    required; the handler reads the body itself, so Litestar cannot derive it)."""
+    fields = msgspec.inspect.type_info(RequestForm).fields  # type: ignore[union-attr]
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        properties={f.name: _field_schema(f.type) for f in fields},
+        required=["api_key", "service_code"],
+        description="GeoReport v2 service request; a location is lat and long, "
+        "address_string or address_id. Extra attribute[…] fields are accepted.",
+    )
+
+
+@dataclass
+class PostRequestsOperation(Operation):
+    """POST requests.{format}: documents the request body (form, multipart or JSON) and the
+    answer, which Litestar cannot see because the handler reads the body itself."""
+
+    def __post_init__(self) -> None:
+        schema = request_form_schema()
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                media: OpenAPIMediaType(schema=schema)
+                for media in (
+                    "application/x-www-form-urlencoded",
+                    "multipart/form-data",
+                    "application/json",
+                )
+            },
+        )
+        answer = Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                properties={
+                    "service_request_id": Schema(type=OpenAPIType.STRING),
+                    "service_notice": Schema(type=OpenAPIType.STRING),
+                    "account_id": Schema(type=OpenAPIType.NULL),
+                    "access_code": Schema(
+                        type=OpenAPIType.STRING,
+                        description="The code that opens the request in Mina ärenden",
+                    ),
+                },
+                required=["service_request_id", "service_notice", "access_code"],
+            ),
+        )
+        self.responses = {
+            **(self.responses or {}),
+            "201": OpenAPIResponse(
+                description="The request was created (XML: the same fields)",
+                content={
+                    FORMATS["json"]: OpenAPIMediaType(schema=answer),
+                    FORMATS["xml"]: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                },
+            ),
+        }
 
 
 async def read_request_form(request: Request) -> RequestForm:
@@ -367,11 +444,22 @@ async def post_request(form: RequestForm, lang: str) -> dict[str, Any]:
         created = await cases.register_contact(client_principal(client), data)
     except DomainError as exc:
         raise Open311Error.from_domain(exc) from exc
-    number = created["case"]["number"]
+    number, code = created["case"]["number"], created["access_code"]
     notice = gettext("Thank you. Your request has number {number}.", lang).format(number=number)
     if form.email.strip():
         notice += " " + gettext("A receipt with a code for My cases is sent by e-mail.", lang)
-    return {"service_request_id": number, "service_notice": notice, "account_id": None}
+    else:
+        notice += " " + gettext("Follow it in My cases with the code {code}.", lang).format(
+            code=code
+        )
+    # an extra field, as GeoReport v2 allows: without an e-mail address the citizen has no
+    # other way to the code that opens the request in Mina ärenden
+    return {
+        "service_request_id": number,
+        "service_notice": notice,
+        "account_id": None,
+        "access_code": code,
+    }
 
 
 # -- reading requests ----------------------------------------------------------------------
@@ -582,6 +670,7 @@ class Open311Controller(Controller):
         opt={"public": True},
         status_code=201,
         summary="POST requests.{format}: create a service request (needs api_key)",
+        operation_class=PostRequestsOperation,
     )
     async def post_collection(self, request: Request, resource: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:

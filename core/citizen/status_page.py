@@ -2,9 +2,15 @@
 
 Only the public status and the public timeline entries (public notes, status changes,
 feedback) are shown; never internal notes, staff names or party details. Secret cases show
-the status alone. A wrong code and an unknown number give the same answer, and failed
-look-ups per client address are limited (:data:`MAX_FAILURES` in :data:`WINDOW_S`); behind a
-reverse proxy listed in the ``trusted_proxies`` setting the address comes from X-Forwarded-For.
+the status alone. A wrong code and an unknown number give the same answer.
+
+Failed look-ups are counted per case number and per client address (behind a reverse proxy
+listed in ``trusted_proxies`` the address comes from X-Forwarded-For). After
+:data:`CASE_MAX_FAILURES` failures in :data:`WINDOW_S` a case's code is not checked at all until
+the window has passed, so guessing one code stays infeasible. After :data:`MAX_FAILURES`
+failures an address may only try cases whose own counter is clean: a citizen behind the same
+guest network or carrier NAT as a guesser still gets in with the right code, while the guesser
+gets one try per case and window.
 
 Served as server-rendered HTML (``/mina-arenden``, Swedish by default, English with
 ``?lang=en`` or Accept-Language) and as JSON for apps (``POST /api/v1/public/case-status``).
@@ -12,10 +18,8 @@ Served as server-rendered HTML (``/mina-arenden``, Swedish by default, English w
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,13 +34,13 @@ from litestar.params import JSONBody
 from litestar.static_files import create_static_files_router
 
 from core import audit, db
+from core.auth.client_address import client_address
 from core.cases import states
 from core.cases.service import check_access_code
 from core.cases.tables import Case, CaseEvent
 from core.citizen.tables import AccessAttempt
 from core.clock import iso_utc
 from core.i18n import LANGUAGES, N_, negotiate, translator
-from core.settings import IPNetwork
 from core.web.problems import problem
 
 PAGE_PATH = "/mina-arenden"
@@ -44,12 +48,12 @@ STATIC_PATH = "/static/citizen"
 PAGE_OPT = {"public": True, "query": ("lang",)}  # ?lang= read by page_language()
 STATIC_DIR = Path(__file__).parent / "static"
 WINDOW_S = 15 * 60
-MAX_FAILURES = 10
+MAX_FAILURES = 10  # per client address in WINDOW_S
+CASE_MAX_FAILURES = 10  # per case number in WINDOW_S
 KEEP_ATTEMPTS_S = 24 * 3600
 PUBLIC_KINDS = ("status", "note", "feedback", "reopen", "merge")
 DUMMY_HASH = "0" * 64
 ACTOR = "anonymous"
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates" / "html"),
@@ -158,35 +162,77 @@ def normalise_code(value: str) -> str:
     return "".join(ch for ch in value.upper() if ch.isalnum())[:40]
 
 
-async def retry_after(client: str, now: int | None = None) -> int | None:
-    """Seconds this client must wait before the next look-up, or None when it may try."""
-    now = now or int(time.time())
+def _wait(recent: list[int], limit: int, now: int) -> int | None:
+    """Seconds until fewer than ``limit`` of the ``recent`` failures (newest first, at most
+    ``limit`` of them) lie in the window, or None when there are fewer already."""
+    if len(recent) < limit:
+        return None
+    return max(1, recent[limit - 1] + WINDOW_S - now + 1)
+
+
+async def _recent(where: Any, limit: int, now: int) -> list[int]:
+    """The times of the newest ``limit`` failures matching ``where`` in the window."""
     rows = (
         await AccessAttempt.select(AccessAttempt.at)
-        .where((AccessAttempt.client == client[:64]) & (AccessAttempt.at > now - WINDOW_S))
-        .order_by(AccessAttempt.at)
+        .where(where & (AccessAttempt.at > now - WINDOW_S))
+        .order_by(AccessAttempt.at, ascending=False)
+        .limit(limit)
     )
-    if len(rows) < MAX_FAILURES:
+    return [row["at"] for row in rows]
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What the guessing guard knows before a look-up."""
+
+    case_failures: int
+    case_wait: int | None
+    address_wait: int | None
+
+    def refusal(self) -> int | None:
+        """Seconds to wait if the code must not even be checked, else None."""
+        if self.case_wait is not None:
+            return self.case_wait  # the case's code is being guessed: nobody may try it
+        if self.address_wait is not None and self.case_failures:
+            return self.address_wait  # a busy address may only try cases with a clean counter
         return None
-    return max(1, rows[len(rows) - MAX_FAILURES]["at"] + WINDOW_S - now + 1)
+
+
+async def counters(client: str, number: str, now: int | None = None) -> Counters:
+    """The failures counted against case ``number`` and against ``client``."""
+    now = now or int(time.time())
+    by_case = await _recent(AccessAttempt.case_number == _case_key(number), CASE_MAX_FAILURES, now)
+    by_address = await _recent(AccessAttempt.client == client[:64], MAX_FAILURES, now)
+    return Counters(
+        len(by_case), _wait(by_case, CASE_MAX_FAILURES, now), _wait(by_address, MAX_FAILURES, now)
+    )
+
+
+def _case_key(number: str) -> str:
+    return normalise_number(number).upper()
 
 
 async def _record_failure(client: str, number: str, now: int) -> None:
     async with db.transaction():
         await AccessAttempt.delete().where(AccessAttempt.at < now - KEEP_ATTEMPTS_S)
-        await AccessAttempt.insert(AccessAttempt(client=client[:64], at=now))
+        await AccessAttempt.insert(
+            AccessAttempt(client=client[:64], at=now, case_number=_case_key(number))
+        )
         audit.record(ACTOR, "citizen.lookup_failed", "case", number, {"client": client[:64]})
 
 
 async def lookup(number: str, code: str, client: str) -> PublicCase:
     """The public view of case ``number`` if ``code`` is its access code.
 
-    Raises :class:`RateLimited` when ``client`` has failed too often, :class:`NoMatch` when
-    the number or the code is wrong (and counts the failure).
+    Raises :class:`RateLimited` while the case's code is being guessed, or when ``client``
+    has failed too often and the case's counter is not clean (a wrong code from such an
+    address is counted and answered so too); :class:`NoMatch` when the number or the code is
+    wrong (and counts the failure).
     """
     now = int(time.time())
     number, code = normalise_number(number), normalise_code(code)
-    wait = await retry_after(client, now)
+    guard = await counters(client, number, now)
+    wait = guard.refusal()
     if wait is not None:
         raise RateLimited(wait)
     row = (
@@ -211,6 +257,8 @@ async def lookup(number: str, code: str, client: str) -> PublicCase:
     matches = check_access_code(row["access_code_hash"] if row else DUMMY_HASH, code)
     if row is None or not matches:
         await _record_failure(client, number, now)
+        if guard.address_wait is not None:
+            raise RateLimited(guard.address_wait)
         raise NoMatch()
     view = PublicCase(
         number=row["number"],
@@ -292,55 +340,6 @@ _iso = iso_utc
 
 
 # -- HTML ----------------------------------------------------------------------------------
-def _ip(text: str) -> IPAddress | None:
-    """An address from a peer or an X-Forwarded-For hop (``[v6]:port`` and ``v4:port`` too);
-    IPv4-mapped IPv6 addresses as IPv4. None when it is no IP address."""
-    text = text.strip()
-    if text.startswith("[") and "]" in text:
-        text = text[1 : text.index("]")]
-    elif text.count(":") == 1:
-        text = text.partition(":")[0]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
-    return address
-
-
-def _trusted(address: IPAddress | None, networks: Sequence[IPNetwork]) -> bool:
-    return address is not None and any(address in network for network in networks)
-
-
-def forwarded_client(peer: str, forwarded_for: Sequence[str], trusted: Sequence[IPNetwork]) -> str:
-    """The client behind trusted reverse proxies.
-
-    ``peer`` is the connecting address and ``forwarded_for`` the X-Forwarded-For header values.
-    Unless the peer is a trusted proxy the header is ignored (anyone can send one). Otherwise
-    the hops are read from the right, since each proxy appends the address it saw: the first
-    one that is not itself a trusted proxy is the client (the left-most when all are trusted).
-    """
-    client = _ip(peer)
-    if not _trusted(client, trusted):
-        return peer
-    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        client = _ip(hop)
-        if not _trusted(client, trusted):
-            return str(client) if client else hop
-    return str(client)
-
-
-def client_address(request: Request) -> str:
-    """The client address the guessing guard counts against (see :func:`forwarded_client`
-    and the ``trusted_proxies`` setting)."""
-    peer = (request.client.host if request.client else "") or "unknown"
-    settings = request.app.state.settings
-    forwarded = request.headers.getall("x-forwarded-for", [])
-    return forwarded_client(peer, forwarded, settings.trusted_proxy_networks) or "unknown"
-
-
 def page_language(request: Request, explicit: str | None = None) -> str:
     """sv or en: an explicit choice (?lang= or the form), else Accept-Language, else default."""
     for value in (explicit, request.query_params.get("lang")):

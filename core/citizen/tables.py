@@ -34,7 +34,9 @@ class OutboundMessage(Table, tablename="outbound_message"):
 
 
 class AccessAttempt(Table, tablename="access_attempt"):
-    """Failed Mina ärenden look-ups per client address, for rate limiting."""
+    """Failed Mina ärenden look-ups per client address and case number, for rate limiting
+    (``case_number`` and its index come from migration 2026-12-02T03:00:00)."""
 
     client = Varchar(length=64, index=True)
     at = BigInt(index=True)
+    case_number = Varchar(length=40, default="")

@@ -110,10 +110,10 @@ async def test_the_real_user_elsewhere_waits_only_for_the_username(as_client, se
 
 async def test_an_address_trying_many_names_is_slowed(as_client, settings: Settings):
     sprayer, colleague = as_client(), as_client()
+    username = await _new_user()
     limit = settings.lockout_threshold * throttle.ADDRESS_FACTOR
     for _ in range(limit):  # one guess for each of many names: no username reaches its limit
         assert (await _login(sprayer, f"staff-{uuid.uuid4().hex[:8]}", WRONG)).status_code == 401
-    username = await _new_user()
     refused = await _login(sprayer, username)
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert (await _login(colleague, username)).status_code == 200  # other addresses are not

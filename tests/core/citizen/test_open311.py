@@ -15,6 +15,8 @@ from core.citizen.tables import ApiClient, OutboundMessage
 from core.parties.tables import Party
 from tests.core.citizen.conftest import open_case
 
+CASE_STATUS = "/api/v1/public/case-status"
+
 V2 = "/open311/v2"
 
 
@@ -137,7 +139,7 @@ async def test_post_a_request_creates_a_web_contact_and_case(client, api_key, ci
     )
     assert response.status_code == 201, response.text
     [entry] = response.json()
-    assert set(entry) == {"service_request_id", "service_notice", "account_id"}
+    assert set(entry) == {"service_request_id", "service_notice", "account_id", "access_code"}
     assert entry["account_id"] is None
     number = entry["service_request_id"]
     assert number in entry["service_notice"]
@@ -345,7 +347,7 @@ async def test_get_requests_filters(client, auth_headers, api_key, citizen_org):
     agent = await auth_headers("agent")
     closed = await client.post(
         f"/api/v1/cases/{created[1]}/status",
-        json={"status": "closed", "public_text": "Lagad"},
+        json={"status": "closed", "public_text": "Lagad", "reason": "Lagad på plats"},
         headers=agent,
     )
     assert closed.status_code == 200, closed.text
@@ -413,3 +415,55 @@ async def test_get_requests_filters(client, auth_headers, api_key, citizen_org):
     assert_error(await client.get(f"{V2}/requests/{internal_case}.xml"), 404, "xml")
     assert_error(await client.get(f"{V2}/requests/KC-1999-000001.json"), 404)
     assert_error(await client.get(f"{V2}/requests/{created[0]}.yaml"), 400)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_a_request_without_e_mail_answers_with_its_mina_arenden_code(
+    client, as_client, api_key, citizen_org, fmt
+):
+    response = await post_request(client, api_key, citizen_org, fmt=fmt)
+    assert response.status_code == 201, response.text
+    if fmt == "xml":
+        entry = xml(response).find("request")
+        number, code = entry.findtext("service_request_id"), entry.findtext("access_code")
+        notice = entry.findtext("service_notice")
+    else:
+        [answer] = response.json()
+        number, code, notice = (
+            answer["service_request_id"],
+            answer["access_code"],
+            answer["service_notice"],
+        )
+    assert code and code in notice and "Mina ärenden" in notice
+    case = await Case.select(Case.party).where(Case.number == number).first()
+    assert case["party"] is None  # nobody to send a receipt to
+    follow = await as_client().post(CASE_STATUS, json={"number": number, "code": code})
+    assert follow.status_code == 200, follow.text
+    assert follow.json()["number"] == number and follow.json()["status"] == "received"
+
+
+async def test_nul_characters_are_refused_naming_the_field(client, api_key, citizen_org):
+    before = await Case.count()
+    for field in ("description", "address_string", "first_name"):
+        refused = await post_request(client, api_key, citizen_org, **{field: "Gunga\x00trasig"})
+        assert field in assert_error(refused, 400)
+    assert await Case.count() == before
+
+
+async def test_the_post_body_is_in_the_openapi_document(client):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    operation = schema["paths"]["/open311/v2/{resource}"]["post"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/json",
+    }
+    form = content["application/x-www-form-urlencoded"]["schema"]
+    assert {"api_key", "service_code", "lat", "long", "description", "email"} <= set(
+        form["properties"]
+    )
+    assert set(form["required"]) == {"api_key", "service_code"}
+    assert form["properties"]["lat"]["type"] == "number"
+    answer = operation["responses"]["201"]["content"]["application/json; charset=utf-8"]
+    assert "access_code" in answer["schema"]["items"]["properties"]

@@ -175,12 +175,14 @@ async def test_missing_fields_are_explained_and_not_counted(as_client):
     assert await AccessAttempt.count().where(AccessAttempt.client == address) == 0
 
 
-async def test_guessing_is_stopped_after_ten_failures(client, as_client, auth_headers, citizen_org):
+async def test_guessing_a_case_is_stopped_after_ten_failures(
+    client, as_client, auth_headers, citizen_org
+):
     agent = await auth_headers("agent")
     created = await open_case(client, agent, citizen_org.public_type)
     number, code = created["case"]["number"], created["access_code"]
     guesser = as_client()
-    for attempt in range(status_page.MAX_FAILURES - 1):
+    for attempt in range(status_page.CASE_MAX_FAILURES - 1):
         response = await guesser.post(PAGE, data={"number": number, "code": f"WRONG{attempt:05d}"})
         assert response.status_code == 404
     for _ in range(3):  # successful look-ups do not count
@@ -194,16 +196,52 @@ async def test_guessing_is_stopped_after_ten_failures(client, as_client, auth_he
     assert "Under utredning" not in blocked.text and "Mottaget" not in blocked.text
     json_blocked = await guesser.post(JSON_URL, json={"number": number, "code": code})
     assert json_blocked.status_code == 429 and "retry-after" in json_blocked.headers
-    # another address is not affected
+    # the case's code is locked for everyone, so spreading guesses over addresses is no use
     other = as_client()
-    assert (await other.post(JSON_URL, json={"number": number, "code": code})).status_code == 200
+    spread = await other.post(JSON_URL, json={"number": number.lower(), "code": code})
+    assert spread.status_code == 429
+
+
+async def test_a_guesser_does_not_lock_out_citizens_behind_the_same_address(
+    client, as_client, auth_headers, citizen_org
+):
+    agent = await auth_headers("agent")
+    target = await open_case(client, agent, citizen_org.public_type)
+    neighbour = await open_case(client, agent, citizen_org.public_type)
+    typo = await open_case(client, agent, citizen_org.public_type)
+    shared = unique_client_address()  # a municipal guest network or a carrier's NAT
+    guesser = as_client(shared)
+    for attempt in range(status_page.MAX_FAILURES):  # many cases, one guess each
+        wrong = await guesser.post(
+            JSON_URL, json={"number": f"KC-2026-9{attempt:05d}", "code": "GUESS00000"}
+        )
+        assert wrong.status_code == 404
+    # a citizen behind the same address, with the right code for a clean case: let in
+    citizen = as_client(shared)
+    body = {"number": neighbour["case"]["number"], "code": neighbour["access_code"]}
+    assert (await citizen.post(JSON_URL, json=body)).status_code == 200
+    page = await citizen.post(PAGE, data=body)
+    assert page.status_code == 200 and "Mottaget" in page.text
+    # the busy address is slowed: a wrong code is answered 429 and counts for that case ...
+    slip = {"number": typo["case"]["number"], "code": "WRONGCODE1"}
+    assert (await citizen.post(JSON_URL, json=slip)).status_code == 429
+    # ... after which that case, no longer clean, is not tried from the busy address at all
+    right = {"number": typo["case"]["number"], "code": typo["access_code"]}
+    assert (await citizen.post(JSON_URL, json=right)).status_code == 429
+    # but elsewhere one failure is far from the case's own limit
+    assert (await as_client().post(JSON_URL, json=right)).status_code == 200
+    # the guesser's target case was never touched
+    body = {"number": target["case"]["number"], "code": target["access_code"]}
+    assert (await as_client().post(JSON_URL, json=body)).status_code == 200
+    counted = await AccessAttempt.count().where(AccessAttempt.case_number == typo["case"]["number"])
+    assert counted == 1
 
 
 async def test_json_guessing_counts_too(client, as_client, auth_headers, citizen_org):
     agent = await auth_headers("agent")
     created = await open_case(client, agent, citizen_org.public_type)
     api = as_client()
-    for attempt in range(status_page.MAX_FAILURES):
+    for attempt in range(status_page.CASE_MAX_FAILURES):
         wrong = await api.post(
             JSON_URL, json={"number": created["case"]["number"], "code": f"NOPE{attempt:06d}"}
         )
@@ -244,3 +282,24 @@ def test_page_texts_come_from_the_catalogues():
     assert swedish["too_many"].format(minutes=5).endswith("Vänta 5 minuter och försök igen.")
     untranslated = [key for key in status_page.TEXTS if swedish[key] == english[key]]
     assert untranslated == ["status"]  # "Status" is the same word in Swedish
+
+
+def _title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found, html
+    return found.group(1)
+
+
+async def test_the_page_title_names_mina_arenden_once(
+    client, as_client, auth_headers, citizen_org, settings
+):
+    web = as_client()
+    town = settings.municipality_name
+    assert _title((await web.get(PAGE)).text) == f"Mina ärenden – {town}"
+    assert _title((await web.get(PAGE + "?lang=en")).text) == f"My cases – {town}"
+    created = await open_case(client, await auth_headers("agent"), citizen_org.public_type)
+    number = created["case"]["number"]
+    shown = await web.post(PAGE, data={"number": number, "code": created["access_code"]})
+    assert _title(shown.text) == f"{number} – Mina ärenden – {town}"
+    missed = await web.post(PAGE, data={"number": number, "code": "WRONGCODE1"})
+    assert _title(missed.text) == f"Det gick inte att visa ärendet – Mina ärenden – {town}"
