@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 
+import pytest
+
 from core import db
 from core.db import raw
 from core.parties.tables import Party
@@ -102,35 +104,50 @@ async def test_the_database_refuses_a_second_row_with_one_blind_index(client, au
     assert refused
 
 
-async def test_migration_merges_existing_duplicates_into_the_oldest(client, auth_headers):
+COPY_NUMBER = {
+    "person": "UPDATE party SET id_number_index = (SELECT id_number_index FROM party "
+    "WHERE id = ?), id_number_cipher = (SELECT id_number_cipher FROM party WHERE id = ?) "
+    "WHERE id = ?",
+    "organisation": "UPDATE party SET org_number = (SELECT org_number FROM party WHERE id = ?) "
+    "WHERE id = ? OR id = ?",
+}
+UNIQUE_INDEX = {"person": "party_id_number_unique", "organisation": "party_org_number_unique"}
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+async def test_migration_merges_existing_duplicates_into_the_oldest(
+    client, auth_headers, case_type, kind
+):
     """An older database may hold one citizen twice: the migration keeps the oldest party,
-    moves contacts to it and marks the other merged, before the unique index is made."""
+    moves contacts and cases to it and marks the other merged, before the unique index is
+    made."""
     agent = await auth_headers("agent")
-    number = new_personnummer()
-    oldest = (await create(client, agent, name=unique_name(), id_number=number)).json()["id"]
-    twin = (await create(client, agent, name=unique_name(), phone="0705550101")).json()["id"]
-    contact = (await register(client, agent, party_id=twin)).json()["contact"]
-    engine = db.get_engine()
-    await engine.run_ddl("DROP INDEX party_id_number_unique")
+    number = (
+        {"id_number": new_personnummer()} if kind == "person" else {"org_number": new_org_number()}
+    )
+    oldest = (await create(client, agent, kind=kind, name=unique_name(), **number)).json()["id"]
+    twin = (await create(client, agent, kind=kind, name=unique_name())).json()["id"]
+    opened = await register(client, agent, party_id=twin, case_type=case_type, open_case=True)
+    contact, case = opened.json()["contact"], opened.json()["case"]
+    await db.get_engine().run_ddl(f"DROP INDEX {UNIQUE_INDEX[kind]}")
     try:
         async with db.transaction():
-            await raw.fetch(
-                "UPDATE party SET id_number_index = (SELECT id_number_index FROM party "
-                "WHERE id = ?), id_number_cipher = (SELECT id_number_cipher FROM party "
-                "WHERE id = ?) WHERE id = ?",
-                oldest,
-                oldest,
-                twin,
-            )
+            await raw.fetch(COPY_NUMBER[kind], oldest, oldest, twin)
         await MIGRATION.merge_duplicates()
     finally:
         await MIGRATION.create_unique_indexes()
     row = await raw.fetchrow("SELECT * FROM party WHERE id = ?", twin)
-    assert row["merged_into"] == oldest and row["id_number_index"] is None
+    assert row["merged_into"] == oldest
+    assert (row["id_number_index"], row["org_number"]) == (None, "")
     moved = await raw.fetchrow("SELECT party FROM contact WHERE number = ?", contact["number"])
+    assert moved["party"] == oldest
+    moved = await raw.fetchrow("SELECT party FROM kc_case WHERE number = ?", case["number"])
     assert moved["party"] == oldest
     seen = (await client.get(f"/api/v1/parties/{twin}", headers=agent)).json()
     assert seen["merged_into"] == oldest
+    survivor = (await client.get(f"/api/v1/parties/{oldest}", headers=agent)).json()
+    assert survivor.get("merged_into") is None
+    assert (survivor["id_number"] or survivor["org_number"]) != ""
 
 
 async def reads_of(party_id: int) -> list[dict]:
