@@ -9,6 +9,7 @@ Headings are Swedish unless the request asks for English (Accept-Language).
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from core.errors import Forbidden, InvalidInput
 from core.i18n import add_locale_dir
@@ -25,6 +26,7 @@ from core.reports import charts, export, service
 from core.reports.model import Report
 from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
+from core.web.types import NO_NUL, query_text, text_path
 
 add_locale_dir(Path(__file__).parent / "locale")
 
@@ -40,11 +42,16 @@ FILE_NAMES = {
     "cost": ("kostnadsfördelning", "cost-allocation"),
 }
 
-Day = Annotated[str | None, QueryParameter(name="from", max_length=40, required=False)]
-ToDay = Annotated[str | None, QueryParameter(name="to", max_length=40, required=False)]
-Code = Annotated[str | None, QueryParameter(max_length=60, required=False)]
-Format = Annotated[str, QueryParameter(max_length=10)]
-Name = Annotated[str, PathParameter(max_length=60)]
+# Every text parameter refuses NUL (PostgreSQL cannot take it) and is bounded in length.
+Day = Annotated[
+    str | None, QueryParameter(name="from", pattern=NO_NUL, max_length=40, required=False)
+]
+ToDay = Annotated[
+    str | None, QueryParameter(name="to", pattern=NO_NUL, max_length=40, required=False)
+]
+Code = Annotated[str | None, QueryParameter(pattern=NO_NUL, max_length=60, required=False)]
+Format = Annotated[str, query_text(10)]
+Name = Annotated[str, text_path(60)]
 
 
 class GoalChanges(msgspec.Struct, forbid_unknown_fields=True):
@@ -109,13 +116,18 @@ async def _report(request: Request, name: str, query: ReportQuery) -> tuple[Repo
     return report, lang
 
 
+def ascii_fold(text: str) -> str:
+    """``text`` in ASCII for a file name: å and ä become a, ö becomes o, é e; others ``-``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.encode("ascii", "replace").decode().replace("?", "-")
+
+
 def _file_name(report: Report, lang: str, suffix: str) -> str:
     sv, en = FILE_NAMES.get(report.name, (report.name, report.name))
     base = en if lang == "en" else sv
-    ascii_base = base.encode("ascii", "replace").decode().replace("?", "a")
-    return (
-        f"{ascii_base}_{report.period.first.isoformat()}_{report.period.last.isoformat()}.{suffix}"
-    )
+    first, last = report.period.first.isoformat(), report.period.last.isoformat()
+    return f"{ascii_fold(base)}_{first}_{last}.{suffix}"
 
 
 async def _export(report: Report, lang: str, fmt: str, table: str | None) -> Response[bytes]:

@@ -15,7 +15,7 @@ from typing import Any
 from core.errors import InvalidInput
 from core.reports.model import Report, ReportTable
 
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to every text/* type
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {"kr": "#,##0.00", "percent": "0.00", "float": "0.0", "seconds": "0.0"}
 
