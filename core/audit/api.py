@@ -16,6 +16,7 @@ from core.audit.tables import AuditEntry
 from core.audit.verify import verify_chain
 from core.errors import InvalidInput
 from core.web.security import principal_of
+from core.web.types import MAX_ID, NO_NUL, IdQuery, query_int, query_text
 
 COLUMNS = [
     AuditEntry.seq,
@@ -28,7 +29,7 @@ COLUMNS = [
     AuditEntry.hash,
     AuditEntry.key_id,
 ]
-Filter = Annotated[str | None, QueryParameter(min_length=1, max_length=100)]
+Filter = Annotated[str | None, query_text(100, 1)]
 
 
 def parse_time(name: str, value: str | None) -> str | None:
@@ -70,14 +71,14 @@ class AuditController(Controller):
     )
     async def list_entries(
         self,
-        actor: Annotated[str | None, QueryParameter(min_length=1, max_length=150)] = None,
+        actor: Annotated[str | None, query_text(150, 1)] = None,
         action: Filter = None,
         object_type: Filter = None,
         object_id: Filter = None,
-        from_: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
-        to: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        from_: Annotated[str | None, query_text(64, name="from")] = None,
+        to: Annotated[str | None, query_text(64)] = None,
+        before_seq: IdQuery = None,
+        limit: Annotated[int, query_int(1, 1000)] = 100,
     ) -> dict[str, Any]:
         since, until = parse_time("from", from_), parse_time("to", to)
         if since and until and since >= until:
@@ -109,8 +110,10 @@ class AuditController(Controller):
     async def export(
         self,
         request: Request,
-        format: Annotated[str, QueryParameter(max_length=10)] = "jsonl",  # noqa: A002
-        since_seq: Annotated[int, QueryParameter(ge=0)] = 0,
+        format: Annotated[  # noqa: A002
+            str, QueryParameter(max_length=10, pattern=NO_NUL, enum=list(exporting.FORMATS))
+        ] = "jsonl",
+        since_seq: Annotated[int, query_int(0, MAX_ID)] = 0,
     ) -> Stream:
         fmt = exporting.check_format(format)
         through = await exporting.begin_export(principal_of(request).username, fmt, since_seq)

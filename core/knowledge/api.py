@@ -3,43 +3,57 @@ search of published public articles for citizens under /api/v1/public/knowledge.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
+from litestar.params import FromQuery, JSONBody
 
 from core.errors import NotFound
 from core.knowledge import service
 from core.web.security import principal_of
+from core.web.types import IdPath, Offset, bounded_int, query_int, query_text, text, text_path
 
 MANAGE = "knowledge.manage"
 
+# the closed lists of core.knowledge.service, as enums in the OpenAPI document
+Kind = Literal["faq", "checklist", "script"]
+Audience = Literal["internal", "public"]
+Status = Literal["draft", "published", "archived"]
+Language = Literal["sv", "en"]
+Title = text(service.MAX_TITLE)
+Body = text(service.MAX_BODY)
+Comment = text(service.MAX_COMMENT)
+Code = Annotated[str, text_path(60)]
+CaseTypes = Annotated[list[text(60)], msgspec.Meta(max_length=100)]
+Limit = Annotated[int, query_int(1, service.MAX_LIMIT)]
+Version = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
 
 class NewArticle(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
-    title: str
-    body: str
-    audience: str = "internal"
-    language: str = "sv"
-    status: str = "draft"
-    comment: str = ""
-    case_types: list[str] = msgspec.field(default_factory=list)
+    kind: Kind
+    title: Title
+    body: Body
+    audience: Audience = "internal"
+    language: Language = "sv"
+    status: Status = "draft"
+    comment: Comment = ""
+    case_types: CaseTypes = msgspec.field(default_factory=list)
 
 
 class ArticleEdit(msgspec.Struct, forbid_unknown_fields=True):
-    title: str | None = None
-    body: str | None = None
-    kind: str | None = None
-    audience: str | None = None
-    language: str | None = None
-    comment: str = ""
-    version: int | None = None  # the version being edited; 409 if the article moved on
+    title: Title | None = None
+    body: Body | None = None
+    kind: Kind | None = None
+    audience: Audience | None = None
+    language: Language | None = None
+    comment: Comment = ""
+    version: Version | None = None  # the version being edited; 409 if the article moved on
 
 
 class CaseTypeLink(msgspec.Struct, forbid_unknown_fields=True):
-    case_type: str
-    position: int | None = None
+    case_type: text(60)
+    position: bounded_int(0, 10_000) | None = None
 
 
 def _may_manage(request: Request) -> bool:
@@ -58,14 +72,14 @@ class KnowledgeController(Controller):
     async def find_articles(
         self,
         request: Request,
-        q: FromQuery[str] = "",
-        kind: FromQuery[str | None] = None,
-        audience: FromQuery[str | None] = None,
-        status: FromQuery[str | None] = None,
-        language: FromQuery[str | None] = None,
-        case_type: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 20,
-        offset: FromQuery[int] = 0,
+        q: Annotated[str, query_text()] = "",
+        kind: FromQuery[Kind | None] = None,
+        audience: FromQuery[Audience | None] = None,
+        status: FromQuery[Status | None] = None,
+        language: FromQuery[Language | None] = None,
+        case_type: Annotated[str | None, query_text(60)] = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> list[dict[str, Any]]:
         return await service.find_articles(
             q=q,
@@ -98,7 +112,7 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="One article with its case types",
     )
-    async def get_article(self, request: Request, article_id: FromPath[int]) -> dict[str, Any]:
+    async def get_article(self, request: Request, article_id: IdPath) -> dict[str, Any]:
         return await service.get_article(article_id, _may_manage(request))
 
     @patch(
@@ -107,7 +121,7 @@ class KnowledgeController(Controller):
         summary="Edit an article (makes a new version)",
     )
     async def update_article(
-        self, request: Request, article_id: FromPath[int], data: JSONBody[ArticleEdit]
+        self, request: Request, article_id: IdPath, data: JSONBody[ArticleEdit]
     ) -> dict[str, Any]:
         return await service.update_article(
             principal_of(request).username,
@@ -126,9 +140,7 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="The versions of an article, newest first",
     )
-    async def list_versions(
-        self, request: Request, article_id: FromPath[int]
-    ) -> list[dict[str, Any]]:
+    async def list_versions(self, request: Request, article_id: IdPath) -> list[dict[str, Any]]:
         return await service.list_versions(article_id, _may_manage(request))
 
     @get(
@@ -137,7 +149,7 @@ class KnowledgeController(Controller):
         summary="One version of an article",
     )
     async def get_version(
-        self, request: Request, article_id: FromPath[int], version: FromPath[int]
+        self, request: Request, article_id: IdPath, version: IdPath
     ) -> dict[str, Any]:
         return await service.get_version(article_id, version, _may_manage(request))
 
@@ -147,7 +159,7 @@ class KnowledgeController(Controller):
         status_code=200,
         summary="Publish an article",
     )
-    async def publish(self, request: Request, article_id: FromPath[int]) -> dict[str, Any]:
+    async def publish(self, request: Request, article_id: IdPath) -> dict[str, Any]:
         return await service.set_status(principal_of(request).username, article_id, "published")
 
     @post(
@@ -156,7 +168,7 @@ class KnowledgeController(Controller):
         status_code=200,
         summary="Archive an article (no longer shown to agents)",
     )
-    async def archive(self, request: Request, article_id: FromPath[int]) -> dict[str, Any]:
+    async def archive(self, request: Request, article_id: IdPath) -> dict[str, Any]:
         return await service.set_status(principal_of(request).username, article_id, "archived")
 
     @post(
@@ -166,7 +178,7 @@ class KnowledgeController(Controller):
         summary="Link an article to a case type (or move the link)",
     )
     async def link_case_type(
-        self, request: Request, article_id: FromPath[int], data: JSONBody[CaseTypeLink]
+        self, request: Request, article_id: IdPath, data: JSONBody[CaseTypeLink]
     ) -> list[dict[str, Any]]:
         return await service.link_case_type(
             principal_of(request).username, article_id, data.case_type, data.position
@@ -178,9 +190,7 @@ class KnowledgeController(Controller):
         status_code=204,
         summary="Unlink an article from a case type",
     )
-    async def unlink_case_type(
-        self, request: Request, article_id: FromPath[int], code: FromPath[str]
-    ) -> None:
+    async def unlink_case_type(self, request: Request, article_id: IdPath, code: Code) -> None:
         await service.unlink_case_type(principal_of(request).username, article_id, code)
 
     @get(
@@ -188,9 +198,7 @@ class KnowledgeController(Controller):
         opt={"permission": "knowledge.read"},
         summary="The published articles linked to a case type, in order",
     )
-    async def for_case_type(
-        self, code: Annotated[str, PathParameter(max_length=60)]
-    ) -> list[dict[str, Any]]:
+    async def for_case_type(self, code: Code) -> list[dict[str, Any]]:
         return await service.articles_for_case_type_code(code)
 
 
@@ -204,10 +212,10 @@ class PublicKnowledgeController(Controller):
     @get("/", opt={"public": True}, summary="Search the published public articles")
     async def search_public(
         self,
-        q: FromQuery[str] = "",
-        language: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 20,
-        offset: FromQuery[int] = 0,
+        q: Annotated[str, query_text()] = "",
+        language: FromQuery[Language | None] = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> list[dict[str, Any]]:
         rows = await service.find_articles(
             q=q, audience="public", language=language, limit=limit, offset=offset
@@ -215,7 +223,7 @@ class PublicKnowledgeController(Controller):
         return [{key: row[key] for key in PUBLIC_FIELDS if key in row} for row in rows]
 
     @get("/{article_id:int}", opt={"public": True}, summary="One published public article")
-    async def get_public(self, article_id: FromPath[int]) -> dict[str, Any]:
+    async def get_public(self, article_id: IdPath) -> dict[str, Any]:
         row = await service.get_article(article_id, may_manage=False)
         if row["audience"] != "public":
             raise NotFound("There is no knowledge article {id}", id=article_id)

@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 from core import audit, db
+from core.clock import iso_utc
 from core.db import raw
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from core.knowledge import search
@@ -77,8 +78,16 @@ def _text(value: str, field: str, limit: int, required: bool = True) -> str:
     return value
 
 
+TIME_FIELDS = ("updated_at", "created_at")
+
+
+def _times(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its stored epoch times as ISO 8601 UTC text (the API's one time format)."""
+    return {key: iso_utc(v) if key in TIME_FIELDS else v for key, v in row.items()}
+
+
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: row[key] for key in ARTICLE_FIELDS}
+    return _times({key: row[key] for key in ARTICLE_FIELDS})
 
 
 async def _lock_article(article_id: int) -> dict[str, Any]:
@@ -366,7 +375,7 @@ async def get_article(article_id: int, may_manage: bool) -> dict[str, Any]:
 async def list_versions(article_id: int, may_manage: bool) -> list[dict[str, Any]]:
     """The article's versions, newest first (without their bodies)."""
     await _visible_article(article_id, may_manage)
-    return (
+    rows = (
         await ArticleVersion.select(
             ArticleVersion.version,
             ArticleVersion.title,
@@ -377,6 +386,7 @@ async def list_versions(article_id: int, may_manage: bool) -> list[dict[str, Any
         .where(ArticleVersion.article == article_id)
         .order_by(ArticleVersion.version, ascending=False)
     )
+    return [_times(row) for row in rows]
 
 
 async def get_version(article_id: int, version: int, may_manage: bool) -> dict[str, Any]:
@@ -396,7 +406,7 @@ async def get_version(article_id: int, version: int, may_manage: bool) -> dict[s
     )
     if row is None:
         raise NotFound("Article {id} has no version {version}", id=article_id, version=version)
-    return {"article": article_id, **row}
+    return {"article": article_id, **_times(row)}
 
 
 async def find_articles(
@@ -437,8 +447,8 @@ async def find_articles(
             "The search text may be at most {limit} characters", limit=search.MAX_QUERY_CHARS
         ) from None
     if not (q or "").strip():
-        return await search.list_articles(filters, limit, offset)
-    return await search.search(query, filters, limit, offset)
+        return [_times(row) for row in await search.list_articles(filters, limit, offset)]
+    return [_times(row) for row in await search.search(query, filters, limit, offset)]
 
 
 async def articles_for_case_type(

@@ -2,62 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, put
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody
 
 from core.org import service
 from core.web.security import principal_of
+from core.web.types import Ore, bounded_int, text, text_path
 
-Code = Annotated[str, PathParameter(max_length=60)]
+Code = Annotated[str, text_path(60)]
+Username = Annotated[str, text_path(150)]
+Name = text(200)
+Codes = Annotated[list[text(60)], msgspec.Meta(max_length=500)]
+DepartmentKind = Literal["department", "committee", "company", "external"]  # DEPARTMENT_KINDS
 
 
 class DepartmentBody(msgspec.Struct, forbid_unknown_fields=True):
-    name_sv: str
-    name_en: str = ""
-    kind: str = "department"
-    email: str = ""
-    calendar: str = "standard"
+    name_sv: Name
+    name_en: Name = ""
+    kind: DepartmentKind = "department"
+    email: text(254) = ""
+    calendar: text(64) = "standard"
     active: bool = True
 
 
 class GroupBody(msgspec.Struct, forbid_unknown_fields=True):
-    name_sv: str
-    name_en: str = ""
-    department: str | None = None
-    phone_number: str = ""
-    languages: list[str] = msgspec.field(default_factory=lambda: ["sv"])
+    name_sv: Name
+    name_en: Name = ""
+    department: text(60) | None = None
+    phone_number: text(40) = ""
+    languages: Annotated[list[text(3)], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=lambda: ["sv"]
+    )
     active: bool = True
 
 
 class Member(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
+    username: text(150)
     virtual: bool = False
 
 
 class MembersBody(msgspec.Struct, forbid_unknown_fields=True):
-    members: list[Member]
+    members: Annotated[list[Member], msgspec.Meta(max_length=1000)]
 
 
 class CaseTypeBody(msgspec.Struct, forbid_unknown_fields=True):
-    name_sv: str
-    department: str
-    name_en: str = ""
-    rosa_level: int = 1
+    name_sv: Name
+    department: text(60)
+    name_en: Name = ""
+    rosa_level: bounded_int(1, 8) = 1
     kc_may_close: bool | None = None
     public: bool = False
-    description_sv: str = ""
-    description_en: str = ""
-    keywords: list[str] = msgspec.field(default_factory=list)
-    unit_price_ore: int = 0
+    description_sv: text(5000) = ""
+    description_en: text(5000) = ""
+    keywords: Annotated[list[text(60)], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+    unit_price_ore: Ore = 0
     active: bool = True
 
 
 class CompetenceBody(msgspec.Struct, forbid_unknown_fields=True):
-    case_types: list[str] = msgspec.field(default_factory=list)
-    groups: list[str] = msgspec.field(default_factory=list)
+    case_types: Codes = msgspec.field(default_factory=list)
+    groups: Codes = msgspec.field(default_factory=list)
 
 
 def _data(body: msgspec.Struct) -> dict[str, Any]:
@@ -130,7 +139,7 @@ class OrgController(Controller):
         opt={"permission": "org.read"},
         summary="An agent's competence profile",
     )
-    async def competence(self, username: Code) -> dict[str, Any]:
+    async def competence(self, username: Username) -> dict[str, Any]:
         return await service.get_competence(username)
 
     @put(
@@ -139,7 +148,7 @@ class OrgController(Controller):
         summary="Replace an agent's competence profile",
     )
     async def set_competence(
-        self, request: Request, username: Code, data: JSONBody[CompetenceBody]
+        self, request: Request, username: Username, data: JSONBody[CompetenceBody]
     ) -> dict[str, Any]:
         return await service.set_competence(
             principal_of(request).username, username, data.case_types, data.groups

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -178,6 +179,16 @@ async def set_members(actor: str, code: str, members: list[dict[str, Any]]) -> d
 
 
 # -- case types ----------------------------------------------------------------------------
+def _json_list(value: Any) -> list[Any]:
+    """A JSON column's list (Piccolo reads JSON back as text on SQLite and PostgreSQL)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "[]")
+        except ValueError:
+            return []
+    return list(value) if isinstance(value, list) else []
+
+
 def _case_type_view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "code": row["code"],
@@ -189,7 +200,7 @@ def _case_type_view(row: dict[str, Any]) -> dict[str, Any]:
         "public": bool(row["public"]),
         "description_sv": row["description_sv"],
         "description_en": row["description_en"],
-        "keywords": row["keywords"],
+        "keywords": _json_list(row["keywords"]),
         "unit_price_ore": row["unit_price_ore"],
         "active": bool(row["active"]),
     }

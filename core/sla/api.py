@@ -7,84 +7,108 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody
 
 from core.clock import iso_utc
 from core.errors import InvalidInput
 from core.sla import agreements, service
 from core.sla.calendar import DEFAULT_TIMEZONE, add_business_seconds
 from core.web.security import principal_of
+from core.web.types import (
+    Count,
+    Id,
+    IdPath,
+    IdQuery,
+    Ore,
+    Percent,
+    bounded_int,
+    query_text,
+    text,
+    text_path,
+)
 
 READ = {"permission": "sla.read"}
 MANAGE = {"permission": "sla.manage"}
 MAX_DUE_MINUTES = agreements.MAX_MINUTES
 
+Key = Annotated[str, text_path(64)]
+Day = Annotated[str, text_path(10)]
+Name = text(200)
+Clock = text(5)  # "08:00"
+Interval = Annotated[list[Clock], msgspec.Meta(max_length=2)]  # ["08:00", "16:30"]
+DayHours = Annotated[list[Interval], msgspec.Meta(max_length=24)]
+Hours = Annotated[dict[text(16), DayHours], msgspec.Meta(max_length=16)]  # weekday -> hours
+DueMinutes = bounded_int(0, MAX_DUE_MINUTES)
+
 
 class NewCalendar(msgspec.Struct, forbid_unknown_fields=True):
-    key: str
-    name: str
-    hours: dict[str, list[list[str]]]
-    timezone: str = DEFAULT_TIMEZONE
+    key: text(64)
+    name: Name
+    hours: Hours
+    timezone: text(64) = DEFAULT_TIMEZONE
     closed_on_de_facto_holidays: bool = True
 
 
 class CalendarChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    timezone: str | msgspec.UnsetType = msgspec.UNSET
-    hours: dict[str, list[list[str]]] | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    timezone: text(64) | msgspec.UnsetType = msgspec.UNSET
+    hours: Hours | msgspec.UnsetType = msgspec.UNSET
     closed_on_de_facto_holidays: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class NewException(msgspec.Struct, forbid_unknown_fields=True):
     day: date
     closed: bool = True
-    hours: list[list[str]] = msgspec.field(default_factory=list)
-    note: str = ""
+    hours: DayHours = msgspec.field(default_factory=list)
+    note: text(200) = ""
 
 
 class ExceptionChanges(msgspec.Struct, forbid_unknown_fields=True):
     closed: bool | msgspec.UnsetType = msgspec.UNSET
-    hours: list[list[str]] | msgspec.UnsetType = msgspec.UNSET
-    note: str | msgspec.UnsetType = msgspec.UNSET
+    hours: DayHours | msgspec.UnsetType = msgspec.UNSET
+    note: text(200) | msgspec.UnsetType = msgspec.UNSET
 
 
 class NewAgreement(msgspec.Struct, forbid_unknown_fields=True):
-    department_id: int
-    name: str
+    department_id: Id
+    name: Name
     valid_from: date
     valid_to: date | None = None
-    base_fee_ore: int = 0
-    notes: str = ""
+    base_fee_ore: Ore = 0
+    notes: text(2000) = ""
 
 
 class AgreementChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     valid_from: date | msgspec.UnsetType = msgspec.UNSET
     valid_to: date | None | msgspec.UnsetType = msgspec.UNSET
-    base_fee_ore: int | msgspec.UnsetType = msgspec.UNSET
-    notes: str | msgspec.UnsetType = msgspec.UNSET
+    base_fee_ore: Ore | msgspec.UnsetType = msgspec.UNSET
+    notes: text(2000) | msgspec.UnsetType = msgspec.UNSET
 
 
 class EscalationLevel(msgspec.Struct, forbid_unknown_fields=True):
-    level: int
-    notify: list[str]
+    level: bounded_int(1, agreements.MAX_LEVELS)
+    notify: Annotated[list[text(200)], msgspec.Meta(max_length=50)]
+
+
+Escalation = Annotated[list[EscalationLevel], msgspec.Meta(max_length=agreements.MAX_LEVELS)]
 
 
 class NewTarget(msgspec.Struct, forbid_unknown_fields=True):
-    case_type_id: int
-    first_response_minutes: int | None = None
-    resolution_minutes: int | None = None
-    warning_percent: int = 80
-    escalation: list[EscalationLevel] = msgspec.field(default_factory=list)
-    expected_volume: int = 0
+    case_type_id: Id
+    first_response_minutes: DueMinutes | None = None
+    resolution_minutes: DueMinutes | None = None
+    warning_percent: Percent = 80
+    escalation: Escalation = msgspec.field(default_factory=list)
+    expected_volume: Count = 0
 
 
 class TargetChanges(msgspec.Struct, forbid_unknown_fields=True):
-    first_response_minutes: int | None | msgspec.UnsetType = msgspec.UNSET
-    resolution_minutes: int | None | msgspec.UnsetType = msgspec.UNSET
-    warning_percent: int | msgspec.UnsetType = msgspec.UNSET
-    escalation: list[EscalationLevel] | msgspec.UnsetType = msgspec.UNSET
-    expected_volume: int | msgspec.UnsetType = msgspec.UNSET
+    first_response_minutes: DueMinutes | None | msgspec.UnsetType = msgspec.UNSET
+    resolution_minutes: DueMinutes | None | msgspec.UnsetType = msgspec.UNSET
+    warning_percent: Percent | msgspec.UnsetType = msgspec.UNSET
+    escalation: Escalation | msgspec.UnsetType = msgspec.UNSET
+    expected_volume: Count | msgspec.UnsetType = msgspec.UNSET
 
 
 def _changes(data: msgspec.Struct) -> dict[str, Any]:
@@ -144,19 +168,17 @@ class CalendarController(Controller):
         )
 
     @get("/{key:str}", opt=READ, summary="One business calendar")
-    async def get_calendar(
-        self, key: Annotated[str, PathParameter(max_length=64)]
-    ) -> dict[str, Any]:
+    async def get_calendar(self, key: Key) -> dict[str, Any]:
         return await service.get_calendar_info(key)
 
     @patch("/{key:str}", opt=MANAGE, summary="Change a business calendar")
     async def update_calendar(
-        self, request: Request, key: FromPath[str], data: JSONBody[CalendarChanges]
+        self, request: Request, key: Key, data: JSONBody[CalendarChanges]
     ) -> dict[str, Any]:
         return await service.update_calendar(principal_of(request).username, key, **_changes(data))
 
     @delete("/{key:str}", opt=MANAGE, status_code=204, summary="Delete a business calendar")
-    async def delete_calendar(self, request: Request, key: FromPath[str]) -> None:
+    async def delete_calendar(self, request: Request, key: Key) -> None:
         await service.delete_calendar(principal_of(request).username, key)
 
     @get(
@@ -167,9 +189,9 @@ class CalendarController(Controller):
     )
     async def due(
         self,
-        key: FromPath[str],
-        start: Annotated[str, QueryParameter(max_length=64)],
-        minutes: Annotated[str, QueryParameter(max_length=16)],
+        key: Key,
+        start: Annotated[str, query_text(64, 1)],
+        minutes: Annotated[str, query_text(16, 1)],
     ) -> dict[str, Any]:
         cal = await service.calendar_or_404(key)
         begin = _instant(start, cal.timezone)
@@ -187,9 +209,9 @@ class CalendarController(Controller):
     @get("/{key:str}/exceptions", opt=READ, summary="A calendar's exceptions")
     async def list_exceptions(
         self,
-        key: FromPath[str],
-        start: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
-        end: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+        key: Key,
+        start: Annotated[str | None, query_text(10, name="from")] = None,
+        end: Annotated[str | None, query_text(10, name="to")] = None,
     ) -> list[dict[str, Any]]:
         return await service.list_exceptions(key, _optional_day(start), _optional_day(end))
 
@@ -199,7 +221,7 @@ class CalendarController(Controller):
         summary="Close a day (klämdag) or give it special hours",
     )
     async def create_exception(
-        self, request: Request, key: FromPath[str], data: JSONBody[NewException]
+        self, request: Request, key: Key, data: JSONBody[NewException]
     ) -> dict[str, Any]:
         return await service.create_exception(
             principal_of(request).username, key, data.day, data.closed, data.hours, data.note
@@ -209,8 +231,8 @@ class CalendarController(Controller):
     async def update_exception(
         self,
         request: Request,
-        key: FromPath[str],
-        day: FromPath[str],
+        key: Key,
+        day: Day,
         data: JSONBody[ExceptionChanges],
     ) -> dict[str, Any]:
         return await service.update_exception(
@@ -223,9 +245,7 @@ class CalendarController(Controller):
         status_code=204,
         summary="Remove an exception day",
     )
-    async def delete_exception(
-        self, request: Request, key: FromPath[str], day: FromPath[str]
-    ) -> None:
+    async def delete_exception(self, request: Request, key: Key, day: Day) -> None:
         await service.delete_exception(principal_of(request).username, key, service.parse_day(day))
 
 
@@ -234,9 +254,7 @@ class AgreementController(Controller):
     tags = ["sla"]
 
     @get("/", opt=READ, summary="List agreements (överenskommelser)")
-    async def list_agreements(
-        self, department_id: FromQuery[int | None] = None
-    ) -> list[dict[str, Any]]:
+    async def list_agreements(self, department_id: IdQuery = None) -> list[dict[str, Any]]:
         return await agreements.list_agreements(department_id)
 
     @post("/", opt=MANAGE, summary="Create an agreement with a department")
@@ -254,28 +272,28 @@ class AgreementController(Controller):
         )
 
     @get("/{agreement_id:int}", opt=READ, summary="One agreement with its targets")
-    async def get_agreement(self, agreement_id: FromPath[int]) -> dict[str, Any]:
+    async def get_agreement(self, agreement_id: IdPath) -> dict[str, Any]:
         return await agreements.get_agreement(agreement_id)
 
     @patch("/{agreement_id:int}", opt=MANAGE, summary="Change an agreement")
     async def update_agreement(
-        self, request: Request, agreement_id: FromPath[int], data: JSONBody[AgreementChanges]
+        self, request: Request, agreement_id: IdPath, data: JSONBody[AgreementChanges]
     ) -> dict[str, Any]:
         return await agreements.update_agreement(
             principal_of(request).username, agreement_id, **_changes(data)
         )
 
     @delete("/{agreement_id:int}", opt=MANAGE, status_code=204, summary="Delete an agreement")
-    async def delete_agreement(self, request: Request, agreement_id: FromPath[int]) -> None:
+    async def delete_agreement(self, request: Request, agreement_id: IdPath) -> None:
         await agreements.delete_agreement(principal_of(request).username, agreement_id)
 
     @get("/{agreement_id:int}/targets", opt=READ, summary="An agreement's targets")
-    async def list_targets(self, agreement_id: FromPath[int]) -> list[dict[str, Any]]:
+    async def list_targets(self, agreement_id: IdPath) -> list[dict[str, Any]]:
         return await agreements.list_targets(agreement_id)
 
     @post("/{agreement_id:int}/targets", opt=MANAGE, summary="Add targets for a case type")
     async def create_target(
-        self, request: Request, agreement_id: FromPath[int], data: JSONBody[NewTarget]
+        self, request: Request, agreement_id: IdPath, data: JSONBody[NewTarget]
     ) -> dict[str, Any]:
         return await agreements.create_target(
             principal_of(request).username,
@@ -292,8 +310,8 @@ class AgreementController(Controller):
     async def update_target(
         self,
         request: Request,
-        agreement_id: FromPath[int],
-        target_id: FromPath[int],
+        agreement_id: IdPath,
+        target_id: IdPath,
         data: JSONBody[TargetChanges],
     ) -> dict[str, Any]:
         changes = _changes(data)
@@ -310,7 +328,7 @@ class AgreementController(Controller):
         summary="Remove a target",
     )
     async def delete_target(
-        self, request: Request, agreement_id: FromPath[int], target_id: FromPath[int]
+        self, request: Request, agreement_id: IdPath, target_id: IdPath
     ) -> None:
         await agreements.delete_target(principal_of(request).username, agreement_id, target_id)
 

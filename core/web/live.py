@@ -26,6 +26,7 @@ from core.auth.service import authenticate
 from core.contracts import Event
 from core.errors import InvalidInput
 from core.web.security import principal_of
+from core.web.types import text
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,11 @@ class NoticeBody(msgspec.Struct, forbid_unknown_fields=True):
     """A notice to signed-in users; ``audience`` ``leads`` reaches only those who may
     broadcast (supervisors, crisis team, IT); ``users`` narrows it to some usernames."""
 
-    message: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NOTICE_LENGTH)]
+    message: text(MAX_NOTICE_LENGTH, 1)
     audience: Literal["everyone", "leads"] = "everyone"
-    users: Annotated[
-        list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
-        msgspec.Meta(max_length=200),
-    ] = msgspec.field(default_factory=list)
+    users: Annotated[list[text(64, 1)], msgspec.Meta(max_length=200)] = msgspec.field(
+        default_factory=list
+    )
 
 
 @post(

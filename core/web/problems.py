@@ -23,6 +23,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.errors import DomainError
 from core.i18n import N_, negotiate, translator
+from core.web.enums import allowed_values
 
 try:  # PostgreSQL's driver: a client-side conversion error and SQLSTATE class 22
     from asyncpg.exceptions import DataError as PostgresDataError
@@ -71,9 +72,11 @@ BODY_REQUIRED = N_("A JSON request body is required")
 CRASH_DETAIL = HTTP_DETAILS[500][0]
 OUT_OF_RANGE_DETAIL = N_("A value in the request is out of range (too large a number?)")
 NUL_MESSAGE = N_("The text must not contain NUL characters")
+UNKNOWN_VALUE = N_("Unknown value {value}; valid values: {valid}")
 
 # msgspec's message for a text refused by types.NO_NUL: "Expected `str` matching regex '…'"
 _NUL_RULE = re.compile(r"matching regex '\^\[\^\\+x00\]")
+_BAD_ENUM = re.compile(r"Invalid enum value (.*)$")
 _FIELD_IN_MESSAGE = re.compile(r"(unknown|missing required) field `([^`]*)`")
 
 
@@ -105,8 +108,9 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def validation_errors(exc: ValidationException, _) -> list[dict[str, Any]]:
-    """The offending fields of a Litestar validation error, one dict per field."""
+def validation_errors(exc: ValidationException, _, handler: Any = None) -> list[dict[str, Any]]:
+    """The offending fields of a Litestar validation error, one dict per field; an unknown
+    value of a closed list names the valid ones (looked up in ``handler``'s schema)."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
@@ -122,6 +126,12 @@ def validation_errors(exc: ValidationException, _) -> list[dict[str, Any]]:
             key, message = "", _(BODY_REQUIRED)  # no body at all (a KeyError from Litestar)
         if _NUL_RULE.search(message):
             message = _(NUL_MESSAGE)
+        elif found_enum := _BAD_ENUM.match(message):
+            valid = allowed_values(handler, source, key)
+            if valid:
+                message = _(UNKNOWN_VALUE).format(
+                    value=found_enum.group(1), valid=", ".join(str(v) for v in valid)
+                )
         entry = {"field": key, "message": message}
         if source:
             entry["source"] = source
@@ -145,7 +155,7 @@ def handle_http(request: Request, exc: HTTPException) -> Response:
     _ = translator(language_of(request))
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        errors = validation_errors(exc, _)
+        errors = validation_errors(exc, _, request.scope.get("route_handler"))
         return problem(request, 400, "invalid-input", _(INVALID_DETAIL), errors=errors)
     if status == 400 and isinstance(exc.__cause__, SerializationException):
         errors = [{"field": "", "source": "body", "message": str(exc.__cause__)}]

@@ -73,9 +73,12 @@ def query_int(ge: int, le: int) -> QueryParameter:  # type: ignore[valid-type]
     return QueryParameter(ge=ge, le=le)
 
 
-def query_text(max_length: int = MAX_QUERY_TEXT, min_length: int = 0) -> Any:
-    """Bounds for a text query parameter without NUL: ``Annotated[str, query_text(60)]``."""
-    return QueryParameter(pattern=NO_NUL, min_length=min_length, max_length=max_length)
+def query_text(
+    max_length: int = MAX_QUERY_TEXT, min_length: int = 0, name: str | None = None
+) -> Any:
+    """Bounds for a text query parameter without NUL: ``Annotated[str, query_text(60)]``;
+    ``name`` when the parameter's name is not the argument's (``from``)."""
+    return QueryParameter(pattern=NO_NUL, min_length=min_length, max_length=max_length, name=name)
 
 
 def text_path(max_length: int) -> Any:
