@@ -8,15 +8,18 @@ cause is reported once). The command exits 1 when any check failed.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from core.settings import Settings
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
+DEFAULT_MUNICIPALITY = Settings.municipality_name
 
 
 @dataclass
@@ -66,9 +69,12 @@ def run_checks(settings: Settings) -> list[Check]:
     database = _guarded("database", lambda: [asyncio.run(_database_check())])
     checks.extend(database)
     checks.extend(_guarded("job queue", lambda: _queue_checks(settings)))
+    checks.extend(_guarded("citizen e-mail", lambda: _mail_checks(settings)))
     if all(c.ok for c in database):
+        checks.extend(_guarded("mail outbox", lambda: [asyncio.run(_outbox_check(settings))]))
         checks.extend(_guarded("plugins", lambda: asyncio.run(_plugin_checks(settings))))
     else:
+        checks.append(_skip("mail outbox", "the database is not available"))
         checks.append(_skip("plugins", "the database is not available"))
     return checks
 
@@ -83,19 +89,22 @@ def _guarded(name: str, work: Callable[[], list[Check]]) -> list[Check]:
 def report(settings: Settings, echo: Callable[[str], None]) -> int:
     """Run the checks, print one line per check (and a fix line per failure); exit code."""
     checks = run_checks(settings)
-    failures = 0
+    failures = warnings = 0
     for check in checks:
         echo(f"{check.status:<4} {check.name}: {check.detail}")
         if check.status == FAIL:
             failures += 1
             if check.fix:
                 echo(f"     fix: {check.fix}")
-        elif check.status == WARN and check.fix:
-            echo(f"     hint: {check.fix}")
+        elif check.status == WARN:
+            warnings += 1
+            if check.fix:
+                echo(f"     hint: {check.fix}")
+    also = f" and {warnings} warning(s)" if warnings else ""
     if failures:
-        echo(f"{failures} problem(s) found")
+        echo(f"{failures} problem(s){also} found")
         return 1
-    echo("everything looks right")
+    echo(f"no problems found, but {warnings} warning(s)" if warnings else "everything looks right")
     return 0
 
 
@@ -215,6 +224,130 @@ def _queue_checks(settings: Settings) -> list[Check]:
         ]
     where = "Redis" if settings.redis_url else str(settings.queue_path)
     return [Check("job queue", True, f"{where}: {pending} job(s) pending")]
+
+
+# -- citizen e-mail ----------------------------------------------------------------------------
+def _warn(name: str, problem: str, hint: str) -> Check:
+    return Check(name, True, problem, hint, status=WARN)
+
+
+def _mail_checks(settings: Settings) -> list[Check]:
+    """What citizens' e-mail and links need: an SMTP server (and its password), a sender
+    that can be answered, the public address and the municipality's own name."""
+    from core.citizen import notify
+    from core.secrets import keystore
+
+    checks = []
+    if not settings.smtp_host:
+        checks.append(
+            _warn(
+                "mail server",
+                "smtp_host is not set: receipts with access codes, feedback and SLA alarms "
+                "are queued but never sent",
+                'set smtp_host = "smtp.example.se" (and smtp_port, smtp_starttls, '
+                "smtp_username) in kontakt.toml, then restart kontakt-worker",
+            )
+        )
+    elif settings.smtp_username and keystore.get(notify.SMTP_PASSWORD) is None:
+        checks.append(
+            _fail(
+                "mail server",
+                f"smtp_username is {settings.smtp_username!r} but the secret "
+                f"{notify.SMTP_PASSWORD!r} is missing from the keyring: every login fails",
+                f"kontakt secrets set {notify.SMTP_PASSWORD} --stdin",
+            )
+        )
+    else:
+        checks.append(Check("mail server", True, f"{settings.smtp_host}:{settings.smtp_port}"))
+    if settings.mail_from.endswith(".invalid"):
+        checks.append(
+            _warn(
+                "mail sender",
+                f"mail_from is {settings.mail_from!r}: mail servers refuse or bin mail from a "
+                ".invalid domain",
+                'set mail_from = "kontaktcenter@<your municipality\'s domain>" in kontakt.toml',
+            )
+        )
+    public = urlsplit(settings.public_url)
+    if not settings.public_url or _is_loopback(public.hostname or ""):
+        checks.append(
+            _warn(
+                "public address",
+                f"public_url is {settings.public_url or 'not set'}: links in e-mails and "
+                f"Mina ärenden point at {notify.status_url(settings)}, which citizens cannot "
+                "reach",
+                'set public_url = "https://kontakt.example.se" (the address citizens use) in '
+                "kontakt.toml",
+            )
+        )
+    else:
+        checks.append(Check("public address", True, settings.public_url))
+    if settings.municipality_name == DEFAULT_MUNICIPALITY:
+        checks.append(
+            _warn(
+                "municipality name",
+                f"municipality_name is still {DEFAULT_MUNICIPALITY!r}: e-mails, Mina ärenden "
+                "and Open311 show it",
+                'set municipality_name = "<your municipality> kommun" in kontakt.toml',
+            )
+        )
+    else:
+        checks.append(Check("municipality name", True, settings.municipality_name))
+    return checks
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _outbox_check(settings: Settings) -> Check:
+    """Unsent e-mails piling up (too many, or the oldest waiting too long) fail."""
+    from core import db
+    from core.citizen.notify import MAX_ATTEMPTS
+    from core.db import raw
+    from core.health import outbox_backlog
+
+    try:
+        await db.open_pool()
+        backlog = await outbox_backlog()
+        given_up = await raw.fetchrow(
+            "SELECT COUNT(*) AS n FROM outbound_message WHERE status = 'failed'"
+        )
+    finally:
+        await db.close_pool()
+    detail = f"{backlog.unsent} unsent"
+    if backlog.oldest_age_seconds is not None:
+        detail += f", the oldest waiting {_duration(backlog.oldest_age_seconds)}"
+    if given_up and given_up["n"]:
+        detail += f"; {given_up['n']} given up after {MAX_ATTEMPTS} attempts"
+    if not backlog.backed_up(settings):
+        return Check("mail outbox", True, detail)
+    limits = (
+        f"(limits: outbox_alert_count {settings.outbox_alert_count}, "
+        f"outbox_alert_minutes {settings.outbox_alert_minutes})"
+    )
+    if not settings.smtp_host:
+        fix = "set smtp_host in kontakt.toml; the worker then sends what waits"
+    else:
+        fix = (
+            f"check that 'kontakt worker' runs (systemctl status kontakt-worker) and that "
+            f"{settings.smtp_host}:{settings.smtp_port} accepts mail from this box; the "
+            "worker's log names the SMTP error (journalctl -u kontakt-worker)"
+        )
+    return _fail("mail outbox", f"{detail} {limits}", fix)
+
+
+def _duration(seconds: int) -> str:
+    """``45 s``, ``12 min``, ``3 h 5 min``, ``2 days 4 h``."""
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if days:
+        return f"{days} day{'s' if days > 1 else ''}" + (f" {hours % 24} h" if hours % 24 else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes % 60} min" if minutes % 60 else "")
+    return f"{minutes} min" if minutes else f"{seconds} s"
 
 
 async def _plugin_checks(settings: Settings) -> list[Check]:
