@@ -99,7 +99,7 @@ class WebhookController(Controller):
 
     @post(
         "/{source:str}",
-        opt={"public": True},
+        opt={"public": True, "own_token": True},
         status_code=200,
         summary="Call events from the switch (Zammad/sipgate CTI shape), guarded by the token",
     )

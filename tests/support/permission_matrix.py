@@ -29,6 +29,7 @@ class Operation:
     permission: str | None
     public: bool
     has_body: bool
+    own_token: bool = False  # public, but guarded by a token of its own (a switch's webhook)
 
     def url(self) -> str:
         return re.sub(
@@ -57,6 +58,7 @@ def operations(app, schema: dict[str, Any]) -> list[Operation]:
                     handler.opt.get("permission"),
                     bool(handler.opt.get("public")),
                     "requestBody" in spec,
+                    bool(handler.opt.get("own_token")),
                 )
             )
     return ops
@@ -89,6 +91,9 @@ async def check(client, app, auth_headers, fresh_headers) -> list[str]:
             status = response.status_code
             if not allowed and status != 403:
                 problems.append(f"{label} as {role}: {status}, expected 403")
+            elif op.own_token:  # no role holds the route's own token: 401 for every role
+                if status != 401:
+                    problems.append(f"{label} as {role}: {status}, expected 401 (own token)")
             elif allowed and status in (401, 403):
                 problems.append(f"{label} as {role}: {status}, expected to pass the guard")
             elif allowed and op.has_body and status != 400:
