@@ -44,9 +44,9 @@ def run(qloop) -> Callable[[Coroutine[Any, Any, Any]], Any]:
     return runner
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
+async def until(predicate: Callable[[], Any], within: float = 15, what: str = "") -> Any:
     """Wait (serving Qt and asyncio) until ``predicate()`` is truthy; returns its value."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         value = predicate()
         if value:

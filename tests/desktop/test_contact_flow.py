@@ -96,7 +96,7 @@ def test_an_agent_registers_a_contact_with_the_keyboard(
         first = model.data(model.index(row, SLA_COLUMN))
         assert first and ":" in first
         started = time.monotonic()
-        await until(lambda: model.data(model.index(row, SLA_COLUMN)) != first, timeout=3)
+        await until(lambda: model.data(model.index(row, SLA_COLUMN)) != first, within=3)
         assert time.monotonic() - started < 2.5
         await desktop.session.stop()
 
