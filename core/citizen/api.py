@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from core import audit, db
 from core.citizen.open311 import key_hash
 from core.citizen.tables import ApiClient
+from core.clock import iso_utc
 from core.errors import Conflict, InvalidInput, NotFound
 from core.web.security import principal_of
+from core.web.types import IdPath, text
 
 KEY_PREFIX = "kc311_"
 
@@ -22,7 +24,22 @@ KEY_PREFIX = "kc311_"
 class ApiClientBody(msgspec.Struct, forbid_unknown_fields=True):
     """A new Open311 client: a name saying who uses the key."""
 
-    name: Annotated[str, msgspec.Meta(max_length=200)]
+    name: text(200)
+
+
+class ApiClientView(msgspec.Struct):
+    """An Open311 client as the API shows it; ``created_at`` is ISO 8601 UTC."""
+
+    id: int
+    name: str
+    active: bool
+    created_at: str
+
+
+class NewApiClient(ApiClientView):
+    """A new client with its key, shown this once and stored only as a SHA-256."""
+
+    api_key: str
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +47,7 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"],
         "name": row["name"],
         "active": bool(row["active"]),
-        "created_at": row["created_at"],
+        "created_at": iso_utc(row["created_at"]),
     }
 
 
@@ -47,7 +64,8 @@ async def create_client(actor: str, name: str) -> dict[str, Any]:
         ).returning(ApiClient.id)
         client_id = rows[0]["id"]
         audit.record(actor, "open311_client.create", "api_client", client_id, {"name": name})
-    return {"id": client_id, "name": name, "active": True, "created_at": now, "api_key": api_key}
+    view = _view({"id": client_id, "name": name, "active": True, "created_at": now})
+    return {**view, "api_key": api_key}
 
 
 async def list_clients() -> list[dict[str, Any]]:
@@ -72,12 +90,15 @@ class Open311ClientController(Controller):
     tags = ["open311"]
 
     @post("/", opt={"permission": "open311.manage"}, summary="Create an Open311 API key")
-    async def create(self, request: Request, data: JSONBody[ApiClientBody]) -> dict[str, Any]:
-        return await create_client(principal_of(request).username, data.name)
+    async def create(self, request: Request, data: JSONBody[ApiClientBody]) -> NewApiClient:
+        """A new key (400 for an empty name); the key is in this answer and nowhere else."""
+        created = await create_client(principal_of(request).username, data.name)
+        return msgspec.convert(created, NewApiClient)
 
     @get("/", opt={"permission": "open311.manage"}, summary="List Open311 clients")
-    async def list_all(self) -> list[dict[str, Any]]:
-        return await list_clients()
+    async def list_all(self) -> list[ApiClientView]:
+        """Every client, revoked ones too, by id."""
+        return msgspec.convert(await list_clients(), list[ApiClientView])
 
     @delete(
         "/{client_id:int}",
@@ -85,7 +106,8 @@ class Open311ClientController(Controller):
         status_code=204,
         summary="Revoke an Open311 API key",
     )
-    async def remove(self, request: Request, client_id: FromPath[int]) -> None:
+    async def remove(self, request: Request, client_id: IdPath) -> None:
+        """Revoke a key (404 unknown, 409 already revoked)."""
         await revoke_client(principal_of(request).username, client_id)
 
     @post(
@@ -94,8 +116,10 @@ class Open311ClientController(Controller):
         status_code=200,
         summary="Revoke an Open311 API key",
     )
-    async def revoke(self, request: Request, client_id: FromPath[int]) -> dict[str, Any]:
-        return await revoke_client(principal_of(request).username, client_id)
+    async def revoke(self, request: Request, client_id: IdPath) -> ApiClientView:
+        """Revoke a key and show the client (404 unknown, 409 already revoked)."""
+        revoked = await revoke_client(principal_of(request).username, client_id)
+        return msgspec.convert(revoked, ApiClientView)
 
 
 ROUTES = [Open311ClientController]

@@ -684,10 +684,20 @@ class Open311Controller(Controller):
         return await _guarded(request, resource, run)
 
 
+def _refuse_nul(values: dict[str, str]) -> None:
+    """A NUL character in a path or query value is a 400 naming it (no database stores it)."""
+    for field, value in values.items():
+        if "\x00" in field or "\x00" in value:
+            raise Open311Error(
+                400, N_("The field {field} contains a NUL character"), field=field.strip("\x00")
+            )
+
+
 async def _guarded(request: Request, name: str, run: Any) -> Response:
     """Run ``run(fmt)``; an Open311Error becomes an error document in the request's language."""
     fmt = guess_format(name)
     try:
+        _refuse_nul({"resource": name, **dict(request.query_params)})
         return await run(fmt)
     except Open311Error as exc:
         lang = _language(request)

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ from core.citizen.tables import AccessAttempt
 from core.clock import iso_utc
 from core.i18n import LANGUAGES, N_, negotiate, translator
 from core.web.problems import problem
+from core.web.types import text
 
 PAGE_PATH = "/mina-arenden"
 STATIC_PATH = "/static/citizen"
@@ -413,16 +414,16 @@ def _case_context(view: PublicCase, lang: str, zone: str) -> dict[str, Any]:
 class LookupForm(msgspec.Struct, forbid_unknown_fields=True):
     """The Mina ärenden form (application/x-www-form-urlencoded)."""
 
-    number: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    code: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    lang: Annotated[str, msgspec.Meta(max_length=5)] = ""
+    number: text(200) = ""
+    code: text(200) = ""
+    lang: text(5) = ""
 
 
 class CaseStatusQuery(msgspec.Struct, forbid_unknown_fields=True):
-    """POST /api/v1/public/case-status: a case number and its access code."""
+    """POST /api/v1/public/case-status: a case number and its access code (no NUL)."""
 
-    number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    number: text(40, min_length=1)
+    code: text(40, min_length=1)
 
 
 @get(PAGE_PATH, opt=PAGE_OPT, include_in_schema=False, name="mina-arenden")

@@ -329,6 +329,13 @@ async def test_api_keys_are_managed_audited_and_revocable(client, auth_headers, 
     assert again.status_code == 409
     missing = await client.delete("/api/v1/open311/clients/99999999", headers=admin)
     assert missing.status_code == 404
+    assert body["created_at"].endswith("Z")  # ISO 8601 UTC, as every time in the API
+    assert abs(datetime.fromisoformat(body["created_at"]) - datetime.now(UTC)) < timedelta(1)
+    for url in (f"/api/v1/open311/clients/{2**70}", "/api/v1/open311/clients/0"):
+        assert (await client.delete(url, headers=admin)).status_code == 400
+    nul = await client.post("/api/v1/open311/clients", json={"name": "A\u0000B"}, headers=admin)
+    assert nul.status_code == 400
+    assert [e["field"] for e in nul.json()["errors"]] == ["name"]
     actions = [
         r["action"]
         for r in await AuditEntry.select(AuditEntry.action).where(
@@ -467,3 +474,14 @@ async def test_the_post_body_is_in_the_openapi_document(client):
     assert form["properties"]["lat"]["type"] == "number"
     answer = operation["responses"]["201"]["content"]["application/json; charset=utf-8"]
     assert "access_code" in answer["schema"]["items"]["properties"]
+
+
+async def test_nul_in_a_query_or_path_is_a_400_naming_it(client):
+    for url, params, field in (
+        (f"{V2}/requests.json", {"service_request_id": "KC\x00"}, "service_request_id"),
+        (f"{V2}/requests.xml", {"service_code": "a\x00b"}, "service_code"),
+        (f"{V2}/requests/KC-2026-1%00.json", {}, "resource"),
+        (f"{V2}/services/gunga%00.json", {}, "resource"),
+    ):
+        fmt = "xml" if ".xml" in url else "json"
+        assert field in assert_error(await client.get(url, params=params), 400, fmt)

@@ -303,3 +303,18 @@ async def test_the_page_title_names_mina_arenden_once(
     assert _title(shown.text) == f"{number} – Mina ärenden – {town}"
     missed = await web.post(PAGE, data={"number": number, "code": "WRONGCODE1"})
     assert _title(missed.text) == f"Det gick inte att visa ärendet – Mina ärenden – {town}"
+
+
+async def test_nul_characters_are_refused_without_counting(as_client):
+    address = unique_client_address()
+    web = as_client(address)
+    for body, field in (
+        ({"number": "KC-2026-000001\u0000", "code": "ABCDEFGHJK"}, "number"),
+        ({"number": "KC-2026-000001", "code": "ABC\u0000DEFGHJK"}, "code"),
+    ):
+        refused = await web.post(JSON_URL, json=body)
+        assert refused.status_code == 400, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+        page = await web.post(PAGE, data=body)
+        assert page.status_code == 400 and '<html lang="sv">' in page.text
+    assert await AccessAttempt.count().where(AccessAttempt.client == address) == 0
