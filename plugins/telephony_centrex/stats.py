@@ -18,7 +18,9 @@ Definitions (the same on the wallboard, in the reports and in the effect goal):
 Everything comes from one aggregate query grouped by ``(local_day, local_half_hour,
 answer_group)``, which the covering index ``telephony_call_stats`` serves in index order
 (the roll-ups per hour, day and group are sums of those few thousand rows), and one grouped
-by agent.
+by group and agent. Finished days (before today) are kept per process as those rows and
+reused until a call of that day changes: ``updated_at`` (set on every change, indexed) tells
+which days did, so a month's report reads today's calls and a few thousand cached rows.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,7 +60,14 @@ GROUP BY {keys}
 # the group's figures per day and half hour stream out of the covering index in its order;
 # the agents' figures need a second pass (few rows, sorted by agent)
 SLOT_KEYS = "local_day, local_half_hour, answer_group"
-AGENT_KEYS = "agent"
+AGENT_KEYS = "answer_group, agent"
+HAS_AGENT = " AND agent IS NOT NULL"
+CHANGED_SQL = (
+    "SELECT local_day, MAX(updated_at) AS changed FROM telephony_call WHERE updated_at >= {} "
+    "GROUP BY local_day"
+)
+CHANGE_MARGIN = 60
+MAX_CACHED_DAYS = 3 * 366
 DEFAULT_TZ = "Europe/Stockholm"
 DEPARTMENT_GROUPS_SQL = (
     "SELECT g.code FROM answer_group g JOIN department d ON d.id = g.department WHERE d.code = {}"
@@ -173,29 +182,97 @@ async def compute(
     with_agents: bool = True,
 ) -> CallStats:
     """The statistics of the local days ``first``..``last`` (optionally some groups; the
-    per-agent figures only ``with_agents``)."""
+    per-agent figures only ``with_agents``). Days before today come from the day cache."""
     limit = int(limit_seconds if limit_seconds is not None else
                 runtime.setting("service_level_seconds", 120))  # fmt: skip
     short = int(short_seconds if short_seconds is not None else
                 runtime.setting("short_abandon_seconds", 5))  # fmt: skip
     result = CallStats(first, last, limit, short)
-    group_list = list(groups) if groups is not None else None
-    if group_list is not None and not group_list:
+    wanted = set(groups) if groups is not None else None
+    if wanted is not None and not wanted:
         return result
-    clause = ""
-    args: list[Any] = [short, short, short, limit, short, first.isoformat(), last.isoformat()]
-    if group_list is not None:
-        clause = " AND answer_group IN (" + ", ".join("{}" for _ in group_list) + ")"
-        args += group_list
-    for row in await fetch(stats_sql(SLOT_KEYS, clause), *args):
-        result.total.add(row)
-        result.by_half_hour[int(row["local_half_hour"])].add(row)
-        result.by_day[row["local_day"]].add(row)
-        result.by_group[row["answer_group"] or ""].add(row)
+    current = today()
+    closed = [first + timedelta(days=n) for n in range((min(last, current - timedelta(days=1))
+                                                         - first).days + 1)]  # fmt: skip
+    slots: list[dict[str, Any]] = []
+    agents: list[dict[str, Any]] = []
+    for day in await _closed_days(closed, limit, short):
+        slots.extend(day.slots)
+        agents.extend(day.agents)
+    if last >= current:
+        live = (max(first, current), last)
+        clause, extra = "", []
+        if wanted is not None:
+            clause = " AND answer_group IN (" + ", ".join("{}" for _ in wanted) + ")"
+            extra = sorted(wanted)
+        slots += await _rows(*live, limit, short, SLOT_KEYS, clause, extra)
+        if with_agents:
+            agents += await _rows(*live, limit, short, AGENT_KEYS, clause + HAS_AGENT, extra)
+    for row in slots:
+        if wanted is None or row["answer_group"] in wanted:
+            result.total.add(row)
+            result.by_half_hour[int(row["local_half_hour"])].add(row)
+            result.by_day[row["local_day"]].add(row)
+            result.by_group[row["answer_group"] or ""].add(row)
     if with_agents:
-        for row in await fetch(stats_sql(AGENT_KEYS, clause + " AND agent IS NOT NULL"), *args):
-            result.by_agent[row["agent"]].add(row)
+        for row in agents:
+            if wanted is None or row["answer_group"] in wanted:
+                result.by_agent[row["agent"]].add(row)
     return result
+
+
+async def _rows(first: date, last: date, limit: int, short: int, keys: str, where: str = "",
+                extra: Iterable[Any] = ()) -> list[dict[str, Any]]:  # fmt: skip
+    args = [short, short, short, limit, short, first.isoformat(), last.isoformat(), *extra]
+    return await fetch(stats_sql(keys, where), *args)
+
+
+@dataclass
+class _Day:
+    """One finished day's aggregate rows; valid while no call of the day changed after
+    ``built_at`` (``updated_at`` is set on every change of a call)."""
+
+    built_at: int
+    slots: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+
+
+_days: dict[tuple[int, int, str], _Day] = {}  # (limit, short, local day) -> rows
+
+
+async def _closed_days(days: list[date], limit: int, short: int) -> list[_Day]:
+    """The cached rows of finished days, rebuilding those never built or changed since."""
+    if not days:
+        return []
+
+    def key(day: date) -> tuple[int, int, str]:
+        return (limit, short, day.isoformat())
+
+    stale = {d for d in days if key(d) not in _days}
+    known = [_days[key(d)] for d in days if d not in stale]
+    if known:
+        for row in await fetch(CHANGED_SQL, min(entry.built_at for entry in known)):
+            entry = _days.get((limit, short, row["local_day"]))
+            if entry is not None and int(row["changed"]) >= entry.built_at:
+                stale.add(date.fromisoformat(row["local_day"]))
+    if stale:
+        if len(_days) > MAX_CACHED_DAYS:
+            _days.clear()
+        # a change committed while the rows are read may carry an earlier updated_at:
+        # anything changed in the last minute before the build is checked again next time
+        built_at = int(time.time()) - CHANGE_MARGIN
+        lo, hi = min(stale), max(stale)
+        by_day: dict[str, _Day] = {
+            (lo + timedelta(days=n)).isoformat(): _Day(built_at, [], [])
+            for n in range((hi - lo).days + 1)
+        }
+        for row in await _rows(lo, hi, limit, short, SLOT_KEYS):
+            by_day[row["local_day"]].slots.append(row)
+        for row in await _rows(lo, hi, limit, short, "local_day, " + AGENT_KEYS, HAS_AGENT):
+            by_day[row["local_day"]].agents.append(row)
+        for day, entry in by_day.items():
+            _days[(limit, short, day)] = entry
+    return [_days[key(d)] for d in days]
 
 
 def stats_sql(keys: str, where: str = "") -> str:

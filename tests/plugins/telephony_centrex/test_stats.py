@@ -82,6 +82,19 @@ async def test_definitions_on_real_calls(calls) -> None:
     assert strict["offered"] == 5
 
 
+async def test_a_late_call_on_a_finished_day_reaches_the_cached_figures(calls) -> None:
+    group = f"late-{uuid.uuid4().hex[:6]}"
+    await org.save_group("test", group, {"name_sv": "Sena samtal"})
+    await call(group, at(DAY1, 9, 0), 30, 180, calls["a"])
+    before = await stats.compute(DAY1, DAY2, [group], 120, 5)
+    assert before.total.answered == 1
+    assert any(r["answer_group"] == group for r in stats._days[(120, 5, "2025-03-10")].slots)
+    await call(group, at(DAY1, 16, 0), 5, 100, calls["b"])  # e.g. a late CSV import
+    after = await stats.compute(DAY1, DAY2, [group], 120, 5)
+    assert after.total.offered == 2 and after.by_hour()[16].answered == 1  # rebuilt
+    assert after.by_agent[calls["b"]].answered == 1
+
+
 async def test_filters_select_groups(calls) -> None:
     by_department = await stats.groups_of({"department": calls["department"]})
     assert by_department == [calls["group"]]
