@@ -64,8 +64,9 @@ class PartyController(Controller):
             "Name and address match anywhere in the text, case-insensitively; phone in any "
             "national form; e-mail case-insensitively; identity and organisation numbers "
             "exactly. Criteria combine with AND; at least one is required. Paged by name "
-            "with a keyset cursor. Protected identities are found by their exact number only, "
-            "unless the user may see them."
+            "with a keyset cursor. Unless the user may see protected identities, they are "
+            "found (as 'Skyddad identitet') only by number, phone or e-mail, never by a "
+            "search that includes a name or address."
         ),
     )
     async def search(

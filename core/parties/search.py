@@ -4,9 +4,11 @@ phone (any national form, compared in E.164), e-mail (case-insensitive), identit
 
 Pages are ordered by folded name and id and cut with a keyset cursor (:mod:`core.paging`);
 the total is counted with the same filters. Merged parties are left out. Users without
-``parties.protected`` find a protected identity only by its exact identity or organisation
-number (they hold it already), never by name, address, phone or e-mail; the filter is part
-of the query, so a page is full when enough visible parties exist.
+``parties.protected`` find a protected identity (shown as "Skyddad identitet", nothing more)
+only by what the caller gives them exactly — identity or organisation number, phone, e-mail —
+and never when a name or address is part of the search, which would confirm the hidden
+details; the filter is part of the query, so a page is full when enough visible parties
+exist.
 """
 
 from __future__ import annotations
@@ -43,30 +45,34 @@ class Criteria:
 def _filters(principal: Principal, criteria: Criteria) -> tuple[list[str], list[Any]]:
     """WHERE terms and their arguments."""
     terms, args = ["merged_into IS NULL"], []
-    exact_number = False
+    exact = fuzzy = False
     if criteria.id_number.strip():
         number, _ = service.normalise_personal_number(criteria.id_number)
         lookups = fields.blind_indexes(number)
         terms.append(f"id_number_index IN ({', '.join('?' for _ in lookups)})")
         args += lookups
-        exact_number = True
+        exact = True
     if criteria.org_number.strip():
         terms.append("org_number = ?")
         args.append(service.normalise_org_number(criteria.org_number))
-        exact_number = True
+        exact = True
     if criteria.phone.strip():
         terms.append("phone = ?")
         args.append(service.normalise_phone(criteria.phone))
+        exact = True
     if criteria.email.strip():
         terms.append("email = ?")
         args.append(criteria.email.strip().lower())
+        exact = True
     if criteria.name.strip():
         terms.append("name_key LIKE ? ESCAPE '\\'")
         args.append(like_pattern(criteria.name))
+        fuzzy = True
     if criteria.address.strip():
         terms.append("address_key LIKE ? ESCAPE '\\'")
         args.append(like_pattern(criteria.address))
-    if not exact_number and not principal.can("parties.protected"):
+        fuzzy = True
+    if (fuzzy or not exact) and not principal.can("parties.protected"):
         terms.append("protected_identity = ?")
         args.append(False)
     return terms, args
