@@ -17,19 +17,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from desktop.api.address import normalise_address
 from desktop.api.errors import ApiError, SessionExpired, Unreachable
 from desktop.api.tls import PinnedCertificate
 
 RENEW_BEFORE_SECONDS = 300
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def normalise_address(address: str) -> str:
-    """``kc.kommun.se`` → ``https://kc.kommun.se``; no trailing slash."""
-    address = address.strip().rstrip("/")
-    if "://" not in address:
-        address = "https://" + address
-    return address
 
 
 class ApiClient:
@@ -124,6 +117,11 @@ class ApiClient:
         try:
             response = await self.http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:
+            cause: BaseException | None = exc
+            while cause is not None:
+                if isinstance(cause, ssl.SSLError):  # reached, but its certificate is untrusted
+                    raise ssl.SSLError(str(cause)) from exc
+                cause = cause.__cause__ or cause.__context__
             raise Unreachable(str(exc) or type(exc).__name__) from exc
         if response.status_code >= 400:
             try:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import i18n
-from desktop.api import storage
-from desktop.api.client import ApiClient
 from desktop.ui import tasks
-from desktop.ui.main_window import MainWindow
 from desktop.ui.signin import SignInWindow
-from desktop.viewmodels.session import Session
+
+if TYPE_CHECKING:
+    from desktop.api.client import ApiClient
+    from desktop.ui.main_window import MainWindow
+    from desktop.viewmodels.session import Session
 
 
 class DesktopApp:
@@ -29,9 +32,14 @@ class DesktopApp:
         self.signin = SignInWindow(self.signed_in)
         self.signin.show()
         self.signin.activateWindow()
+        QTimer.singleShot(50, preload)
         return self.signin
 
     def signed_in(self, client: ApiClient) -> None:
+        from desktop.api import storage
+        from desktop.ui.main_window import MainWindow
+        from desktop.viewmodels.session import Session
+
         self.session = Session(client, storage.data_dir())
         self.session.start()
         self.main = MainWindow(self.session, self.sign_out)
@@ -49,6 +57,11 @@ class DesktopApp:
         if session is not None:
             tasks.spawn(session.stop())
         self.show_sign_in()
+
+
+def preload() -> None:
+    """Import the main window while the user types the password (sign-in is then quick)."""
+    import desktop.ui.main_window  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

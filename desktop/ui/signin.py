@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -16,13 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import i18n
-from desktop.api.client import ApiClient
 from desktop.api.errors import ApiError, Unreachable
 from desktop.api.tls import FingerprintMismatch
 from desktop.i18n import _
 from desktop.ui import tasks
 from desktop.ui.widgets import button, label_for, name
-from desktop.viewmodels.session import SignInModel
+
+if TYPE_CHECKING:
+    from desktop.api.client import ApiClient
+from desktop.viewmodels.signin import SignInModel
 
 
 class SignInWindow(QWidget):

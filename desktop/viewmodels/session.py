@@ -1,9 +1,8 @@
-"""Signing in, and the signed-in session: live events, online state, the outbox.
+"""The signed-in session: live events, online state, the outbox.
 
-:class:`SignInModel` checks the form and opens an :class:`ApiClient` (pinning a self-signed
-certificate by its fingerprint). :class:`Session` owns what lives as long as the sign-in:
-the live-event stream (routed to every subscriber), the offline banner's state, and the
-outbox, sent again whenever the server answers after an outage.
+:class:`Session` owns what lives as long as the sign-in: the live-event stream (routed to
+every subscriber), the offline banner's state, and the outbox, sent again whenever the
+server answers after an outage.
 """
 
 from __future__ import annotations
@@ -15,56 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop.api import tls
-from desktop.api.client import ApiClient, normalise_address
+from desktop.api.client import ApiClient
 from desktop.api.errors import ApiError, Unreachable
 from desktop.api.live import LiveEvents
 from desktop.api.outbox import Outbox
-from desktop.i18n import _
 from desktop.viewmodels.drafts import DraftStore
 from desktop.viewmodels.observable import Observable
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
-
-
-class SignInModel:
-    """The sign-in form's rules."""
-
-    def __init__(self, language: str = "sv") -> None:
-        self.language = language
-
-    def problems(self, address: str, username: str, password: str, fingerprint: str) -> list[str]:
-        found = []
-        if not address.strip():
-            found.append(_("Give the server's address."))
-        if not username.strip() or not password:
-            found.append(_("Give your username and password."))
-        if fingerprint.strip():
-            try:
-                tls.normalise(fingerprint)
-            except ValueError:
-                found.append(_("The fingerprint has 64 hexadecimal digits (AB:CD:…)."))
-            if not normalise_address(address).startswith("https://"):
-                found.append(_("A fingerprint needs an https:// address."))
-        return found
-
-    async def sign_in(
-        self, address: str, username: str, password: str, fingerprint: str = ""
-    ) -> ApiClient:
-        """An open, signed-in client; raises ApiError, Unreachable or ssl errors."""
-        pinned = None
-        if fingerprint.strip():
-            host, port = ApiClient(address).host_port
-            pinned = await asyncio.to_thread(tls.pin, host, port, fingerprint)
-        client = ApiClient(address, pinned=pinned, language=self.language)
-        try:
-            await client.sign_in(username.strip(), password)
-        except BaseException:
-            await client.close()
-            raise
-        return client
 
 
 class Session(Observable):
