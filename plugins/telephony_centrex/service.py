@@ -21,6 +21,7 @@ without a contact.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -134,6 +135,13 @@ class WrapUp:
 
 
 def normalise_number(value: str, region: str | None = None) -> str:
+    """A caller or called number as E.164 (see :func:`_normalise`; cached: a switch sends
+    the same numbers over and over)."""
+    return _normalise(value or "", region or cases.current_settings().phone_region)
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise(value: str, region: str) -> str:
     """A caller or called number as E.164; ``''`` for anonymous; short internal extensions
     (2-6 digits) as they are. Numbers in any national or international form; international
     numbers without ``+`` (as sipgate sends them) are recognised. InvalidInput otherwise."""
@@ -147,11 +155,16 @@ def normalise_number(value: str, region: str | None = None) -> str:
         compact = "+" + compact[2:]
     elif compact.isdigit() and not compact.startswith("0") and len(compact) >= 10:
         compact = "+" + compact
-    return parties.normalise_phone(compact, region or cases.current_settings().phone_region)
+    return parties.normalise_phone(compact, region)
+
+
+@functools.lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _local(epoch: int) -> tuple[str, int, int]:
-    local = datetime.fromtimestamp(epoch, ZoneInfo(cases.current_settings().timezone))
+    local = datetime.fromtimestamp(epoch, _zone(cases.current_settings().timezone))
     return local.strftime("%Y-%m-%d"), local.hour, local.hour * 2 + local.minute // 30
 
 

@@ -89,7 +89,7 @@ TABLES = (
 DROPS = ("telephony_message", "telephony_agent_state", "telephony_call_event", "telephony_call")
 
 TYPES = {
-    "postgres": {"pk": "SERIAL PRIMARY KEY", "json": "JSON"},
+    "postgres": {"pk": "BIGSERIAL PRIMARY KEY", "json": "JSON"},
     "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "json": "JSON"},
 }
 
