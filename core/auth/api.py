@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from core.auth import service
@@ -13,7 +14,7 @@ from core.auth.client_address import client_address
 from core.auth.throttle import LoginThrottled
 from core.contracts import ROLES
 from core.i18n import translator
-from core.web.problems import language_of, problem
+from core.web.problems import PROBLEM_JSON, language_of, problem
 from core.web.security import bearer_token, principal_of
 from core.web.types import Id, text, text_path
 
@@ -95,6 +96,27 @@ class LoginAnswer(msgspec.Struct):
     user: PublicUser
 
 
+class BackOffProblem(msgspec.Struct):
+    """RFC 9457 problem details of a login back-off (429; the wait is in Retry-After)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+BACK_OFF = {
+    429: ResponseSpec(
+        BackOffProblem,
+        description="Too many failed logins for the username or from the address; "
+        "try again after Retry-After seconds",
+        media_type=PROBLEM_JSON,
+        generate_examples=False,
+    )
+}
+
+
 def throttled(request: Request, exc: LoginThrottled) -> Response:
     """429 problem details with Retry-After for a login back-off."""
     response = problem(request, 429, exc.code, exc.render(translator(language_of(request))))
@@ -107,7 +129,13 @@ class AuthController(Controller):
     tags = ["auth"]
     exception_handlers = {LoginThrottled: throttled}
 
-    @post("/login", opt={"public": True}, status_code=200, summary="Sign in, get a bearer token")
+    @post(
+        "/login",
+        opt={"public": True},
+        status_code=200,
+        summary="Sign in, get a bearer token",
+        responses=BACK_OFF,
+    )
     async def login(self, request: Request, data: JSONBody[LoginBody]) -> LoginAnswer:
         """Check the password and return a bearer token: 401 for a wrong password, an unknown
         or a disabled user alike; 429 with Retry-After after repeated failures for the
@@ -122,6 +150,7 @@ class AuthController(Controller):
         opt={"permission": "session.self"},
         status_code=204,
         summary="Change one's own password (ends one's other sessions)",
+        responses=BACK_OFF,
     )
     async def change_password(self, request: Request, data: JSONBody[OwnPassword]) -> None:
         """Change the signed-in user's password; 403 when the current password is wrong."""
@@ -194,6 +223,7 @@ class UserController(Controller):
         opt={"permission": "users.manage"},
         status_code=204,
         summary="Reset a user's password (ends their sessions); one's own needs the current one",
+        responses=BACK_OFF,
     )
     async def set_password(
         self, request: Request, username: UsernamePath, data: JSONBody[NewPassword]

@@ -110,8 +110,8 @@ async def count_failure(settings: Settings, subjects: Subjects, actor: str) -> i
                 actor,
                 "auth.login_backoff",
                 "login",
-                subject,
-                {"failures": failures, "seconds": wait},
+                subject[:100],  # the audit's object id holds 100 characters
+                {"failures": failures, "seconds": wait, "subject": subject},
             )
     return user_failures
 

@@ -137,6 +137,18 @@ async def test_failures_and_back_offs_are_audited(as_client, settings: Settings)
     assert details["seconds"] == 1 and details["failures"] == settings.lockout_threshold
 
 
+async def test_the_longest_names_are_counted_and_audited_too(as_client, settings: Settings):
+    web = as_client()
+    username = "x" * 150  # the most the login body allows, more than an audit object id
+    await _fail(web, username, settings.lockout_threshold)
+    assert (await _login(web, username)).status_code == 429
+    backoff = await AuditEntry.select(AuditEntry.object_id).where(
+        (AuditEntry.action == "auth.login_backoff")
+        & (AuditEntry.object_id == f"user:{username}"[:100])
+    )
+    assert backoff
+
+
 async def test_a_password_reset_ends_the_back_off(as_client, settings: Settings):
     username = await _new_user()
     web = as_client()

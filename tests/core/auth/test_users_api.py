@@ -195,3 +195,10 @@ async def test_roles_are_an_enum_in_the_openapi_document(client):
     ref = answer["application/json"]["schema"]["$ref"].rpartition("/")[2]
     login = schema["components"]["schemas"][ref]["properties"]
     assert login["expires_at"]["type"] == "string"
+    for path, method in (
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/password", "put"),
+        ("/api/v1/users/{username}/password", "put"),
+    ):
+        back_off = schema["paths"][path][method]["responses"]["429"]
+        assert "application/problem+json" in back_off["content"], path
