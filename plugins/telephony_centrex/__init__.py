@@ -27,9 +27,10 @@ def register_piccolo_app() -> Any:
 @hookimpl
 def register_routes() -> list[Any]:
     from plugins.telephony_centrex.api import ROUTES
+    from plugins.telephony_centrex.imports import ROUTES as IMPORT_ROUTES
     from plugins.telephony_centrex.wallboard import ROUTES as WALLBOARD_ROUTES
 
-    return [*ROUTES, *WALLBOARD_ROUTES]
+    return [*ROUTES, *WALLBOARD_ROUTES, *IMPORT_ROUTES]
 
 
 @hookimpl

@@ -90,9 +90,21 @@ class Tally:
     max_wait: int = 0
 
     def add(self, row: dict[str, Any]) -> None:
-        for name in COUNTERS[:-1]:
-            setattr(self, name, getattr(self, name) + int(row.get(name) or 0))
-        self.max_wait = max(self.max_wait, int(row.get("max_wait") or 0))
+        """Add a row of counters (ints, as :func:`_rows` returns them)."""
+        self.offered += row["offered"]
+        self.answered += row["answered"]
+        self.abandoned += row["abandoned"]
+        self.short_abandoned += row["short_abandoned"]
+        self.missed += row["missed"]
+        self.within += row["within"]
+        self.wait_answered += row["wait_answered"]
+        self.wait_all += row["wait_all"]
+        self.talk += row["talk"]
+        if row["max_wait"] > self.max_wait:
+            self.max_wait = row["max_wait"]
+
+    def merge(self, other: Tally) -> None:
+        self.add(vars(other))
 
     def figures(self) -> dict[str, Any]:
         """The counts with service level, abandon rate (percent), ASA, AHT and mean wait."""
@@ -134,7 +146,7 @@ class CallStats:
     def by_hour(self) -> dict[int, Tally]:
         hours: dict[int, Tally] = defaultdict(Tally)
         for slot, tally in self.by_half_hour.items():
-            hours[slot // 2].add(vars(tally))
+            hours[slot // 2].merge(tally)
         return hours
 
     def days_with_calls(self) -> int:
@@ -224,7 +236,11 @@ async def compute(
 async def _rows(first: date, last: date, limit: int, short: int, keys: str, where: str = "",
                 extra: Iterable[Any] = ()) -> list[dict[str, Any]]:  # fmt: skip
     args = [short, short, short, limit, short, first.isoformat(), last.isoformat(), *extra]
-    return await fetch(stats_sql(keys, where), *args)
+    rows = await fetch(stats_sql(keys, where), *args)
+    for row in rows:  # PostgreSQL sums are Decimal, an empty MAX is NULL
+        for name in COUNTERS:
+            row[name] = int(row[name] or 0)
+    return rows
 
 
 @dataclass

@@ -223,3 +223,39 @@ async def test_unreachable_switch_backs_off_and_connects_when_it_appears() -> No
     finally:
         await late.stop()
         await peer.close()
+
+
+async def test_an_ami_stream_through_ingest_makes_the_same_calls_as_the_webhook(
+    peer, telephony
+) -> None:
+    from plugins.telephony_centrex import service
+
+    made = ami_driver(peer.port)
+    await made.start(service.ingest)
+    try:
+        await made.wait_connected()
+        answered = Call(caller="070-123 45 67", queue=telephony["group"])
+        gone = Call(caller="+46709876543", queue=telephony["group"])
+        await peer.send(answered.joined() + gone.joined())
+        await peer.send(answered.answered("4501", telephony["agent"], hold=12, talk=95))
+        await peer.send(gone.abandoned())
+        for _ in range(200):
+            if made.state.events >= 5:
+                break
+            await asyncio.sleep(0.02)
+        assert made.state.events == 5
+        call = await service.get_call("ami", answered.uniqueid)
+        assert (call["state"], call["outcome"], call["agent"]) == ("ended", "answered",
+                                                                    telephony["agent"])  # fmt: skip
+        assert call["caller"] == "+46701234567" and call["answer_group"] == telephony["group"]
+        abandoned = await service.get_call("ami", gone.uniqueid)
+        assert abandoned["outcome"] == "abandoned" and abandoned["contact_number"]
+        # the same events again (a replay after a reconnect) change nothing
+        await peer.send(answered.joined() + gone.abandoned())
+        await asyncio.sleep(0.2)
+        assert await service.event_count("ami", answered.uniqueid) == 3
+        assert (await service.get_call("ami", gone.uniqueid))["contact_number"] == abandoned[
+            "contact_number"
+        ]
+    finally:
+        await made.stop()

@@ -3,6 +3,8 @@ the same ids on a second import."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -106,3 +108,57 @@ async def test_import_hands_every_event_to_the_sink() -> None:
 
     result = await import_csv(EXPORT, CsvFormat.from_settings({}), sink)
     assert result.events == len(received) == 8
+
+
+async def test_importing_an_export_twice_through_ingest_registers_each_call_once(telephony):
+    from plugins.telephony_centrex import service
+
+    day = datetime.fromtimestamp(time.time() - 86400, STOCKHOLM).strftime("%Y-%m-%d")
+    caller = f"070{uuid.uuid4().int % 10**7:07d}"
+    text = (
+        "Starttid;A-nummer;B-nummer;Svarsgrupp;Besvarad av;Kötid;Samtalstid;Status\n"
+        f"{day} 09:05:00;{caller};0123-45000;{telephony['group']};{telephony['agent']};"
+        "0:42;3:15;Besvarat\n"
+        f"{day} 09:06:00;{caller};0123-45000;{telephony['group']};;95;0;Ej besvarat\n"
+    )
+    fmt = CsvFormat.from_settings({})
+    stored: list[bool] = []
+
+    async def sink(event: CallEvent) -> None:
+        stored.append((await service.ingest(event)).stored)
+
+    first = await import_csv(text, fmt, sink)
+    again = await import_csv(text, fmt, sink)
+    assert first.calls == again.calls == 2
+    assert stored == [True] * 5 + [False] * 5
+    events, _ = read(text)
+    answered = await service.get_call("operator", events[0].call_id)
+    assert (answered["outcome"], answered["wait_seconds"], answered["talk_seconds"]) == (
+        "answered", 42, 195
+    )  # fmt: skip
+    abandoned = await service.get_call("operator", events[3].call_id)
+    assert abandoned["outcome"] == "abandoned" and abandoned["contact_number"]
+
+
+async def test_import_endpoint_answers_with_counts_and_line_errors(client, auth_headers, telephony):
+    url = "/api/v1/plugins/telephony_centrex/imports/operator-csv"
+    day = datetime.fromtimestamp(time.time() - 2 * 86400, STOCKHOLM).strftime("%Y-%m-%d")
+    text = (
+        "Starttid;A-nummer;B-nummer;Svarsgrupp;Besvarad av;Kötid;Samtalstid;Status\n"
+        f"{day} 10:00:00;070{uuid.uuid4().int % 10**7:07d};;{telephony['group']};;5;60;Besvarat\n"
+        f"{day} 10:01:00;0701234567;;{telephony['group']};;lång;60;Besvarat\n"
+    )
+    headers = {**await auth_headers("it_admin"), "Content-Type": "text/csv"}
+    response = await client.post(url, content=text.encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["rows"], body["calls"], body["events"]) == (2, 1, 3)
+    assert body["errors"][0]["line"] == 3 and "Kötid" in body["errors"][0]["detail"]
+    assert body["errors"][0]["detail"].startswith("Rad 3")  # Swedish by default
+    refused = await client.post(url, content=b"Tid;Nummer\n", headers=headers)
+    assert refused.status_code == 400 and "Starttid" in refused.json()["detail"]
+    latin1 = await client.post(url, content="Starttid;Kötid\n".encode("latin-1"), headers=headers)
+    assert latin1.status_code == 400 and "UTF-8" in latin1.json()["detail"]
+    agent = {**await auth_headers("agent"), "Content-Type": "text/csv"}
+    assert (await client.post(url, content=text.encode(), headers=agent)).status_code == 403
+    assert (await client.post(url, content=text.encode())).status_code == 401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from pathlib import Path
 
 from plugins.telephony_centrex.callevents import CallEvent
@@ -95,3 +97,49 @@ async def test_import_file_hands_events_in_order_and_again_the_same(tmp_path: Pa
         (e.call_id, e.kind, e.at) for e in received[:12]
     ]
     assert again.as_dict()["events"] == 12
+
+
+async def test_importing_twice_through_ingest_stores_each_event_once(tmp_path: Path, telephony):
+    from plugins.telephony_centrex import service
+
+    callid = f"{time.time():.0f}.{uuid.uuid4().int % 10**6}"
+    start = time.time() - 3600
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{start:.0f}|{callid}|{telephony['group']}|NONE|ENTERQUEUE||0701234567|1\n"
+        f"{start + 20:.0f}|{callid}|{telephony['group']}|PJSIP/4501|CONNECT|20|x.1|3\n"
+        f"{start + 140:.0f}|{callid}|{telephony['group']}|PJSIP/4501|COMPLETECALLER|20|120|1\n",
+        encoding="utf-8",
+    )
+    stored: list[bool] = []
+
+    async def sink(event: CallEvent) -> None:
+        stored.append((await service.ingest(event)).stored)
+
+    await import_file(path, sink, source="qlog", agents={"PJSIP/4501": telephony["agent"]})
+    await import_file(path, sink, source="qlog", agents={"PJSIP/4501": telephony["agent"]})
+    assert stored == [True, True, True, False, False, False]
+    call = await service.get_call("qlog", callid)
+    assert (call["outcome"], call["wait_seconds"], call["talk_seconds"]) == ("answered", 20, 120)
+    assert call["agent"] == telephony["agent"]
+
+
+async def test_import_endpoint(client, auth_headers, telephony):
+    url = "/api/v1/plugins/telephony_centrex/imports/queue-log"
+    callid = f"{time.time():.0f}.{uuid.uuid4().int % 10**6}"
+    start = time.time() - 7200
+    text = (
+        f"{start:.0f}|{callid}|{telephony['group']}|NONE|ENTERQUEUE||0701234567|1\n"
+        "not a queue_log line\n"
+        f"{start + 40:.0f}|{callid}|{telephony['group']}|NONE|ABANDON|1|1|40\n"
+    )
+    headers = {**await auth_headers("supervisor"), "Content-Type": "text/plain"}
+    response = await client.post(url, content=text.encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["events"] == 2 and response.json()["errors"][0]["line"] == 2
+    from plugins.telephony_centrex import service
+
+    call = await service.get_call("ami", callid)
+    assert (call["outcome"], call["wait_seconds"]) == ("abandoned", 40)
+    agent = {**await auth_headers("agent"), "Content-Type": "text/plain"}
+    assert (await client.post(url, content=text.encode(), headers=agent)).status_code == 403
