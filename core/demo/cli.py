@@ -9,6 +9,7 @@ import click
 
 from core.cli_support import actor, settings_from
 from core.demo import data
+from core.demo.config import name_municipality
 from core.demo.seed import Summary
 
 
@@ -58,7 +59,9 @@ def demo_command(ctx: click.Context, days: int, seed: int, force: bool) -> None:
     from core.demo.seed import run
     from core.runtime import bootstrap_async
 
-    settings = settings_from(ctx)
+    settings, named = name_municipality(settings_from(ctx))
+    if named:
+        click.echo(named)
 
     async def go() -> Summary:
         try:

@@ -447,6 +447,8 @@ PARTIES = (
      "address": "Storgatan 12, 123 45 Ekeby"},
     {"kind": "person", "name": "Aisha Warsame", "phone": "070-174 06 12",
      "preferred_language": "so", "preferred_channel": "sms"},
+    {"kind": "person", "name": "Sara Nilsson", "email": "sara.nilsson@example.org",
+     "preferred_language": "sv", "preferred_channel": "email"},
 )  # fmt: skip
 
 

@@ -117,7 +117,8 @@ async def non_demo_cases() -> int:
 
 
 async def wipe_history(actor: str) -> dict[str, int]:
-    """Delete demo contacts and demo cases (their timeline and call-backs go with them)."""
+    """Delete demo contacts and demo cases (their timeline and call-backs go with them, and
+    their e-mails not sent yet)."""
     async with db.transaction():
         n_cases = await _scalar(
             f"SELECT COUNT(*) AS n FROM kc_case WHERE id IN ({_DEMO_CASE_IDS})", data.DEMO_REF
@@ -126,6 +127,11 @@ async def wipe_history(actor: str) -> dict[str, int]:
             "SELECT COUNT(*) AS n FROM contact WHERE external_ref = {}", data.DEMO_REF
         )
         if n_cases or n_contacts:
+            await Case.raw(
+                "DELETE FROM outbound_message WHERE status <> 'sent' AND case_number IN "
+                f"(SELECT number FROM kc_case WHERE id IN ({_DEMO_CASE_IDS}))",
+                data.DEMO_REF,
+            )
             await Case.raw(f"DELETE FROM kc_case WHERE id IN ({_DEMO_CASE_IDS})", data.DEMO_REF)
             await Contact.raw("DELETE FROM contact WHERE external_ref = {}", data.DEMO_REF)
             audit.record(
@@ -1034,6 +1040,7 @@ async def seed_today(actor: str, now: int, cal: business.Calendar) -> tuple[str,
     )}  # fmt: skip
     tolvan = await _party(actor, data.PARTIES[0])
     aisha = await _party(actor, data.PARTIES[1])
+    sara = await _party(actor, data.PARTIES[2])  # e-mail: her receipt waits in the outbox
     ref = data.DEMO_REF
     count = 0
 
@@ -1115,6 +1122,7 @@ async def seed_today(actor: str, now: int, cal: business.Calendar) -> tuple[str,
         channel="web",
         summary="Kedjan till gungan på lekplatsen i Ekebyparken har gått av",
         case_type="trasiga-lekredskap",
+        party_id=sara,
         open_case=True,
         feedback_channel="email",
     )

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from core.citizen.notify import build_message
+from core.settings import load_settings
 from tests.support import services
 
 DAYS = 14
@@ -145,6 +147,39 @@ def test_catalogue_is_a_municipality(demo: Install) -> None:
     assert demo.one("SELECT COUNT(*) FROM effect_goal") >= 3
 
 
+def test_the_municipality_is_named_ekeby_kommun_everywhere(demo: Install, tmp_path: Path) -> None:
+    import tomllib
+
+    config = tomllib.loads((demo.data_dir / "kontakt.toml").read_text(encoding="utf-8"))
+    assert config["municipality_name"] == "Ekeby kommun"
+    assert config["port"] == 8080  # what kontakt init wrote is still there
+    assert f'wrote municipality_name = "Ekeby kommun" to {demo.data_dir}' in demo.output
+    server = services.start_server(tmp_path, demo.env)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            page = http.get("/mina-arenden")
+            assert page.status_code == 200, page.text
+            assert "– Ekeby kommun</title>" in page.text and "Exempelkommun" not in page.text
+            discovery = http.get("/open311/discovery.json")
+            assert discovery.status_code == 200, discovery.text
+            assert discovery.json()["contact"] == "Kontaktcenter, Ekeby kommun"
+    finally:
+        server.stop()
+    # Sara Nilsson's receipt from the demo, and the sender the worker puts on every e-mail.
+    (receipt,) = demo.sql(
+        "SELECT * FROM outbound_message WHERE recipient = 'sara.nilsson@example.org'"
+    )
+    assert receipt["template"] == "receipt" and receipt["status"] == "queued"
+    assert "Kontaktcenter, Ekeby kommun" in receipt["body"], receipt["body"]
+    sender = build_message(load_settings(env=demo.env), receipt)["From"]
+    assert sender.startswith("Kontaktcenter Ekeby kommun <"), sender
+    # A second run finds the name in place and leaves the file alone.
+    before = (demo.data_dir / "kontakt.toml").read_text(encoding="utf-8")
+    again = demo.kontakt("demo", "--days", str(DAYS))
+    assert again.returncode == 0 and "wrote municipality_name" not in again.stdout
+    assert (demo.data_dir / "kontakt.toml").read_text(encoding="utf-8") == before
+
+
 def test_history_has_rhythm_and_service_levels(demo: Install) -> None:
     contacts = demo.sql(
         "SELECT number, channel, received_at, local_day, local_hour, local_weekday, "
@@ -241,6 +276,11 @@ def test_demo_accounts_work_and_force_spares_real_cases(demo: Install, tmp_path:
     days = demo.one("SELECT COUNT(DISTINCT local_day) FROM contact")
     assert days <= 4
     number, code = _found(r"Mina ärenden: case (\S+) access code (\S+)", forced.stdout).groups()
+    # The receipt of the wiped demo case went with it; the new one waits.
+    receipts = demo.sql(
+        "SELECT case_number FROM outbound_message WHERE recipient = 'sara.nilsson@example.org'"
+    )
+    assert len(receipts) == 1 and receipts[0]["case_number"].startswith("KC-"), receipts
 
     server = services.start_server(tmp_path, demo.env)
     try:
@@ -274,3 +314,32 @@ def test_demo_accounts_work_and_force_spares_real_cases(demo: Install, tmp_path:
     assert demo.one("SELECT COUNT(*) FROM kc_case WHERE subject = 'Riktigt ärende'") == 1
     verified = demo.kontakt("audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_the_name_goes_into_kontakt_toml_and_nothing_else_changes(tmp_path: Path) -> None:
+    import tomllib
+
+    from core.demo.config import name_municipality, write_setting
+    from core.settings import Settings
+
+    path = tmp_path / "kontakt.toml"
+    path.write_text(
+        '# comment kept\nport = 8080\nmunicipality_name = "Exempelkommun"\n\n'
+        '[plugins.telephony_centrex]\nswitch = "asterisk"\n',
+        encoding="utf-8",
+    )
+    write_setting(path, "municipality_name", 'Ekeby "norra" kommun')
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# comment kept\nport = 8080\n")
+    doc = tomllib.loads(text)
+    assert doc["municipality_name"] == 'Ekeby "norra" kommun'
+    assert doc["plugins"] == {"telephony_centrex": {"switch": "asterisk"}}
+    # Without the line, it goes before the first table (a top-level key, not a plugin's).
+    path.write_text('port = 8080\n[plugins.x]\na = "b"\n', encoding="utf-8")
+    write_setting(path, "municipality_name", "Ekeby kommun")
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert doc["municipality_name"] == "Ekeby kommun" and doc["plugins"] == {"x": {"a": "b"}}
+    # A municipality's own name is kept.
+    own = Settings(data_dir=tmp_path, municipality_name="Norrby kommun")
+    kept, note = name_municipality(own)
+    assert kept is own and "'Norrby kommun'" in note and "kept" in note
