@@ -37,7 +37,7 @@ from core.plugin_admin.runtime import plugin_routers, start_retry, stop_retry
 from core.reports.api import ReportController
 from core.runtime import Runtime
 from core.sla.api import AgreementController, CalendarController
-from core.web import live
+from core.web import live, openapi
 from core.web.problems import EXCEPTION_HANDLERS
 from core.web.security import (
     SCHEMA_PATH,
@@ -145,6 +145,7 @@ def create_app(runtime: Runtime) -> Litestar:
         debug=False,
     )
     check_routes([h for path, h in all_handlers(app) if not path.startswith(SCHEMA_PATH)])
+    openapi.install(app)
     app.state.settings = settings
     app.state.host = host
     app.state.default_language = settings.default_language

@@ -600,6 +600,8 @@ class Open311Controller(Controller):
         "public": True,
         "query": ("jurisdiction_id", "service_request_id", "service_code", "start_date")
         + ("end_date", "status", "api_key"),
+        # error documents in JSON or XML besides problems (core/web/openapi.py)
+        "problem_media_types": ("application/json", "text/xml"),
     }
 
     @get("/{name:str}", opt={"public": True}, summary="Service discovery: discovery.{format}")

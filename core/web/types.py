@@ -47,12 +47,25 @@ MAX_QUERY_TEXT = 500
 # A JSON-Schema (ECMA 262) and Python regular expression matching any text without NUL.
 NO_NUL = r"^[^\x00]*$"
 
-Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
-Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
-Seconds = Annotated[int, msgspec.Meta(ge=0, le=MAX_SECONDS)]
-Minutes = Annotated[int, msgspec.Meta(ge=0, le=MAX_SECONDS // 60)]
-Ore = Annotated[int, msgspec.Meta(ge=0, le=MAX_ORE)]
-Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+
+def _documented(ge: int, le: int) -> dict[str, Any]:
+    # Litestar leaves a bound of 0 out of the OpenAPI document (it skips falsy values);
+    # "schema_extra" puts both bounds there as they are.
+    return {"minimum": ge, "maximum": le}
+
+
+def bounded_int(ge: int, le: int) -> Any:
+    """A body integer from ``ge`` to ``le`` (inclusive)."""
+    extra = {"extra": _documented(ge, le)}
+    return Annotated[int, msgspec.Meta(ge=ge, le=le, extra_json_schema=extra)]
+
+
+Id = bounded_int(1, MAX_ID)
+Count = bounded_int(0, MAX_COUNT)
+Seconds = bounded_int(0, MAX_SECONDS)
+Minutes = bounded_int(0, MAX_SECONDS // 60)
+Ore = bounded_int(0, MAX_ORE)
+Percent = bounded_int(0, 100)
 Text = Annotated[str, msgspec.Meta(pattern=NO_NUL, max_length=MAX_TEXT)]
 
 
@@ -63,14 +76,9 @@ def text(max_length: int, min_length: int = 0) -> Any:
     ]
 
 
-def bounded_int(ge: int, le: int) -> Any:
-    """A body integer from ``ge`` to ``le`` (inclusive)."""
-    return Annotated[int, msgspec.Meta(ge=ge, le=le)]
-
-
 def query_int(ge: int, le: int) -> QueryParameter:  # type: ignore[valid-type]
     """Bounds for an integer query parameter: ``Annotated[int, query_int(1, 500)]``."""
-    return QueryParameter(ge=ge, le=le)
+    return QueryParameter(ge=ge, le=le, schema_extra=_documented(ge, le))
 
 
 def query_text(
@@ -86,11 +94,11 @@ def text_path(max_length: int) -> Any:
     return PathParameter(pattern=NO_NUL, min_length=1, max_length=max_length)
 
 
-IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-IdQuery = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, schema_extra=_documented(1, MAX_ID))]
+IdQuery = Annotated[int | None, query_int(1, MAX_ID)]
 TextQuery = Annotated[str | None, QueryParameter(pattern=NO_NUL, max_length=MAX_QUERY_TEXT)]
-Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_COUNT)]
+Limit = Annotated[int, query_int(1, 500)]
+Offset = Annotated[int, query_int(0, MAX_COUNT)]
 
 __all__ = [
     "MAX_COUNT",
