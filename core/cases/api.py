@@ -15,6 +15,7 @@ from litestar.params import (
 
 from core import idempotency, paging
 from core.cases import search, service, states
+from core.cases.schemas import CallbackItem, CaseItem, ContactItem, HistoryItem
 from core.cases.service import ContactInput
 from core.clock import epoch_of, iso_utc
 from core.org import lookup
@@ -206,7 +207,7 @@ class ContactController(Controller):
         mine: FromQuery[bool] = False,
         limit: paging.PageLimit = paging.DEFAULT_LIMIT,
         cursor: paging.Cursor = None,
-    ) -> paging.Page[dict[str, Any]]:
+    ) -> paging.Page[ContactItem]:
         if channel is not None:
             service.check_channel(channel)
         filters = search.ContactFilters(
@@ -221,13 +222,11 @@ class ContactController(Controller):
         result = await search.list_contacts(
             principal_of(request), filters, limit=limit, cursor=cursor, lang=lang_of(request)
         )
-        return paging.Page(**with_iso_times(result))
+        return paging.Page(**result)
 
     @get("/{number:str}", opt={"permission": "cases.read"}, summary="One contact by its number")
-    async def get_contact(self, request: Request, number: CaseNumber) -> dict[str, Any]:
-        return with_iso_times(
-            await search.get_contact(principal_of(request), number, lang=lang_of(request))
-        )
+    async def get_contact(self, request: Request, number: CaseNumber) -> ContactItem:
+        return await search.get_contact(principal_of(request), number, lang=lang_of(request))
 
 
 class CaseController(Controller):
@@ -259,7 +258,7 @@ class CaseController(Controller):
         overdue: FromQuery[bool] = False,
         limit: paging.PageLimit = paging.DEFAULT_LIMIT,
         cursor: paging.Cursor = None,
-    ) -> paging.Page[dict[str, Any]]:
+    ) -> paging.Page[CaseItem]:
         filters = search.CaseFilters(
             party=party,
             id_number=id_number,
@@ -280,7 +279,7 @@ class CaseController(Controller):
         result = await search.list_cases(
             principal_of(request), filters, limit=limit, cursor=cursor, lang=lang_of(request)
         )
-        return paging.Page(**with_iso_times(result))
+        return paging.Page(**result)
 
     @get(
         "/{number:str}",
@@ -418,32 +417,30 @@ class CallbackController(Controller):
         overdue: FromQuery[bool] = False,
         limit: paging.PageLimit = paging.DEFAULT_LIMIT,
         cursor: paging.Cursor = None,
-    ) -> paging.Page[dict[str, Any]]:
+    ) -> paging.Page[CallbackItem]:
         filters = search.CallbackFilters(
             outcome=outcome, assignee=assignee, mine=mine, overdue=overdue
         )
         result = await search.list_callbacks(
             principal_of(request), filters, limit=limit, cursor=cursor
         )
-        return paging.Page(**with_iso_times(result))
+        return paging.Page(**result)
 
     @get("/{callback_id:int}", opt={"permission": "cases.read"}, summary="One call-back")
-    async def get_callback(self, request: Request, callback_id: IdPath) -> dict[str, Any]:
-        return with_iso_times(await search.get_callback(principal_of(request), callback_id))
+    async def get_callback(self, request: Request, callback_id: IdPath) -> CallbackItem:
+        return await search.get_callback(principal_of(request), callback_id)
 
     @post("/", opt={"permission": "cases.write"}, summary="Request a call-back")
-    async def create(self, request: Request, data: JSONBody[CallbackBody]) -> dict[str, Any]:
-        return with_iso_times(
-            await service.request_callback(
-                principal_of(request),
-                data.case,
-                data.phone,
-                epoch_of("preferred_from", data.preferred_from),
-                epoch_of("preferred_to", data.preferred_to),
-                data.answer_group,
-                data.notes,
-                data.assignee,
-            )
+    async def create(self, request: Request, data: JSONBody[CallbackBody]) -> CallbackItem:
+        return await service.request_callback(
+            principal_of(request),
+            data.case,
+            data.phone,
+            epoch_of("preferred_from", data.preferred_from),
+            epoch_of("preferred_to", data.preferred_to),
+            data.answer_group,
+            data.notes,
+            data.assignee,
         )
 
     @post(
@@ -454,11 +451,9 @@ class CallbackController(Controller):
     )
     async def attempt(
         self, request: Request, callback_id: IdPath, data: JSONBody[AttemptBody]
-    ) -> dict[str, Any]:
-        return with_iso_times(
-            await service.record_callback_attempt(
-                principal_of(request), callback_id, data.outcome, data.notes
-            )
+    ) -> CallbackItem:
+        return await service.record_callback_attempt(
+            principal_of(request), callback_id, data.outcome, data.notes
         )
 
 
@@ -479,8 +474,8 @@ class PartyHistoryController(Controller):
         party_id: IdPath,
         limit: paging.PageLimit = paging.DEFAULT_LIMIT,
         cursor: paging.Cursor = None,
-    ) -> paging.Page[dict[str, Any]]:
+    ) -> paging.Page[HistoryItem]:
         result = await search.party_history(
             principal_of(request), party_id, limit=limit, cursor=cursor
         )
-        return paging.Page(**with_iso_times(result))
+        return paging.Page(**result)

@@ -21,6 +21,7 @@ from typing import Any
 
 from core import audit, db, paging
 from core.auth.service import Principal
+from core.cases.schemas import CallbackItem, CaseItem, ContactItem, HistoryItem, moment
 from core.db import raw
 from core.errors import InvalidInput, NotFound
 from core.knowledge import search as text_search
@@ -297,27 +298,27 @@ async def list_cases(
     return paging.page([_case_item(row) for row in items], next_cursor, total)
 
 
-def _case_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "number": row["number"],
-        "status": row["status"],
-        "priority": row["priority"],
-        "subject": row["subject"],
-        "case_type": row["case_type"],
-        "department": row["department"],
-        "channel": row["channel"],
-        "secret": bool(row["secret"]),
-        "party": row["party"],
-        "party_name": row["party_name"],
-        "owner": row["owner"],
-        "assignee_kind": row["assignee_kind"],
-        "assignee_user": row["assignee_user"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "closed_at": row["closed_at"],
-        "resolution_due": row["resolution_due"],
-        "sla_state": row["sla_state"],
-    }
+def _case_item(row: dict[str, Any]) -> CaseItem:
+    return CaseItem(
+        number=row["number"],
+        status=row["status"],
+        priority=row["priority"],
+        subject=row["subject"],
+        case_type=row["case_type"],
+        department=row["department"],
+        channel=row["channel"],
+        secret=bool(row["secret"]),
+        party=row["party"],
+        party_name=row["party_name"],
+        owner=row["owner"],
+        assignee_kind=row["assignee_kind"],
+        assignee_user=row["assignee_user"],
+        created_at=moment(row["created_at"]),
+        updated_at=moment(row["updated_at"]),
+        closed_at=moment(row["closed_at"]),
+        resolution_due=moment(row["resolution_due"]),
+        sla_state=row["sla_state"],
+    )
 
 
 # --- contacts -----------------------------------------------------------------------------
@@ -390,7 +391,7 @@ async def list_contacts(
     return paging.page([_contact_item(row) for row in items], next_cursor, total)
 
 
-async def get_contact(principal: Principal, number: str, lang: str = "sv") -> dict[str, Any]:
+async def get_contact(principal: Principal, number: str, lang: str = "sv") -> ContactItem:
     """One contact by its number (404 when it belongs to a secret case the user may not see;
     a read of a secret case's contact is audited)."""
     where = Where()
@@ -406,26 +407,26 @@ async def get_contact(principal: Principal, number: str, lang: str = "sv") -> di
     return _contact_item(row)
 
 
-def _contact_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "number": row["number"],
-        "channel": row["channel"],
-        "direction": row["direction"],
-        "received_at": row["received_at"],
-        "registered_at": row["registered_at"],
-        "case": row["case_number"],
-        "case_type": row["case_type"],
-        "answer_group": row["answer_group"],
-        "agent": row["agent"],
-        "party": row["party"],
-        "party_name": row["party_name"],
-        "summary": row["summary"],
-        "resolved_first_contact": bool(row["resolved_first_contact"]),
-        "forwarded": bool(row["forwarded"]),
-        "language": row["language"],
-        "wait_seconds": row["wait_seconds"],
-        "handle_seconds": row["handle_seconds"],
-    }
+def _contact_item(row: dict[str, Any]) -> ContactItem:
+    return ContactItem(
+        number=row["number"],
+        channel=row["channel"],
+        direction=row["direction"],
+        received_at=moment(row["received_at"]),
+        registered_at=moment(row["registered_at"]),
+        case=row["case_number"],
+        case_type=row["case_type"],
+        answer_group=row["answer_group"],
+        agent=row["agent"],
+        party=row["party"],
+        party_name=row["party_name"],
+        summary=row["summary"],
+        resolved_first_contact=bool(row["resolved_first_contact"]),
+        forwarded=bool(row["forwarded"]),
+        language=row["language"],
+        wait_seconds=row["wait_seconds"],
+        handle_seconds=row["handle_seconds"],
+    )
 
 
 # --- call-backs ---------------------------------------------------------------------------
@@ -483,7 +484,7 @@ async def list_callbacks(
     return paging.page([_callback_item(row) for row in items], next_cursor, total)
 
 
-async def get_callback(principal: Principal, callback_id: int) -> dict[str, Any]:
+async def get_callback(principal: Principal, callback_id: int) -> CallbackItem:
     """One call-back (404 when it belongs to a secret case the user may not see)."""
     where = Where()
     where.add("b.id = ?", row_id(callback_id))
@@ -494,21 +495,21 @@ async def get_callback(principal: Principal, callback_id: int) -> dict[str, Any]
     return _callback_item(row)
 
 
-def _callback_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "case": row["case_number"],
-        "phone": row["phone"],
-        "preferred_from": row["preferred_from"],
-        "preferred_to": row["preferred_to"],
-        "answer_group": row["answer_group"],
-        "assignee": row["assignee"],
-        "attempts": row["attempts"],
-        "outcome": row["outcome"],
-        "notes": row["notes"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
+def _callback_item(row: dict[str, Any]) -> CallbackItem:
+    return CallbackItem(
+        id=row["id"],
+        case=row["case_number"],
+        phone=row["phone"],
+        preferred_from=moment(row["preferred_from"]),
+        preferred_to=moment(row["preferred_to"]),
+        answer_group=row["answer_group"],
+        assignee=row["assignee"],
+        attempts=row["attempts"],
+        outcome=row["outcome"],
+        notes=row["notes"],
+        created_at=moment(row["created_at"]),
+        updated_at=moment(row["updated_at"]),
+    )
 
 
 # --- a citizen's history ------------------------------------------------------------------
@@ -555,15 +556,15 @@ async def party_history(
     counted = await raw.fetchrow(f"SELECT count(*) AS n FROM ({union}) h", *args)
     return paging.page(
         [
-            {
-                "kind": row["kind"],
-                "number": row["number"],
-                "at": row["at"],
-                "channel": row["channel"],
-                "text": row["text"],
-                "case": row["case_number"],
-                "status": row["status"],
-            }
+            HistoryItem(
+                kind=row["kind"],
+                number=row["number"],
+                at=moment(row["at"]),
+                channel=row["channel"],
+                text=row["text"],
+                case=row["case_number"],
+                status=row["status"],
+            )
             for row in items
         ],
         next_cursor,

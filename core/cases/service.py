@@ -22,6 +22,7 @@ from core import audit, db, events
 from core.auth.service import Principal
 from core.auth.tables import User
 from core.cases import closing, numbers, search, states, timers
+from core.cases.schemas import CallbackItem
 from core.cases.tables import Callback, Case, CaseEvent, Contact
 from core.contracts import Event
 from core.db import raw
@@ -773,7 +774,7 @@ async def request_callback(
     answer_group: str | None = None,
     notes: str = "",
     assignee: str | None = None,
-) -> dict[str, Any]:
+) -> CallbackItem:
     """Put a call-back on the contact list (instead of the citizen waiting in a queue),
     optionally for one member of staff (``assignee``, a username) to make."""
     phone_e164 = parties.normalise_phone(phone, _cfg().phone_region)
@@ -828,7 +829,7 @@ async def request_callback(
 
 async def record_callback_attempt(
     principal: Principal, callback_id: int, outcome: str, notes: str = ""
-) -> dict[str, Any]:
+) -> CallbackItem:
     """Record an attempt: reached, no_answer (stays on the list) or cancelled."""
     if outcome not in ("reached", "no_answer", "cancelled"):
         raise InvalidInput("Unknown call-back outcome: {outcome}", outcome=outcome)

@@ -248,6 +248,11 @@ async def test_openapi_lists_the_closed_lists(client):
         "outcome"
     ]
     assert set(outcome["schema"]["enum"]) == {"pending", "reached", "cancelled"}
+    for item in ("CaseItem", "ContactItem", "CallbackItem", "HistoryItem"):
+        properties = bodies[item]["properties"]
+        times = [name for name in properties if name.endswith("_at") or name == "at"]
+        assert times and all("date-time" in str(properties[name]) for name in times), item
+    assert "enum" in str(bodies["CaseItem"]["properties"]["status"])
 
 
 async def test_nul_characters_are_refused_naming_the_field(client, auth_headers, org_setup):
@@ -272,3 +277,21 @@ async def test_nul_characters_are_refused_naming_the_field(client, auth_headers,
         assert name in response.text
     after = (await client.get(f"/api/v1/cases/{number}", headers=agent)).json()
     assert after["timeline"] == before["timeline"] and after["status"] == "received"
+
+
+async def test_an_unknown_value_names_the_valid_ones(client, auth_headers, org_setup):
+    agent = await auth_headers("agent")
+    listed = await client.get("/api/v1/cases", headers=agent, params={"status": "bogus"})
+    assert listed.status_code == 400
+    assert "in_progress" in listed.text and "investigating" in listed.text
+    number = await open_case(client, agent, org_setup["bygglov"])
+    for path, body, valid in (
+        (f"/api/v1/cases/{number}/priority", {"priority": "asap"}, "urgent"),
+        (f"/api/v1/cases/{number}/forward", {"kind": "x", "target": "t", "reason": "r"}, "group"),
+        ("/api/v1/callbacks/1/attempts", {"outcome": "maybe"}, "no_answer"),
+    ):
+        response = await client.post(path, headers=agent, json=body)
+        assert response.status_code == 400, response.text
+        assert valid in response.text, response.text
+    outcome = await client.get("/api/v1/callbacks", headers=agent, params={"outcome": "all"})
+    assert outcome.status_code == 400 and "cancelled" in outcome.text
