@@ -3,7 +3,9 @@
 A registration whose inline party carries an identity or organisation number that exists
 already is linked to the existing party instead of creating a second one. Its contact
 details (phone, e-mail, address, preferences) are replaced by the ones typed in only when
-the agent says the citizen consented (``consent_to_update``); otherwise they stay. A party
+the agent says the citizen consented (``consent_to_update``); otherwise they stay. Those of
+a protected identity never change this way (whoever knows the number must not be able to
+redirect the person's mail). A party
 without a number is created even when it looks like others (a contact must be registered);
 the answer lists the likely duplicates so they can be merged later.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import db
+from core.db import raw
 from core.parties import duplicates, service
 
 
@@ -36,9 +39,15 @@ class InlineResult:
         }
 
 
+PROTECTED_SQL = "SELECT protected_identity FROM party WHERE id = ?"
+
+
 async def _reuse(actor: str, party_id: int, values: dict[str, Any], consent: bool) -> InlineResult:
     changes = {k: values[k] for k in service.CONTACT_FIELDS if values.get(k)}
     if not consent or not changes:
+        return InlineResult(party_id, reused=True)
+    if (await raw.fetchrow(PROTECTED_SQL, party_id))["protected_identity"]:
+        # whoever knows a protected person's number must not redirect their mail
         return InlineResult(party_id, reused=True)
     await service.apply_changes(actor, party_id, changes, {"consent": True, "via": "contact"})
     return InlineResult(party_id, reused=True, details_updated=True)

@@ -119,3 +119,29 @@ async def test_the_service_refuses_nul_from_any_caller(runtime):
     with pytest.raises(InvalidInput) as refused:
         await inline.resolve("test", {"name": "Ada", "address": "Gata\x001"})
     assert refused.value.params == {"field": "address"}
+
+
+async def test_consent_does_not_change_a_protected_identity(client, auth_headers):
+    agent = await auth_headers("agent")
+    number = new_personnummer()
+    created = await client.post(
+        "/api/v1/parties",
+        headers=agent,
+        json={"name": unique_name(), "id_number": number, "email": "real@example.org",
+              "protected_identity": True},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    party_id = created.json()["id"]
+    answer = await register(
+        client,
+        agent,
+        party={"id_number": number, "email": "impostor@example.org", "consent_to_update": True},
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["party"] == {
+        "id": party_id,
+        "reused": True,
+        "details_updated": False,
+        "duplicate_candidates": [],
+    }
+    assert (await party_row(party_id))["email"] == "real@example.org"
