@@ -98,3 +98,31 @@ def test_group_shares_follow_the_season() -> None:
     shares = group_shares()
     assert all(abs(sum(month.values()) - 1) < 1e-9 for month in shares)
     assert set(shares[0]) <= {g.code for g in data.GROUPS}
+
+
+async def test_the_driver_feeds_ingest_in_real_time_and_stops(telephony) -> None:
+    import asyncio
+
+    from core.db import raw
+    from plugins.telephony_centrex import service
+    from plugins.telephony_centrex.simulator import SimulatorDriver
+
+    driver = SimulatorDriver({"simulator_load": 400, "simulator_seed": 4}, tick=0.2)
+    await driver.start(service.ingest)
+    try:
+        for _ in range(100):
+            if driver.state.events >= 3:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await driver.stop()
+    assert driver.state.state == "stopped" and driver.state.events >= 3
+    # the demo agents are not users of the test installation: nobody answers here
+    assert not any(agent.available for agent in driver.model.agents.values())
+    rows = await raw.fetch(
+        "SELECT answer_group, state FROM telephony_call WHERE source = ?", "simulator"
+    )
+    assert rows and {r["answer_group"] for r in rows} <= {g.code for g in data.GROUPS}
+    count = driver.state.events
+    await asyncio.sleep(0.5)
+    assert driver.state.events == count  # stopped means stopped
