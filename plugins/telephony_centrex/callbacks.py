@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import msgspec
+
 from core import audit, db
 from core.auth.service import Principal
 from core.cases import search as case_search
@@ -31,8 +33,16 @@ NOT_SECRET = " AND (c.id IS NULL OR c.secret = ?)"
 OUTCOMES = ("pending", "reached", "cancelled")
 
 
+def plain(item: Any) -> dict[str, Any]:
+    """A call-back from the core as a dict (the core answers with dicts or structs)."""
+    return msgspec.structs.asdict(item) if isinstance(item, msgspec.Struct) else dict(item)
+
+
 async def group_list(
-    principal: Principal, group: str | None = None, outcome: str = "pending", limit: int = 100
+    principal: Principal,
+    group: str | None = None,
+    outcome: str = "pending",
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
     """The call-backs of one group (or all), the earliest agreed time first; those of secret
     cases only for holders of ``cases.secret``."""
@@ -62,8 +72,10 @@ async def offer(
     now = int(time.time())
     if preferred_to is not None and preferred_to < now:
         raise InvalidInput("The agreed time is already over")
-    return await cases.request_callback(
-        principal, case, phone, preferred_from, preferred_to, group, notes
+    return plain(
+        await cases.request_callback(
+            principal, case, phone, preferred_from, preferred_to, group, notes
+        )
     )
 
 
@@ -71,12 +83,12 @@ async def attempt(
     principal: Principal, callback_id: int, outcome: str, notes: str = ""
 ) -> dict[str, Any]:
     """Record an attempt: reached, no_answer (stays on the list) or cancelled."""
-    return await cases.record_callback_attempt(principal, callback_id, outcome, notes)
+    return plain(await cases.record_callback_attempt(principal, callback_id, outcome, notes))
 
 
 async def dial(principal: Principal, callback_id: int) -> dict[str, Any]:
     """Dial the call-back through the driver (409 when the driver cannot originate calls)."""
-    callback = await case_search.get_callback(principal, callback_id)
+    callback = plain(await case_search.get_callback(principal, callback_id))
     if callback["outcome"] != "pending":
         raise Conflict("The call-back is already done")
     driver = runtime.driver()
@@ -85,6 +97,10 @@ async def dial(principal: Principal, callback_id: int) -> dict[str, Any]:
     call = await driver.originate(principal.username, callback["phone"])
     async with db.transaction():
         audit.record(
-            principal.username, "telephony.dial", "callback", callback_id, {"call_id": call}
+            principal.username,
+            "telephony.dial",
+            "callback",
+            callback_id,
+            {"call_id": call},
         )
     return {"callback": callback, "call_id": call}

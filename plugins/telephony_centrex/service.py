@@ -38,7 +38,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.i18n import N_, gettext
 from core.org import lookup
 from core.parties import service as parties
-from plugins.telephony_centrex import presence, runtime, screenpop
+from plugins.telephony_centrex import callbacks, presence, runtime, screenpop
 from plugins.telephony_centrex.callevents import CallEvent
 
 log = logging.getLogger(__name__)
@@ -487,7 +487,7 @@ async def _offer_callback(row: dict[str, Any]) -> int | None:
         answer_group=await _group_code(row["answer_group"]),
         notes=gettext(CALLBACK_NOTE, "sv"),
     )
-    return int(callback["id"])
+    return int(callbacks.plain(callback)["id"])
 
 
 async def wrap_up(principal: Principal, source: str, call_id: str, wrap: WrapUp) -> str:

@@ -131,3 +131,27 @@ def test_every_message_of_the_plugin_has_a_swedish_text(telephony):
     swedish = catalogue("sv")
     missing = sorted({m.text for m in found if m.text not in swedish})
     assert missing == []
+
+
+async def test_demo_calls_are_the_phone_contacts_and_every_one_a_contact(telephony):
+    import random
+
+    from core.cases.tables import Contact
+    from core.db import raw
+    from plugins.telephony_centrex import demo
+
+    cid, t0 = call_id("demo"), time.time() - 50
+    await service.ingest(event(cid, "new", t0, from_number="0703030303", queue=GROUP))
+    await service.ingest(event(cid, "hangup", t0 + 9, cause="cancel"))
+    phone = await Contact.count().where(
+        (Contact.channel == "phone") & (Contact.received_at >= int(time.time()) - 86400)
+    )
+    counts = await demo.seed_calls(random.Random(3), 1)
+    assert counts["calls"] == phone + counts["abandoned"]
+    rows = await raw.fetch(
+        "SELECT COUNT(*) AS n FROM telephony_call WHERE source = 'demo' AND contact_number IS NULL"
+    )
+    assert rows[0]["n"] == 0
+    again = await demo.seed_calls(random.Random(3), 1)  # replaces the demo calls, never adds
+    total = await raw.fetch("SELECT COUNT(*) AS n FROM telephony_call WHERE source = 'demo'")
+    assert total[0]["n"] == again["calls"] < counts["calls"] + again["calls"]
