@@ -126,3 +126,37 @@ async def test_the_driver_feeds_ingest_in_real_time_and_stops(telephony) -> None
     count = driver.state.events
     await asyncio.sleep(0.5)
     assert driver.state.events == count  # stopped means stopped
+
+
+async def test_a_server_with_the_simulator_driver_has_a_living_wallboard(
+    server_factory, telephony, role_users
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from tests.conftest import ROLE_PASSWORD
+
+    server = server_factory({
+        "KONTAKT_PLUGIN_TELEPHONY_CENTREX_DRIVER": "simulator",
+        "KONTAKT_PLUGIN_TELEPHONY_CENTREX_SIMULATOR_LOAD": "300",
+    })  # fmt: skip
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        login = await http.post("/api/v1/auth/login", json={
+            "username": role_users["supervisor"], "password": ROLE_PASSWORD})  # fmt: skip
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        driver = await http.get("/api/v1/plugins/telephony_centrex/driver",
+                                headers=headers)  # fmt: skip
+        assert driver.json()["driver"] == "simulator", driver.text
+        board: dict = {}
+        for _ in range(60):
+            board = (await http.get("/api/v1/plugins/telephony_centrex/wallboard/data",
+                                    headers=headers)).json()  # fmt: skip
+            demo = [
+                r for r in board["groups"] if r["answer_group"] in {g.code for g in data.GROUPS}
+            ]
+            if sum(r["waiting"] for r in demo) >= 2:
+                break
+            await asyncio.sleep(0.5)
+        assert sum(r["waiting"] for r in demo) >= 2, board
+        assert max(r["longest_wait_seconds"] for r in demo) >= 0
