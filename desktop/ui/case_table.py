@@ -36,6 +36,13 @@ STATUS_LABELS = {
     "closed": N_("Closed"),
 }
 Index = QModelIndex | QPersistentModelIndex
+ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+    }
+)
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -66,26 +73,33 @@ class CaseTableModel(QAbstractTableModel):
     def row(self, index: int) -> dict[str, Any]:
         return self.source.rows[index]
 
+    def _state(self, row: int, now: float) -> str:
+        """The live SLA state from the cached due time (no date parsing while painting)."""
+        state = self.source.rows[row].get("sla_state") or "none"
+        due = self._due[row]
+        if state in ("ok", "warning") and due is not None and due < now:
+            return "breached"
+        return state
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in ROLES or not index.isValid():
             return None
-        case = self.source.rows[index.row()]
-        column = index.column()
-        now = self.clock()
+        row, column = index.row(), index.column()
+        case = self.source.rows[row]
         if role == Qt.ItemDataRole.DisplayRole:
             key = COLUMNS[column][0]
             if column == SLA_COLUMN:
-                due = self._due[index.row()]
-                return sla.format_left(None if due is None else int(due - now))
+                due = self._due[row]
+                return sla.format_left(None if due is None else int(due - self.clock()))
             if column == STATE_COLUMN:
-                return sla.state_label(sla.live_state(case, now))
+                return sla.state_label(self._state(row, self.clock()))
             if key == "status":
                 return _(STATUS_LABELS.get(case.get("status", ""), case.get("status", "")))
             if key == "party_name" and case.get("secret"):
                 return _("(secret)")
             return str(case.get(key) or "")
         if role == Qt.ItemDataRole.BackgroundRole and column in (SLA_COLUMN, STATE_COLUMN):
-            colour = COLOURS.get(sla.live_state(case, now))
+            colour = COLOURS.get(self._state(row, self.clock()))
             return QBrush(QColor(colour)) if colour else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{_(COLUMNS[column][1])}: {self.data(index)}"
@@ -121,8 +135,10 @@ class CaseTableModel(QAbstractTableModel):
             self._shown = 0
             self._due = []
             self.endResetModel()
-        self._show_fetched()
-        if self._shown:
+        if len(self.source.rows) > self._shown:  # a new page: only the new rows appear
+            self._show_fetched()
+        elif self._shown:  # rows changed in place (a live event)
+            self._due = [sla.epoch(r.get("resolution_due")) for r in self.source.rows]
             self.dataChanged.emit(self.index(0, 0), self.index(self._shown - 1, len(COLUMNS) - 1))
 
     def tick(self) -> None:

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         session.on_event(self.on_event)
         session.on_gap(self.catch_up)
         self.contact_model.subscribe(self.refresh_state)
+        self.contact_model.on_sent.append(lambda answer: self.case_lists.reload())
         if self.contact_model.restore():
             self.statusBar().showMessage(_("Your unsaved contact was restored."), 8000)
         tasks.spawn(self.contact_model.load_case_types())

@@ -43,23 +43,31 @@ class CaseListModel(Observable):
         self.cursor: str | None = None
         self.exhausted = False
         self.loading = False
+        self.generation = 0
 
     async def reload(self) -> None:
-        """Start again from the first page (after a gap in the live events)."""
-        self.rows, self.cursor, self.exhausted = [], None, False
+        """Start again from the first page (after a gap in the live events, after a change);
+        a page still on its way for the old list is dropped when it arrives."""
+        self.generation += 1
+        self.rows, self.cursor, self.exhausted, self.loading = [], None, False, False
+        self.changed()
         await self.fetch_more()
 
     async def fetch_more(self) -> int:
         """Fetch the next page; returns how many rows came."""
         if self.exhausted or self.loading:
             return 0
+        generation = self.generation
         self.loading = True
         try:
             page = await self.client.cases(
                 cursor=self.cursor, limit=self.page_size, **self.kind.filters
             )
         finally:
-            self.loading = False
+            if generation == self.generation:
+                self.loading = False
+        if generation != self.generation:
+            return 0
         self.rows.extend(page["items"])
         self.total = page.get("total") or len(self.rows)
         self.cursor = page.get("next_cursor")

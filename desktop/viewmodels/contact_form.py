@@ -7,6 +7,7 @@ there and goes out on the next flush; the key makes a resend after a lost answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -67,6 +68,7 @@ class ContactFormModel(Observable):
         self.articles: list[dict[str, Any]] = []
         self.parties: list[dict[str, Any]] = []
         self.last: SaveOutcome | None = None
+        self.on_sent: list[Callable[[dict[str, Any]], None]] = []
 
     # --- typing ----------------------------------------------------------------------------
 
@@ -176,6 +178,9 @@ class ContactFormModel(Observable):
         self.clear()
         self.last = await self.send(entry.key)
         self.changed()
+        if self.last.status == "sent":
+            for listener in self.on_sent:
+                listener(self.last.answer)
         return self.last
 
     async def send(self, key: str) -> SaveOutcome:

@@ -32,6 +32,9 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp)
     tasks.set_loop(loop)
     yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.close()  # stops its QThread executor (Qt aborts on a QThread alive at exit)
 
 
 @pytest.fixture

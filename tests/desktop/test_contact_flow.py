@@ -43,6 +43,7 @@ def test_an_agent_registers_a_contact_with_the_keyboard(
         form = main.contact_form
         assert "Logga in" not in main.windowTitle()
         await until(lambda: form.case_type.count() > 1, what="the case types")
+        await until(lambda: desktop.session.live.connected, what="the live events")
         # Alt+T (Ärende&typ) moves to the case type; arrow keys choose one
         QTest.keyClick(main, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
         assert form.case_type.hasFocus()

@@ -1,0 +1,160 @@
+"""Screenshots of the main views for docs/desktop.md (not part of the suite; run it by name):
+
+    KONTAKT_TEST_BACKEND=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider \\
+        tests/desktop/screenshots.py
+
+Against a real server with the telephony plugin on: a few contacts and cases typed through
+the API as the agent, a call posted to the plugin's webhook for the screen pop. The SLA
+monitor shows events of the server's shape (``sla.warning`` / ``sla.breach``) for real cases,
+fed to its view model, since a breach would otherwise take the agreed hours to happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from desktop.ui.app import DesktopApp
+from desktop.ui.case_view import CaseWindow
+from tests.desktop.conftest import AGENT_PASSWORD, type_text, until
+from tests.desktop.test_screen_pop import PLUGIN, TOKEN, telephony_on  # noqa: F401
+
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+CONTACTS = (
+    ("Vill veta när bygglovet för garaget på Ekvägen 4 beslutas", "open"),
+    ("Fråga om hämtning av grovsopor i Norrby, bokad tid saknas", "open"),
+    ("Klagomål på snöröjningen på Skolgatan, ingen plogning sedan i fredags", "open"),
+    ("Ansökan om skolskjuts för elev i årskurs 2, Björkskolan", "open"),
+    ("Frågade om öppettiderna för simhallen under jullovet", "none"),
+)
+
+
+def save(widget, name: str) -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(IMAGES / f"{name}.png"))
+
+
+def test_screenshots(telephony_on, server_factory, role_users, desk_org, run, qtbot):  # noqa: F811
+    server = server_factory()
+    agent = role_users["agent"]
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        token = http.post(
+            "/api/v1/auth/login", json={"username": agent, "password": AGENT_PASSWORD}
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        numbers = []
+        for summary, mode in CONTACTS:
+            body = {"channel": "phone", "summary": summary, "case_type": desk_org["case_type"]}
+            if mode == "open":
+                body |= {"open_case": True, "subject": summary[:60], "party_id": desk_org["party"]}
+            answer = http.post("/api/v1/contacts", json=body, headers=headers).json()
+            if answer.get("case"):
+                numbers.append(answer["case"]["number"])
+        http.post(
+            f"/api/v1/cases/{numbers[0]}/notes",
+            json={"text": "Handläggaren på bygglov återkommer senast på torsdag."},
+            headers=headers,
+        )
+
+    desktop = DesktopApp()
+
+    async def scenario() -> None:
+        window = desktop.show_sign_in()
+        window.resize(520, 330)
+        window.address.setText("https://kontaktcenter.norrby.se")
+        window.username.setText(agent)
+        window.fingerprint.setText("3F:A2:9C:41:0B:77:DE:12:8A:5C:E0:46:B9:13:7D:F2:" * 2)
+        window.fingerprint.setText(window.fingerprint.text().rstrip(":"))
+        window.password.setText("********")
+        await asyncio.sleep(0.2)
+        save(window, "signin")
+        window.address.setText(server.url)
+        window.fingerprint.clear()
+        window.password.setText(AGENT_PASSWORD)
+        window.start_sign_in()
+        main = await until(lambda: desktop.main, what="the main window")
+        qtbot.addWidget(main)
+        main.resize(1280, 800)
+        await until(lambda: desktop.session.live.connected, what="the live events")
+        form = main.contact_form
+        await until(lambda: form.case_type.count() > 1, what="case types")
+        form.case_type.setCurrentIndex(form.case_type.findData(desk_org["case_type"]))
+        await form.model.choose_case_type(desk_org["case_type"])
+        form.model.choose_party({"id": desk_org["party"], "name": "Astrid Lindqvist"})
+        form.summary.setFocus()
+        type_text(form.summary, "Undrar om hennes son har rätt till skolskjuts från Ekbacken")
+        await asyncio.sleep(0.5)
+        save(main, "contact-form")
+
+        main.show_panel(main.case_lists)
+        table = main.case_lists.tables[0]
+        await until(lambda: table.model().rowCount() >= 4, what="my cases")
+        await asyncio.sleep(1.1)
+        save(main, "case-list")
+
+        main.open_case(numbers[0])
+        await asyncio.sleep(0.2)
+        case_window = main.findChildren(CaseWindow)[0]
+        case_window.resize(900, 700)
+        await until(lambda: case_window.model.case, what="the case")
+        await asyncio.sleep(0.2)
+        save(case_window, "case-view")
+        case_window.close()
+
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            await http.post(
+                f"/api/v1/plugins/{PLUGIN}/webhook/centrex",
+                data={
+                    "event": "newCall",
+                    "from": desk_org["phone"],
+                    "to": "0850050000",
+                    "direction": "in",
+                    "callId": f"shot-{uuid.uuid4().hex[:8]}",
+                    "user": agent,
+                },
+                headers={"X-Kontakt-Token": TOKEN},
+            )
+        panel = main.panels[0]
+        await until(lambda: panel.pop.pop, what="the screen pop")
+        panel._presence("ready")
+        await until(lambda: panel.presence.mine, what="presence")
+        panel.refresh_wall()
+        await asyncio.sleep(0.5)
+        save(main, "screen-pop")
+        await desktop.session.stop()
+
+    run(scenario(), timeout=120)
+
+    supervisor = DesktopApp()
+
+    async def monitor() -> None:
+        window = supervisor.show_sign_in()
+        window.address.setText(server.url)
+        window.username.setText(role_users["supervisor"])
+        window.password.setText(AGENT_PASSWORD)
+        window.start_sign_in()
+        main = await until(lambda: supervisor.main, what="the supervisor's window")
+        qtbot.addWidget(main)
+        main.resize(1280, 800)
+        now = time.time()
+        for offset, (number, state) in enumerate(
+            zip(numbers, ("warning", "breach", "warning", "breach"), strict=False)
+        ):
+            main.monitor_model.apply_event(
+                {
+                    "type": f"sla.{state}",
+                    "data": {"number": number, "state": state, "owner": agent, "assignee": None},
+                },
+                now=now - 600 + offset * 97,
+            )
+        main.show_panel(main.monitor)
+        await asyncio.sleep(0.3)
+        save(main, "sla-monitor")
+        await supervisor.session.stop()
+
+    run(monitor(), timeout=60)
+    assert {p.stem for p in IMAGES.glob("*.png")} >= {"signin", "case-list", "sla-monitor"}
