@@ -21,6 +21,8 @@ from core.org import service as org
 
 STATES = ("offline", "ready", "paused", "in_call", "wrap_up")
 CHOSEN = ("offline", "ready", "paused")  # what an agent sets; calls set the others
+SIGNED_IN_SECONDS = 1.0
+_signed_in: list[tuple[float, list[tuple[str, list[str]]]]] = []
 EVENT = "telephony.presence"
 
 UPSERT_SQL = (
@@ -69,7 +71,11 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _announce(view: dict[str, Any]) -> None:
-    db.on_commit(lambda: events.publish(Event(EVENT, view)))
+    def publish() -> None:
+        _signed_in.clear()
+        events.publish(Event(EVENT, view))
+
+    db.on_commit(publish)
 
 
 async def allowed_groups(username: str) -> dict[str, bool]:
@@ -158,8 +164,12 @@ async def signed_in(group: str | None = None) -> list[dict[str, Any]]:
 
 
 async def usernames_in(group: str | None) -> list[str]:
-    """Signed-in agents of a group (for live events)."""
+    """Signed-in agents of a group (for live events; read at most once a second, and again
+    at once after a change in this process)."""
     if not group:
         return []
-    rows = await raw.fetch(ALL_SQL, True)
-    return [r["username"] for r in rows if group in _groups(r["groups"])]
+    now = time.monotonic()
+    if not _signed_in or now - _signed_in[0][0] > SIGNED_IN_SECONDS:
+        rows = await raw.fetch(ALL_SQL, True)
+        _signed_in[:] = [(now, [(r["username"], _groups(r["groups"])) for r in rows])]
+    return [name for name, groups in _signed_in[0][1] if group in groups]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from datetime import date, timedelta
 from typing import Any
 
@@ -57,8 +58,11 @@ ARTICLES_SQL = (
     "WHERE l.case_type = ? AND a.status = 'published' ORDER BY l.position, a.id LIMIT 5"
 )
 
+RECENT_CALLS = 2000
 _tasks: set[asyncio.Task[None]] = set()
 _usual: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+# the pop of a ringing call, by (source, call_id): the answer's pop reuses what it found
+_recent: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
 
 def schedule(call: dict[str, Any], kind: str, ringing: str | None = None) -> None:
@@ -70,7 +74,16 @@ def schedule(call: dict[str, Any], kind: str, ringing: str | None = None) -> Non
 
 async def _publish(call: dict[str, Any], kind: str, ringing: str | None) -> None:
     try:
-        pop = await build(call, kind)
+        key = (str(call.get("source")), str(call.get("call_id")))
+        ringing_pop = _recent.pop(key, None) if kind == "answer" else None
+        if ringing_pop is not None and ringing_pop["call"]["caller"] == call.get("caller"):
+            pop = {**ringing_pop, "kind": "answered", "call": _call_part(call)}
+        else:
+            pop = await build(call, kind)
+        if kind == "new":
+            _recent[key] = pop
+            while len(_recent) > RECENT_CALLS:
+                _recent.popitem(last=False)
         users = await recipients(call, kind, ringing)
         events.publish(Event(EVENT, pop, users=tuple(users)))
     except Exception:
@@ -92,19 +105,7 @@ async def build(call: dict[str, Any], kind: str) -> dict[str, Any]:
     parties = [_party(row) for row in await raw.fetch(PARTIES_SQL, caller)] if caller else []
     pop: dict[str, Any] = {
         "kind": "ringing" if kind == "new" else "answered",
-        "call": {
-            key: call.get(key)
-            for key in (
-                "source",
-                "call_id",
-                "direction",
-                "caller",
-                "called",
-                "answer_group",
-                "agent",
-                "offered_at",
-            )
-        },
+        "call": _call_part(call),
         "anonymous": not caller,
         "parties": parties,
         "open_cases": [],
@@ -130,6 +131,13 @@ async def build(call: dict[str, Any], kind: str) -> dict[str, Any]:
             if not row["secret"]
         ]
     return pop
+
+
+CALL_KEYS = ("source", "call_id", "direction", "caller", "called", "answer_group", "agent")
+
+
+def _call_part(call: dict[str, Any]) -> dict[str, Any]:
+    return {key: call.get(key) for key in (*CALL_KEYS, "offered_at")}
 
 
 def _party(row: dict[str, Any]) -> dict[str, Any]:
