@@ -25,6 +25,8 @@ which days did, so a month's report reads today's calls and a few thousand cache
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -37,6 +39,8 @@ from core.reports.model import Chart, Column, Figure, ReportDefinition, ReportTa
 from core.reports.queries import fetch
 from core.reports.service import share
 from plugins.telephony_centrex import erlang, runtime
+
+log = logging.getLogger(__name__)
 
 COUNTERS = ("offered", "answered", "abandoned", "short_abandoned", "missed", "within",
             "wait_answered", "wait_all", "talk", "max_wait")  # fmt: skip
@@ -503,6 +507,25 @@ async def report_figures(
     if report == "effect-goals":
         return [goal_figure(stats)]
     return figures(stats)
+
+
+_warming: set[asyncio.Task[Any]] = set()
+
+
+def start_warm_up(days: int = 35) -> None:
+    """Fill the day cache with the last ``days`` finished days in the background (called at
+    the API's start, so the first month's report does not read every call)."""
+    yesterday = today() - timedelta(days=1)
+
+    async def warm() -> None:
+        try:
+            await compute(yesterday - timedelta(days=days - 1), yesterday)
+        except Exception:  # only a cache: the reports read the calls themselves then
+            log.exception("telephony statistics: warm-up failed")
+
+    task = asyncio.get_running_loop().create_task(warm(), name="telephony-stats-warm-up")
+    _warming.add(task)
+    task.add_done_callback(_warming.discard)
 
 
 def today(tz: str | None = None, now: float | None = None) -> date:
