@@ -21,6 +21,7 @@ from desktop.i18n import N_, _
 from desktop.panels import PanelContext, PanelSpec
 from desktop.ui import tasks
 from desktop.ui.widgets import button, label_for, name
+from desktop.viewmodels import labels
 from desktop.viewmodels.presence import PAUSE_REASONS, STATE_LABELS, PresenceModel
 from desktop.viewmodels.screen_pop import ScreenPopModel
 
@@ -108,7 +109,7 @@ class TelephonyPanel(QWidget):
                 parts.append(
                     f"<li><b>{html.escape(case.get('number', ''))}</b> "
                     f"{html.escape(case.get('subject') or '')} "
-                    f"({html.escape(case.get('status') or '')})</li>"
+                    f"({html.escape(labels.label(labels.STATUS, case.get('status')))})</li>"
                 )
             parts.append("</ul>")
         if pop.get("secret_cases"):
@@ -119,8 +120,8 @@ class TelephonyPanel(QWidget):
             parts.append("<h3>" + html.escape(_("Latest contacts")) + "</h3><ul>")
             for contact in pop["contacts"]:
                 parts.append(
-                    f"<li>{html.escape(str(contact.get('received_at', ''))[:16])} "
-                    f"{html.escape(contact.get('channel') or '')}: "
+                    f"<li>{html.escape(labels.local_time(contact.get('received_at')))} "
+                    f"{html.escape(labels.label(labels.CHANNEL, contact.get('channel')))}: "
                     f"{html.escape(contact.get('summary') or '')}</li>"
                 )
             parts.append("</ul>")

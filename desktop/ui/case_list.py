@@ -18,7 +18,11 @@ class CaseListsView(QTabWidget):
     """One tab per list; ``open_case(number)`` is called on Enter or double-click."""
 
     def __init__(
-        self, client: ApiClient, open_case: Callable[[str], None], parent: QWidget | None = None
+        self,
+        client: ApiClient,
+        open_case: Callable[[str], None],
+        case_type_names: dict[str, str],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         name(self, _("Case lists"))
@@ -28,7 +32,7 @@ class CaseListsView(QTabWidget):
         for kind in LISTS:
             source = CaseListModel(client, kind)
             table = QTableView(self)
-            table.setModel(CaseTableModel(source))
+            table.setModel(CaseTableModel(source, case_type_names))
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.setAlternatingRowColors(True)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from desktop.i18n import N_, _
 from desktop.ui import tasks
-from desktop.viewmodels import sla
+from desktop.viewmodels import labels, sla
 from desktop.viewmodels.case_list import CaseListModel
 
 COLUMNS = (
@@ -27,14 +27,6 @@ COLUMNS = (
 SLA_COLUMN = 1
 STATE_COLUMN = 2
 COLOURS = {"breached": "#f8d7da", "warning": "#fff3cd"}
-STATUS_LABELS = {
-    "received": N_("Received"),
-    "in_progress": N_("In progress"),
-    "investigating": N_("Under investigation"),
-    "waiting": N_("Waiting"),
-    "decided": N_("Decided"),
-    "closed": N_("Closed"),
-}
 Index = QModelIndex | QPersistentModelIndex
 ROLES = frozenset(
     {
@@ -48,9 +40,12 @@ ROLES = frozenset(
 class CaseTableModel(QAbstractTableModel):
     """A table over the rows fetched so far; more come when the view asks."""
 
-    def __init__(self, source: CaseListModel, clock=time.time) -> None:
+    def __init__(
+        self, source: CaseListModel, case_type_names: dict[str, str] | None = None, clock=time.time
+    ) -> None:
         super().__init__()
         self.source = source
+        self.case_type_names = case_type_names if case_type_names is not None else {}
         self.clock = clock
         self._shown = 0
         self._due: list[float | None] = []
@@ -94,7 +89,12 @@ class CaseTableModel(QAbstractTableModel):
             if column == STATE_COLUMN:
                 return sla.state_label(self._state(row, self.clock()))
             if key == "status":
-                return _(STATUS_LABELS.get(case.get("status", ""), case.get("status", "")))
+                return labels.label(labels.STATUS, case.get("status"))
+            if key == "priority":
+                return labels.label(labels.PRIORITY, case.get("priority"))
+            if key == "case_type":
+                code = case.get("case_type") or ""
+                return self.case_type_names.get(code, code)
             if key == "party_name" and case.get("secret"):
                 return _("(secret)")
             return str(case.get(key) or "")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.ui import tasks
 from desktop.ui.widgets import button, label_for, name
-from desktop.viewmodels import sla
+from desktop.viewmodels import labels, sla
 from desktop.viewmodels.case_view import FEEDBACK_CHANNELS, FORWARD_KINDS, STATUSES, CaseViewModel
 
 
@@ -142,12 +142,20 @@ class CaseWindow(QDialog):
         )
         items = []
         for event in reversed(self.model.timeline()):
-            text = html.escape(event.get("text") or event.get("kind", ""))
-            when = html.escape(str(event.get("at", ""))[:16].replace("T", " "))
+            data = event.get("data") or {}
+            text = event.get("text") or ""
+            if event.get("kind") == "status" and data.get("to"):
+                text = (
+                    f"{labels.label(labels.STATUS, data.get('from'))} → "
+                    + labels.label(labels.STATUS, data.get("to"))
+                    + (f"\n{text}" if text else "")
+                )
+            when = html.escape(labels.local_time(event.get("at")))
             who = html.escape(event.get("actor", ""))
-            marker = " 🌐" if event.get("public") else ""
-            kind = html.escape(event.get("kind", ""))
-            items.append(f"<p><b>{when}</b> {who} · <i>{kind}</i>{marker}<br>{text}</p>")
+            marker = f" ({html.escape(_('public'))})" if event.get("public") else ""
+            kind = html.escape(labels.label(labels.EVENT, event.get("kind")))
+            body = html.escape(text).replace("\n", "<br>")
+            items.append(f"<p><b>{when}</b> {who} · <i>{kind}</i>{marker}<br>{body}</p>")
         self.timeline.setHtml("".join(items) or _("No events yet."))
 
     def _run(self, coroutine, done: str) -> None:

@@ -151,6 +151,7 @@ class ContactFormView(QWidget):
                 item = QListWidgetItem(f"{text}  {party.get('phone') or ''}".strip())
                 item.setData(256, party)
                 self.party_results.addItem(item)
+            self.party_results.setVisible(bool(self.model.parties))
             self.support.setHtml(self._support_html())
             last = self.model.last
             if last is not None:

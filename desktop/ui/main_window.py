@@ -54,7 +54,8 @@ class MainWindow(QMainWindow):
 
         self.contact_model = ContactFormModel(session.client, session.outbox, session.drafts)
         self.contact_form = ContactFormView(self.contact_model, self)
-        self.case_lists = CaseListsView(session.client, self.open_case, self)
+        self.case_type_names: dict[str, str] = {}
+        self.case_lists = CaseListsView(session.client, self.open_case, self.case_type_names, self)
         self.knowledge = KnowledgeView(session.client, self)
         self.callbacks = CallbacksView(session.client, self)
         self.monitor_model = SlaMonitorModel()
@@ -76,14 +77,6 @@ class MainWindow(QMainWindow):
             self.panels.append(widget)
             views.append((widget, _(spec.title), spec.shortcut))
 
-        view_menu = self.menuBar().addMenu(_("&View"))
-        for widget, title, shortcut in views:
-            self.tabs.addTab(widget, f"{title} ({shortcut})")
-            action = QAction(title, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(lambda _checked=False, w=widget: self.show_panel(w))
-            view_menu.addAction(action)
-            self.addAction(action)
         file_menu = self.menuBar().addMenu(_("&File"))
         for title, shortcut, slot in (
             (_("Send saved contacts now"), "Ctrl+Shift+S", self.flush_outbox),
@@ -95,6 +88,14 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
             self.addAction(action)
 
+        view_menu = self.menuBar().addMenu(_("&View"))
+        for widget, title, shortcut in views:
+            self.tabs.addTab(widget, f"{title} ({shortcut})")
+            action = QAction(title, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _checked=False, w=widget: self.show_panel(w))
+            view_menu.addAction(action)
+            self.addAction(action)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         session.on_event(self.on_event)
         session.on_gap(self.catch_up)
         self.contact_model.subscribe(self.refresh_state)
+        self.contact_model.subscribe(self._case_types_loaded)
         self.contact_model.on_sent.append(lambda answer: self.case_lists.reload())
         if self.contact_model.restore():
             self.statusBar().showMessage(_("Your unsaved contact was restored."), 8000)
@@ -119,6 +121,12 @@ class MainWindow(QMainWindow):
         self.case_lists.reload()
         self.callbacks.reload()
         self.refresh_state()
+
+    def _case_types_loaded(self) -> None:
+        if len(self.case_type_names) != len(self.contact_model.case_types):
+            self.case_type_names.update(
+                {t["code"]: t.get("name_sv") or t["code"] for t in self.contact_model.case_types}
+            )
 
     def show_panel(self, widget: QWidget) -> None:
         self.tabs.setCurrentWidget(widget)

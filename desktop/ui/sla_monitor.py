@@ -27,6 +27,8 @@ class SlaMonitorView(QWidget):
             [_("Time"), _("Case"), _("Service level"), _("Owner"), _("Assignee")]
         )
         self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((90, 170, 140, 160)):
+            self.table.setColumnWidth(column, width)
         self.table.verticalHeader().setVisible(False)
         name(self.table, _("Warnings and breaches"))
         layout = QVBoxLayout(self)
