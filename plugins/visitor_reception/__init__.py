@@ -1,0 +1,87 @@
+"""Visitor reception plugin ``visitor_reception``: visitors check in at a kiosk, their host is
+told at once, the reception sees who is inside, and an evacuation roll call lists everyone.
+
+This module holds the hook implementations only; see ``kiosks`` (pairing and the kiosk's
+token), ``hosts``, ``visits`` (check-in and sign-out), ``rollcall``, ``pdf``, ``notice``
+(GDPR Art. 13), ``page`` (the kiosk's web page) and ``api``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core import i18n
+from core.contracts import EventType, PeriodicTask, Permission, PluginSetupError
+from core.hookspecs import hookimpl
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+HOSTS = ("agent", "reception", "registrator", "case_officer", "supervisor", "crisis_team")
+
+
+@hookimpl
+def register_piccolo_app() -> Any:
+    from plugins.visitor_reception.piccolo_app import APP_CONFIG
+
+    return APP_CONFIG
+
+
+@hookimpl
+def register_routes() -> list[Any]:
+    from plugins.visitor_reception.api import ROUTES
+    from plugins.visitor_reception.page import ROUTES as PAGE_ROUTES
+
+    return [*ROUTES, *PAGE_ROUTES]
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return [
+        Permission(
+            "reception.desk",
+            "Reception: who is inside, register and sign out visitors, the roll call",
+            ("reception", "supervisor", "crisis_team"),
+        ),
+        Permission("reception.host", "Receive visitors: be told when they arrive", HOSTS),
+        Permission(
+            "reception.protected",
+            "See visitors' names of protected visits (every read audited)",
+            ("supervisor",),
+        ),
+        Permission(
+            "reception.admin",
+            "Pair and revoke kiosks, say who accepts visitors",
+            ("it_admin", "supervisor"),
+        ),  # fmt: skip
+    ]
+
+
+@hookimpl
+def register_event_types() -> list[EventType]:
+    return [EventType("reception.visitor_arrived", "reception.host", "A visitor has arrived")]
+
+
+@hookimpl
+def register_periodic_tasks() -> list[PeriodicTask]:
+    from plugins.visitor_reception.visits import run_auto_sign_out
+
+    return [PeriodicTask("visitor_reception.auto_sign_out", run_auto_sign_out, minute="*/15")]
+
+
+@hookimpl
+def plugin_setup(config: dict[str, Any]) -> None:
+    from plugins.visitor_reception import runtime
+
+    i18n.add_locale_dir(PLUGIN_DIR / "locale")
+    try:
+        runtime.auto_signout_minutes(str(config.get("auto_signout_time") or "19:00"))
+    except ValueError as exc:
+        raise PluginSetupError(str(exc)) from exc
+    runtime.configure(config)
+
+
+@hookimpl
+async def start_roll_call(reason: str, actor: str) -> Any:
+    from plugins.visitor_reception import rollcall
+
+    return await rollcall.start_for_hook(actor, reason)
