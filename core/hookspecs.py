@@ -197,3 +197,14 @@ def seed_demo_data(settings: Any, rng: Any, actor: str, days: int) -> Any:
     and the number of days of history. Returns nothing; an exception marks the plugin broken
     in that process and the core's demo data stays.
     """
+
+
+@hookspec(firstresult=True)
+def start_roll_call(reason: str, actor: str) -> Any:
+    """Start the evacuation roll call of everyone signed in as a visitor in the building.
+
+    Called by crisis mode (or another plugin) when the building must be evacuated; ``reason``
+    says why and ``actor`` who started it (audited). firstresult: the reception plugin that
+    handles it returns the roll call (a dict with ``roll_call``, ``people`` and ``counts``, or
+    an awaitable the caller awaits); None when no reception plugin is enabled.
+    """
