@@ -53,6 +53,7 @@ def register_event_types() -> list[EventType]:
 
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
+    from core import idempotency
     from core.maintenance import purge_expired_tokens, send_mail, sla_sweep, write_audit_checkpoint
 
     return [
@@ -60,4 +61,5 @@ def register_periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("core.purge_expired_tokens", purge_expired_tokens, minute="17"),
         PeriodicTask("core.sla_sweep", sla_sweep, minute="*"),
         PeriodicTask("core.send_mail", send_mail, minute="*"),
+        PeriodicTask("core.purge_idempotency_keys", idempotency.purge_expired_keys, minute="23"),
     ]

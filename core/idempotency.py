@@ -107,3 +107,10 @@ async def purge_expired(now: int | None = None) -> int:
     async with db.transaction():
         gone = await raw.fetch(PURGE_SQL + " RETURNING id", cutoff)
     return len(gone)
+
+
+def purge_expired_keys() -> int:
+    """The worker's periodic task: :func:`purge_expired` on the job loop."""
+    from core.jobs import run_async
+
+    return run_async(purge_expired())

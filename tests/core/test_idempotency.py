@@ -131,3 +131,9 @@ async def test_without_a_key_every_request_registers(client, auth_headers):
         response = await client.post("/api/v1/contacts", headers=agent, json=_body(summary))
         assert response.status_code == 201
     assert await _contacts_with(summary) == 2
+
+
+async def test_the_worker_purges_expired_keys_every_hour(runtime):
+    from core import jobs
+
+    assert "core.purge_idempotency_keys" in jobs.periodic_task_names()
