@@ -17,9 +17,11 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from bench.common import Report, ensure_services, installation, log, machine, server
@@ -114,6 +116,12 @@ def count_main(env: dict[str, str], queue: Any) -> None:
     queue.put(asyncio.run(go()))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url: str, script: str, duration: int, concurrency: int) -> dict[str, Any]:
     """One wrk run with the event script; its figures (as bench.registration reports them)."""
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s"]
@@ -141,7 +149,9 @@ def run(duration: int, concurrency: int, backend: str) -> dict[str, Any]:
         with server(inst) as srv:
             url = srv.url + "/api/v1/plugins/telephony_centrex/webhook/centrex"
             log(f"telephony ingest: {url} for {duration}s at c={concurrency}")
+            cpu_before = cpu_seconds(srv.proc.pid)
             result = wrk(url, fh.name, duration, concurrency)
+            cpu = cpu_seconds(srv.proc.pid) - cpu_before
         queue = multiprocessing.get_context("spawn").Queue()
         proc = multiprocessing.get_context("spawn").Process(
             target=count_main, args=(inst.env, queue)
@@ -157,6 +167,9 @@ def run(duration: int, concurrency: int, backend: str) -> dict[str, Any]:
             "db_calls": calls,
             "db_contacts": contacts,
             "verified": _verified(result, events),
+            # the server's own CPU per event: what the figures would be on an idle machine
+            "server_cpu_ms": round(cpu * 1000 / max(1, result["requests"]), 3),
+            "server_cpu_share": round(cpu / result["seconds"], 2),
         }
     )
     return result
@@ -182,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("p99_ms", "p99 ms"),
                 ("ok", "acknowledged"),
                 ("db_events", "stored"),
+                ("server_cpu_ms", "server CPU ms/event"),
                 ("db_contacts", "contacts"),
                 ("verified", "all stored"),
             ],
