@@ -304,6 +304,13 @@ class MessageController(Controller):
         return await messages.activate(principal_of(request).username, message_id)
 
 
+def routes() -> list[Any]:
+    """Every route of the plugin: these and the wallboard's and history imports'."""
+    from plugins.telephony_centrex import imports, wallboard
+
+    return [*ROUTES, *wallboard.ROUTES, *imports.ROUTES]
+
+
 ROUTES = [
     WebhookController,
     CallController,
