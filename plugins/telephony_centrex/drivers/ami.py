@@ -47,6 +47,7 @@ CAUSES = {
 }
 
 
+EXTENSION_SQL = "SELECT phone_extension FROM kc_user WHERE username = ?"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
@@ -107,10 +108,21 @@ class AmiConfig:
             host=str(config.get("ami_host") or "127.0.0.1"),
             port=int(config.get("ami_port") or 5038),
             username=str(config.get("ami_username") or ""),
-            secret=str(config.get("ami_secret") or ""),
+            secret=str(config.get("ami_secret") or _keyring_secret()),
             context=str(config.get("ami_context") or "from-internal"),
             channel_template=str(config.get("ami_channel_template") or "PJSIP/{extension}"),
         )
+
+
+def _keyring_secret() -> str:
+    """The AMI secret from the keyring (``telephony-ami-secret``), '' when there is none."""
+    from core.secrets import keystore
+    from plugins.telephony_centrex.runtime import AMI_SECRET
+
+    try:
+        return keystore.get(AMI_SECRET) or ""
+    except Exception:  # no keyring configured in this process (tools, tests)
+        return ""
 
 
 class AmiConnection:
@@ -355,8 +367,18 @@ class AmiDriver(ReconnectingDriver):
             raise AmiError(f"not connected to the switch ({self.state.state})")
         return await self._conn.action(name, **fields)
 
-    def _channel(self, agent: str) -> str:
+    async def _channel(self, agent: str) -> str:
+        """The agent's device: digits are the extension, a username is looked up in the
+        ``extensions`` setting and then in the users' ``phone_extension``."""
         extension = agent if agent.isdigit() else self.extensions.get(agent, "")
+        if not extension and USERNAME_RE.match(agent):
+            from core.db import raw
+
+            try:
+                row = await raw.fetchrow(EXTENSION_SQL, agent)
+            except Exception:  # no database in this process: only the setting counts
+                row = None
+            extension = (row or {}).get("phone_extension") or ""
         if not extension:
             raise AmiError(f"no extension known for {agent!r}")
         return self.ami.channel_template.format(extension=extension)
@@ -369,7 +391,7 @@ class AmiDriver(ReconnectingDriver):
         """Ring the agent's phone and, when answered, dial ``number`` (call-back,
         click-to-call); returns the action id (the call appears with OriginateResponse)."""
         fields = {
-            "Channel": self._channel(agent),
+            "Channel": await self._channel(agent),
             "Exten": number,
             "Context": self.ami.context,
             "Priority": "1",
@@ -398,7 +420,7 @@ class AmiDriver(ReconnectingDriver):
 
     async def set_paused(self, agent: str, paused: bool, reason: str = "", queue: str = "") -> None:
         """Pause or unpause an agent in one queue (or all) (``QueuePause``)."""
-        fields = {"Interface": self._channel(agent), "Paused": "true" if paused else "false"}
+        fields = {"Interface": await self._channel(agent), "Paused": "true" if paused else "false"}
         if queue:
             fields["Queue"] = queue
         if reason:

@@ -257,5 +257,19 @@ async def test_an_ami_stream_through_ingest_makes_the_same_calls_as_the_webhook(
         assert (await service.get_call("ami", gone.uniqueid))["contact_number"] == abandoned[
             "contact_number"
         ]
+        # an agent given by username is found by the user's phone extension
+        from core import db
+        from core.db import raw
+
+        async with db.transaction():
+            await raw.fetch("UPDATE kc_user SET phone_extension = ? WHERE username = ?", "4517",
+                            telephony["agent"])  # fmt: skip
+        try:
+            await made.set_paused(telephony["agent"], True, reason="Möte")
+            assert peer.actions[-1]["Interface"] == "PJSIP/4517"
+        finally:
+            async with db.transaction():
+                await raw.fetch("UPDATE kc_user SET phone_extension = ? WHERE username = ?", "",
+                                telephony["agent"])  # fmt: skip
     finally:
         await made.stop()
