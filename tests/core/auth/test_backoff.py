@@ -182,3 +182,31 @@ async def test_back_off_is_shared_by_several_api_processes(server_factory, setti
             assert waiting.status_code == 429
         await asyncio.sleep(int(waiting.headers["retry-after"]))
         assert (await _login(one, username)).status_code == 200
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_is_counted(
+    app, as_client, monkeypatch, settings: Settings
+):
+    import ipaddress
+
+    from core.auth.tables import LoginThrottle
+
+    trusted = app.state.settings.replace(trusted_proxies=("198.51.100.0/24",))
+    monkeypatch.setattr(app.state, "settings", trusted)
+    proxy = as_client("198.51.100.7")
+    sprayer, citizen = (str(ipaddress.ip_address(new_address())) for _ in range(2))
+    username = await _new_user()
+    for _ in range(settings.lockout_threshold * throttle.ADDRESS_FACTOR):
+        response = await proxy.post(
+            LOGIN,
+            json={"username": f"staff-{uuid.uuid4().hex[:8]}", "password": WRONG},
+            headers={"X-Forwarded-For": sprayer},
+        )
+        assert response.status_code == 401
+    body = {"username": username, "password": PASSWORD}
+    refused = await proxy.post(LOGIN, json=body, headers={"X-Forwarded-For": sprayer})
+    assert refused.status_code == 429
+    let_in = await proxy.post(LOGIN, json=body, headers={"X-Forwarded-For": citizen})
+    assert let_in.status_code == 200  # the proxy's other clients are not slowed
+    counted = {r["subject"] for r in await LoginThrottle.select(LoginThrottle.subject)}
+    assert f"addr:{sprayer}" in counted and "addr:198.51.100.7" not in counted
