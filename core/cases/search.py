@@ -45,20 +45,37 @@ def _postgres() -> bool:
 # --- the free-text index of cases -----------------------------------------------------------
 
 
+POSTGRES_INDEX_SQL = (
+    "INSERT INTO kc_case_search (case_id, document) VALUES (?, to_tsvector('swedish', ?)) "
+    "ON CONFLICT (case_id) DO UPDATE SET document = excluded.document"
+)
+SQLITE_INDEX_SQL = "INSERT INTO kc_case_fts (rowid, document) VALUES (?, ?)"
+INDEX_BATCH = 500
+
+
+def _document(subject: str, description: str, language: str) -> str:
+    return text_search.analyse(f"{subject}\n{description}", language)
+
+
 async def index_case(case_id: int, subject: str, description: str, language: str) -> None:
     """Write the index row of a new case (call inside the case's transaction)."""
-    document = text_search.analyse(f"{subject}\n{description}", language)
-    if _postgres():
-        await raw.fetch(
-            "INSERT INTO kc_case_search (case_id, document) "
-            "VALUES (?, to_tsvector('swedish', ?)) "
-            "ON CONFLICT (case_id) DO UPDATE SET document = excluded.document",
-            case_id,
-            document,
+    sql = POSTGRES_INDEX_SQL if _postgres() else SQLITE_INDEX_SQL
+    await raw.fetch(sql, case_id, _document(subject, description, language))
+
+
+async def index_cases(case_ids: list[int]) -> None:
+    """Write the index rows of cases inserted in bulk (call inside their transaction)."""
+    sql = POSTGRES_INDEX_SQL if _postgres() else SQLITE_INDEX_SQL
+    for start in range(0, len(case_ids), INDEX_BATCH):
+        chunk = case_ids[start : start + INDEX_BATCH]
+        rows = await raw.fetch(
+            "SELECT id, subject, description, language FROM kc_case "
+            f"WHERE id IN ({', '.join('?' for _ in chunk)})",
+            *chunk,
         )
-    else:
-        await raw.fetch(
-            "INSERT INTO kc_case_fts (rowid, document) VALUES (?, ?)", case_id, document
+        await raw.executemany(
+            sql,
+            [(r["id"], _document(r["subject"], r["description"], r["language"])) for r in rows],
         )
 
 

@@ -32,6 +32,7 @@ from core.audit.tables import AuditEntry
 from core.auth import passwords, permissions
 from core.auth.service import Principal
 from core.auth.tables import AuthToken, User
+from core.cases import search as case_search
 from core.cases import service as cases
 from core.cases import states, timers
 from core.cases.service import ContactInput
@@ -918,6 +919,7 @@ async def write_history(actor: str, history: History, settings: Settings) -> Non
                 )
             )
         await writer.insert("kc_case", CASE_COLUMNS, rows)
+        await case_search.index_cases(case_ids)  # free-text search (core/cases/search.py)
         contact_ids = await writer.ids("contact", len(history.contacts))
         rows = []
         for contact, contact_id in zip(history.contacts, contact_ids, strict=True):

@@ -295,3 +295,26 @@ async def test_an_unknown_value_names_the_valid_ones(client, auth_headers, org_s
         assert valid in response.text, response.text
     outcome = await client.get("/api/v1/callbacks", headers=agent, params={"outcome": "all"})
     assert outcome.status_code == 400 and "cancelled" in outcome.text
+
+
+async def test_cases_inserted_in_bulk_are_indexed_by_index_cases(client, auth_headers, org_setup):
+    """Bulk loaders (the demo history) write cases without the service; index_cases() makes
+    them findable by free text."""
+    from core import db
+    from core.cases import search
+    from core.db import raw
+
+    agent = await auth_headers("agent")
+    word = "snöskottning" + uuid.uuid4().hex[:6]
+    number = await open_case(client, agent, org_setup["bygglov"], subject=f"Fråga om {word}")
+    row = await raw.fetchrow("SELECT id FROM kc_case WHERE number = ?", number)
+    postgres = db.get_engine().engine_type == "postgres"
+    async with db.transaction():
+        if postgres:
+            await raw.fetch("DELETE FROM kc_case_search WHERE case_id = ?", row["id"])
+        else:
+            await raw.fetch("DELETE FROM kc_case_fts WHERE rowid = ?", row["id"])
+    assert numbers(await cases(client, agent, q=word)) == []
+    async with db.transaction():
+        await search.index_cases([row["id"]])
+    assert numbers(await cases(client, agent, q=word)) == [number]
