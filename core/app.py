@@ -38,6 +38,7 @@ from core.reports.api import ReportController
 from core.runtime import Runtime
 from core.sla.api import AgreementController, CalendarController
 from core.web import live, openapi
+from core.web.options import fix_allow_headers
 from core.web.problems import EXCEPTION_HANDLERS
 from core.web.security import (
     SCHEMA_PATH,
@@ -146,6 +147,7 @@ def create_app(runtime: Runtime) -> Litestar:
     )
     check_routes([h for path, h in all_handlers(app) if not path.startswith(SCHEMA_PATH)])
     openapi.install(app)
+    fix_allow_headers(app)
     app.state.settings = settings
     app.state.host = host
     app.state.default_language = settings.default_language

@@ -104,7 +104,7 @@ class AuditController(Controller):
 
     @get(
         "/export",
-        opt={"permission": "audit.export"},
+        opt={"permission": "audit.export", "media_types": tuple(exporting.FORMATS.values())},
         summary="Export the audit trail (CSV or JSON lines), oldest first; the export is audited",
     )
     async def export(

@@ -33,6 +33,9 @@ add_locale_dir(Path(__file__).parent / "locale")
 READ = {"permission": "reports.read"}
 COST = {"permission": "reports.cost"}
 MANAGE = {"permission": "reports.manage"}
+# the answers that are not JSON, for the OpenAPI document (core/web/openapi.py)
+EXPORT_TYPES = (export.CSV_TYPE, export.XLSX_TYPE)
+CHART_TYPES = tuple(charts.MEDIA_TYPES.values())
 FILE_NAMES = {
     "contacts": ("kontakter", "contacts"),
     "times": ("vantetider", "waiting-times"),
@@ -191,7 +194,11 @@ class ReportController(Controller):
         report, lang = await _report(request, "cost", selection)
         return jsonable(report.as_dict(lang))
 
-    @get("/cost/export", opt=COST, summary="Cost allocation as CSV or XLSX")
+    @get(
+        "/cost/export",
+        opt={**COST, "media_types": EXPORT_TYPES},
+        summary="Cost allocation as CSV or XLSX",
+    )
     async def cost_export(
         self,
         request: Request,
@@ -202,7 +209,11 @@ class ReportController(Controller):
         report, lang = await _report(request, "cost", selection)
         return await _export(report, lang, format, table)
 
-    @get("/cost/chart", opt=COST, summary="Cost allocation as a PNG or SVG chart")
+    @get(
+        "/cost/chart",
+        opt={**COST, "media_types": CHART_TYPES},
+        summary="Cost allocation as a PNG or SVG chart",
+    )
     async def cost_chart(
         self,
         request: Request,
@@ -223,7 +234,11 @@ class ReportController(Controller):
         result, lang = await _report(request, report, selection)
         return jsonable(result.as_dict(lang))
 
-    @get("/{report:str}/export", opt=READ, summary="One report as CSV (one table) or XLSX")
+    @get(
+        "/{report:str}/export",
+        opt={**READ, "media_types": EXPORT_TYPES},
+        summary="One report as CSV (one table) or XLSX",
+    )
     async def export(
         self,
         request: Request,
@@ -235,7 +250,11 @@ class ReportController(Controller):
         result, lang = await _report(request, report, selection)
         return await _export(result, lang, format, table)
 
-    @get("/{report:str}/chart", opt=READ, summary="A chart of one report as PNG or SVG")
+    @get(
+        "/{report:str}/chart",
+        opt={**READ, "media_types": CHART_TYPES},
+        summary="A chart of one report as PNG or SVG",
+    )
     async def chart(
         self,
         request: Request,

@@ -6,7 +6,9 @@ finishes the document once, for every route of the core and the plugins:
 - every 4xx the app can answer is an RFC 9457 problem (``application/problem+json``, the
   ``Problem`` schema), replacing Litestar's own ``application/json`` validation error;
 - public operations (``opt={"public": True}``) carry ``security: []``, so the document
-  says which operations need the bearer token, and only those list 401 and 403;
+  says which operations need the bearer token, and only those list 403;
+- ``opt["media_types"]`` names the media types of a success answer that is not JSON (a
+  CSV export, a chart), documented as a string or binary document in each;
 - ``opt["problem_media_types"]`` lists further media types an operation's 4xx answers
   come in (Open311 answers errors as GeoReport documents in JSON or XML).
 """
@@ -54,7 +56,7 @@ PROBLEM_SCHEMA = Schema(
 # 413 and 415 only where a body is read
 PROBLEMS = {
     400: "Invalid input (the problem's `errors` name the fields)",
-    401: "Not signed in: no valid bearer token",
+    401: "Not signed in: no valid bearer token (or, signing in, wrong credentials)",
     403: "The signed-in role does not allow this",
     404: "No such resource",
     409: "Conflict with the current state",
@@ -65,7 +67,7 @@ PROBLEMS = {
     429: "Too many requests; wait and try again",
     503: "Temporarily unavailable (e.g. the database is busy); try again",
 }
-SIGNED_IN_ONLY = {401, 403}
+SIGNED_IN_ONLY = {403}
 BODY_ONLY = {413, 415}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -75,6 +77,12 @@ def _problem_response(description: str, media_types: tuple[str, ...]) -> OpenAPI
     for media in media_types:
         content[media] = OpenAPIMediaType(schema=Schema())
     return OpenAPIResponse(description=description, content=content)
+
+
+def _document(media_type: str) -> Schema:
+    """Text formats as a string, others (images, spreadsheets) as binary."""
+    textual = media_type.startswith("text/") or media_type.endswith(("json", "+xml"))
+    return Schema(type=OpenAPIType.STRING, format=None if textual else "binary")
 
 
 def _handlers_by_operation(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
@@ -102,12 +110,20 @@ def finish(openapi: OpenAPI, app: Litestar) -> OpenAPI:
             if public:
                 operation.security = []
             responses = operation.responses if operation.responses is not None else {}
+            media_types = tuple(handler.opt.get("media_types", ()))
+            for code, response in responses.items():
+                if code.startswith("2") and media_types and isinstance(response, OpenAPIResponse):
+                    response.content = {
+                        m: OpenAPIMediaType(schema=_document(m)) for m in media_types
+                    }
             problem_media = tuple(handler.opt.get("problem_media_types", ()))
             for status, description in PROBLEMS.items():
                 if public and status in SIGNED_IN_ONLY:
                     continue
                 if status in BODY_ONLY and method.upper() not in BODY_METHODS:
                     continue
+                if PROBLEM_JSON in (getattr(responses.get(str(status)), "content", None) or {}):
+                    continue  # the route documents this problem itself (extension members)
                 responses[str(status)] = _problem_response(description, problem_media)
             operation.responses = responses
     return openapi
