@@ -63,9 +63,13 @@ def register_event_types() -> list[EventType]:
 
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
+    from plugins.visitor_reception.retention import run_purge
     from plugins.visitor_reception.visits import run_auto_sign_out
 
-    return [PeriodicTask("visitor_reception.auto_sign_out", run_auto_sign_out, minute="*/15")]
+    return [
+        PeriodicTask("visitor_reception.auto_sign_out", run_auto_sign_out, minute="*/15"),
+        PeriodicTask("visitor_reception.retention", run_purge, minute="15", hour="3"),
+    ]
 
 
 @hookimpl
@@ -77,6 +81,8 @@ def plugin_setup(config: dict[str, Any]) -> None:
         runtime.auto_signout_minutes(str(config.get("auto_signout_time") or "19:00"))
     except ValueError as exc:
         raise PluginSetupError(str(exc)) from exc
+    if str(config.get("retention_action") or "anonymise") not in ("anonymise", "delete"):
+        raise PluginSetupError("retention_action must be anonymise or delete")
     runtime.configure(config)
 
 

@@ -12,6 +12,7 @@ DEFAULTS: dict[str, Any] = {
     "kiosk_searches_per_minute": 120,
     "retention_days": 365,
     "retention_decision": "",
+    "retention_action": "anonymise",
 }
 
 

@@ -148,3 +148,46 @@ async def test_overdue_visits_are_signed_out_automatically_and_recorded_as_such(
         "ORDER BY seq DESC LIMIT 1"
     )
     assert '"count"' in entry["details"]
+
+
+async def test_the_retention_job_removes_last_years_visits_with_an_audit_entry(
+    client, auth_headers, reception, monkeypatch
+):
+    from core import db
+    from plugins.visitor_reception import retention
+
+    monkeypatch.setitem(runtime.CONFIG, "retention_days", 365)
+    monkeypatch.setitem(runtime.CONFIG, "retention_decision", "KS 2026/123")
+    desk = await auth_headers("reception")
+    numbers = []
+    for name in ("Hugo Holm", "Ines Ibsen", "Jon Jarl"):
+        number = (await check_in(client, reception, visitor_name=name))["visit"]["number"]
+        await client.post(f"{BASE}/visits/{number}/sign-out", headers=desk)
+        numbers.append(number)
+    old, older, recent = numbers
+    last_year = int(time.time()) - 400 * 86400
+    async with db.transaction():
+        await raw.fetch(
+            "UPDATE visitor_visit SET checked_out_at = ? WHERE number IN (?, ?)",
+            last_year,
+            old,
+            older,
+        )
+    done = await retention.purge()
+    assert done["count"] >= 2 and done["decision"] == "KS 2026/123"
+    row = await visits.get_row(old)
+    assert row["visitor_name"] == "" and row["organisation"] == "" and row["purpose"] == ""
+    assert row["contact_number"]  # the contact (and the statistics) stay
+    assert (await visits.get_row(recent))["visitor_name"] == "Jon Jarl"
+    entry = await raw.fetchrow(
+        "SELECT actor, details FROM audit_entry WHERE action = 'reception.retention' "
+        "ORDER BY seq DESC LIMIT 1"
+    )
+    assert entry["actor"] == "system" and "KS 2026/123" in entry["details"]
+    again = await retention.purge()
+    assert again["count"] == 0  # anonymised rows are not counted twice
+
+    monkeypatch.setitem(runtime.CONFIG, "retention_action", "delete")
+    assert (await retention.purge())["count"] >= 2
+    assert await raw.fetch("SELECT id FROM visitor_visit WHERE number IN (?, ?)", old, older) == []
+    assert (await visits.get_row(recent))["visitor_name"] == "Jon Jarl"
