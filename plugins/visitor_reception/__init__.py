@@ -91,3 +91,10 @@ async def start_roll_call(reason: str, actor: str) -> Any:
     from plugins.visitor_reception import rollcall
 
     return await rollcall.start_for_hook(actor, reason)
+
+
+@hookimpl
+async def seed_demo_data(rng: Any, actor: str) -> None:
+    from plugins.visitor_reception import demo
+
+    await demo.seed(rng, actor)
