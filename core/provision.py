@@ -25,6 +25,11 @@ DEFAULT_CONFIG = """\
 host = "127.0.0.1"
 port = 8080
 default_language = "sv"
+# What citizens see: set these before the first e-mail leaves ('kontakt doctor' reminds you).
+# municipality_name = "Ekeby kommun"
+# public_url = "https://kontakt.ekeby.se"                 # links in e-mails and on Mina ärenden
+# smtp_host = "smtp.ekeby.se"                             # empty: e-mail is queued, not sent
+# mail_from = "kontaktcenter@ekeby.se"
 """
 
 
