@@ -1,11 +1,11 @@
 """Screen pop: when a call rings or is answered, the agent's clients learn who is calling.
 
 The live event ``telephony.screen_pop`` goes to the ringing or answering agent and to the
-agents signed in to the call's answer group (to everyone allowed to see it when neither is
-known). It carries the caller's parties (a party with protected identity shows only that
-fact: its details stay behind the audited party view), the open cases (secret cases only
-counted) and latest contacts of a single identified party, and the published articles of the
-group's usual case types. Anonymous callers pop too, with no party.
+agents signed in to the call's answer group (when there is none of them, no pop is built).
+It carries the caller's parties (a party with protected identity shows only that fact: its
+details stay behind the audited party view), the open cases (secret cases only counted) and
+latest contacts of a single identified party, and the published articles of the group's usual
+case types. Anonymous callers pop too, with no party.
 
 The pop is built and published after the event's commit in a task of its own, so the switch's
 acknowledgement never waits for it.
@@ -74,6 +74,9 @@ def schedule(call: dict[str, Any], kind: str, ringing: str | None = None) -> Non
 
 async def _publish(call: dict[str, Any], kind: str, ringing: str | None) -> None:
     try:
+        users = await recipients(call, kind, ringing)
+        if not users:  # nobody rings and nobody is signed in to the group: no pop to build
+            return
         key = (str(call.get("source")), str(call.get("call_id")))
         ringing_pop = _recent.pop(key, None) if kind == "answer" else None
         if ringing_pop is not None and ringing_pop["call"]["caller"] == call.get("caller"):
@@ -84,7 +87,6 @@ async def _publish(call: dict[str, Any], kind: str, ringing: str | None) -> None
             _recent[key] = pop
             while len(_recent) > RECENT_CALLS:
                 _recent.popitem(last=False)
-        users = await recipients(call, kind, ringing)
         events.publish(Event(EVENT, pop, users=tuple(users)))
     except Exception:
         log.exception("telephony: screen pop for call %s failed", call.get("call_id"))
