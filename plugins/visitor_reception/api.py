@@ -17,8 +17,8 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from core.web.problems import language_of
 from core.web.security import principal_of
-from core.web.types import Id, IdPath, text, text_path
-from plugins.visitor_reception import hosts, kiosks, notice, pdf, rollcall, visits
+from core.web.types import Id, IdPath, bounded_int, text, text_path
+from plugins.visitor_reception import hosts, invitations, kiosks, notice, pdf, rollcall, visits
 
 PDF = "application/pdf"
 Language = Annotated[str, msgspec.Meta(pattern=r"^(sv|en)$")]
@@ -26,6 +26,11 @@ LanguageQuery = Annotated[str | None, QueryParameter(pattern=r"^(sv|en)$")]
 HostQuery = Annotated[str, QueryParameter(pattern=r"^[^\x00]*$", min_length=2, max_length=60)]
 NumberPath = Annotated[str, PathParameter(pattern=r"^B\d{4}-\d{5,9}$")]
 UsernamePath = Annotated[str, text_path(64)]
+Email = Annotated[
+    str, msgspec.Meta(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254)
+]
+Epoch = bounded_int(0, 2**40)
+CodeQuery = Annotated[str, QueryParameter(pattern=r"^VI1-[A-Za-z0-9_-]{1,60}$")]
 
 
 class CheckInBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,6 +48,19 @@ class CodeBody(msgspec.Struct, forbid_unknown_fields=True):
     """The badge's QR code (read by the kiosk's scanner or typed)."""
 
     code: text(80, 1)  # type: ignore[valid-type]
+
+
+class InviteBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A pre-registration: whom the host (or the reception) expects, and when."""
+
+    visitor_name: text(120, 1)  # type: ignore[valid-type]
+    email: Email
+    expected_at: Epoch
+    host_id: Id | None = None
+    purpose: text(300) = ""  # type: ignore[valid-type]
+    organisation: text(120) = ""  # type: ignore[valid-type]
+    needs_assistance: bool = False
+    language: Language = "sv"
 
 
 class PairBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -119,6 +137,12 @@ class KioskController(Controller):
         body = pdf.badge(view, data.code, row["language"], visits.zone())
         return Response(body, media_type=PDF)
 
+    @post("/arrive", opt=KIOSK_OPT, status_code=201, summary="Check in with an invitation's code")
+    async def arrive(self, request: Request, data: JSONBody[CodeBody]) -> dict[str, Any]:
+        kiosk = _kiosk(request)
+        kiosks.limit(kiosk["id"], "checkin")
+        return await invitations.arrive(data.code, kiosk)
+
     @post("/sign-out", opt=KIOSK_OPT, status_code=200, summary="Sign out with the badge's code")
     async def sign_out(self, request: Request, data: JSONBody[CodeBody]) -> dict[str, Any]:
         kiosk = _kiosk(request)
@@ -143,6 +167,12 @@ class VisitController(Controller):
     async def overdue(self, request: Request) -> dict[str, Any]:
         rows = await visits.overdue()
         items = await visits.views_for(principal_of(request), rows, "overdue")
+        return {"items": items, "next_cursor": None, "total": len(items)}
+
+    @get("/expected", opt=DESK, summary="Pre-registered visitors expected today")
+    async def expected(self, request: Request) -> dict[str, Any]:
+        rows = await invitations.expected_today()
+        items = await visits.views_for(principal_of(request), rows, "expected")
         return {"items": items, "next_cursor": None, "total": len(items)}
 
     @post("/", opt=DESK, status_code=201, summary="Register a visitor on their behalf")
@@ -195,6 +225,42 @@ class RollCallController(Controller):
         return await rollcall.mark_safe(principal_of(request), roll_id, number, data.safe)
 
 
+@post(
+    "/invitations",
+    opt={"permission": "reception.host"},
+    status_code=201,
+    tags=["visitor reception"],
+    summary="Pre-register a visitor: an invitation e-mail with a QR code for the kiosk",
+)
+async def invite(request: Request, data: JSONBody[InviteBody]) -> dict[str, Any]:
+    return await invitations.invite(
+        principal_of(request),
+        data.host_id,
+        data.visitor_name,
+        data.email,
+        data.expected_at,
+        visits.CheckIn(
+            visitor_name=data.visitor_name,
+            host_id=data.host_id or 0,
+            purpose=data.purpose,
+            organisation=data.organisation,
+            needs_assistance=data.needs_assistance,
+            language=data.language,
+        ),
+    )
+
+
+@get(
+    "/invitation-qr",
+    opt={"public": True},
+    tags=["visitor reception"],
+    summary="The QR code of an invitation code (SVG), linked from the invitation e-mail",
+)
+async def invitation_qr(code: CodeQuery) -> Response[bytes]:
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(invitations.qr_svg(code), media_type="image/svg+xml", headers=headers)
+
+
 ADMIN = {"permission": "reception.admin"}
 
 
@@ -233,4 +299,11 @@ class AdminController(Controller):
         )
 
 
-ROUTES = [KioskController, VisitController, RollCallController, AdminController]
+ROUTES = [
+    KioskController,
+    VisitController,
+    RollCallController,
+    AdminController,
+    invite,
+    invitation_qr,
+]

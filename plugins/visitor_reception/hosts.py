@@ -70,6 +70,14 @@ async def get(host_id: int) -> dict[str, Any]:
     return row
 
 
+async def get_by_username(username: str) -> dict[str, Any]:
+    """The full host row of a member of staff accepting visitors (400 otherwise)."""
+    row = await raw.fetchrow(HOST_SQL + " WHERE h.username = ?", username)
+    if row is None or not row["accepts"] or not row["active"]:
+        raise InvalidInput("You are not marked as accepting visitors")
+    return row
+
+
 def public(row: dict[str, Any]) -> dict[str, Any]:
     """A host as the reception and the administrator see it."""
     return {

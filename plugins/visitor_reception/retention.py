@@ -1,6 +1,6 @@
 """Retention of visits under the municipality's gallringsbeslut: a daily job anonymises (or
-deletes) visits signed out longer ago than ``retention_days``, each run audited with its
-counts, the cut-off and the decision's reference.
+deletes) visits signed out, or expected and never arrived, longer ago than ``retention_days``,
+each run audited with its counts, the cut-off and the decision's reference.
 
 Anonymising keeps the visit number, host, times and the core contact (so the statistics still
 count the walk-in) and removes what names the visitor: name, organisation, purpose and the
@@ -17,12 +17,13 @@ from core.db import raw
 from plugins.visitor_reception import runtime
 
 DAY_S = 86400
+PAST = "((status = 'out' AND checked_out_at < ?) OR (status = 'expected' AND expected_at < ?))"
 ANONYMISE_SQL = (
     "UPDATE visitor_visit SET visitor_name = '', organisation = '', purpose = '', "
-    "signout_hash = '', anonymised = ? "
-    "WHERE status = 'out' AND anonymised = ? AND checked_out_at < ? RETURNING id"
+    "signout_hash = '', invite_email = '', invite_hash = '', anonymised = ? "
+    f"WHERE anonymised = ? AND {PAST} RETURNING id"
 )
-DELETE_SQL = "DELETE FROM visitor_visit WHERE status = 'out' AND checked_out_at < ? RETURNING id"
+DELETE_SQL = f"DELETE FROM visitor_visit WHERE {PAST} RETURNING id"
 
 
 async def purge(now: int | None = None, actor: str = "system") -> dict[str, Any]:
@@ -33,9 +34,9 @@ async def purge(now: int | None = None, actor: str = "system") -> dict[str, Any]
     cutoff = now - days * DAY_S
     async with db.transaction():
         if action == "delete":
-            rows = await raw.fetch(DELETE_SQL, cutoff)
+            rows = await raw.fetch(DELETE_SQL, cutoff, cutoff)
         else:
-            rows = await raw.fetch(ANONYMISE_SQL, True, False, cutoff)
+            rows = await raw.fetch(ANONYMISE_SQL, True, False, cutoff, cutoff)
         details = {
             "action": action,
             "count": len(rows),

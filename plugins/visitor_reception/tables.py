@@ -36,11 +36,12 @@ class VisitorHost(Table, tablename="visitor_host"):
 
 
 class VisitorVisit(Table, tablename="visitor_visit"):
-    """One visit. ``status``: inside | out; ``checkout_kind``: kiosk | reception | auto.
+    """One visit. ``status``: expected (pre-registered) | inside | out;
+    ``checkout_kind``: kiosk | reception | auto.
 
     ``signout_hash`` is the SHA-256 of the badge's QR code; ``contact_number`` the core
     contact the visit became; ``safe_roll_call`` the roll call in which the visitor was
-    ticked off as safe.
+    ticked off as safe; ``invite_hash`` the SHA-256 of a pre-registration's QR code.
     """
 
     number = Varchar(length=20, unique=True)
@@ -67,6 +68,9 @@ class VisitorVisit(Table, tablename="visitor_visit"):
     safe_at = BigInt(null=True, default=None)
     safe_by = Varchar(length=150, default="")
     anonymised = Boolean(default=False)
+    expected_at = BigInt(null=True, default=None)
+    invite_email = Varchar(length=254, default="")
+    invite_hash = Varchar(length=64, default="")
 
 
 class VisitorRollCall(Table, tablename="visitor_roll_call"):

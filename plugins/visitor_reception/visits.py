@@ -89,27 +89,11 @@ async def check_in(
     data: CheckIn, principal: Principal | None = None, kiosk: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Register a visit; returns its view with the sign-out code (shown only here)."""
-    name = " ".join(data.visitor_name.split())
-    if not name:
-        raise InvalidInput("Give the visitor's name", location=("body", "visitor_name"))
+    name = clean_name(data.visitor_name)
     host = await hosts.get(data.host_id)
     now = int(time.time())
-    code = CODE_PREFIX + secrets.token_urlsafe(18)
-    actor = _actor(principal, kiosk)
-    location = host["location"] or str(runtime.setting("default_location"))
-    year = datetime.fromtimestamp(now, zone()).year
     async with db.transaction():
-        number = await numbers.next_number("visit", NUMBER_PATTERN, year)
-        contact = await cases.register_contact(
-            _contact_principal(principal, actor),
-            cases.ContactInput(
-                channel="visit",
-                summary=f"Besök {number} hos {host['full_name']}",
-                received_at=now,
-                language=data.language,
-                external_ref=f"visit:{number}",
-            ),
-        )
+        number = await next_number(now)
         visit_id = await raw.insert(
             "visitor_visit",
             {
@@ -121,26 +105,79 @@ async def check_in(
                 "language": data.language,
                 "host_id": host["id"],
                 "host_username": host["username"],
-                "location": location,
+                "location": host["location"] or str(runtime.setting("default_location")),
                 "protected": bool(host["protected"]),
-                "kiosk_id": kiosk["id"] if kiosk else None,
-                "registered_by": actor,
-                "status": "inside",
-                "checked_in_at": now,
-                "signout_hash": code_hash(code),
-                "contact_number": contact["contact"]["number"],
-                "local_day": local_day(now),
+                "registered_by": _actor(principal, kiosk),
+                "status": "expected",
             },
         )
-        await _tell_host(host, number, name, data)
-        audit.record(
-            actor,
-            "reception.checked_in",
-            "visitor_visit",
-            number,
-            {"host": host["username"], "kiosk": kiosk["id"] if kiosk else None},
-        )
-        db.on_commit(lambda: _publish_arrival(host["username"], number, name, data))
+        code = await admit(visit_id, number, host, name, data, principal, kiosk, now)
+    return await admitted(visit_id, code)
+
+
+def clean_name(text: str) -> str:
+    """A visitor's name with its spaces tidied; 400 when nothing is left."""
+    name = " ".join(text.split())
+    if not name:
+        raise InvalidInput("Give the visitor's name", location=("body", "visitor_name"))
+    return name
+
+
+async def next_number(now: int) -> str:
+    """The next visit number (in the caller's transaction)."""
+    year = datetime.fromtimestamp(now, zone()).year
+    return await numbers.next_number("visit", NUMBER_PATTERN, year)
+
+
+async def admit(
+    visit_id: int,
+    number: str,
+    host: dict[str, Any],
+    name: str,
+    data: CheckIn,
+    principal: Principal | None,
+    kiosk: dict[str, Any] | None,
+    now: int,
+) -> str:
+    """Let an expected visit in (in the caller's transaction): the core contact, the host's
+    e-mail, the audit entry and, after commit, the host's live event. Returns the sign-out
+    code (stored hashed)."""
+    code = CODE_PREFIX + secrets.token_urlsafe(18)
+    actor = _actor(principal, kiosk)
+    contact = await cases.register_contact(
+        _contact_principal(principal, actor),
+        cases.ContactInput(
+            channel="visit",
+            summary=f"Besök {number} hos {host['full_name']}",
+            received_at=now,
+            language=data.language,
+            external_ref=f"visit:{number}",
+        ),
+    )
+    await raw.fetch(
+        "UPDATE visitor_visit SET status = 'inside', checked_in_at = ?, kiosk_id = ?, "
+        "signout_hash = ?, contact_number = ?, local_day = ?, invite_hash = '' WHERE id = ?",
+        now,
+        kiosk["id"] if kiosk else None,
+        code_hash(code),
+        contact["contact"]["number"],
+        local_day(now),
+        visit_id,
+    )
+    await _tell_host(host, number, name, data)
+    audit.record(
+        actor,
+        "reception.checked_in",
+        "visitor_visit",
+        number,
+        {"host": host["username"], "kiosk": kiosk["id"] if kiosk else None},
+    )
+    db.on_commit(lambda: _publish_arrival(host["username"], number, name, data))
+    return code
+
+
+async def admitted(visit_id: int, code: str) -> dict[str, Any]:
+    """The answer to a check-in: the visit and its sign-out code."""
     row = await raw.fetchrow(VISIT_SQL + " WHERE v.id = ?", visit_id)
     assert row is not None
     return {"visit": view(row, reveal=True), "signout_code": code}

@@ -57,7 +57,10 @@ TABLES = (
         safe_roll_call INTEGER NULL,
         safe_at BIGINT NULL,
         safe_by VARCHAR(150) NOT NULL DEFAULT '',
-        anonymised BOOLEAN NOT NULL DEFAULT FALSE
+        anonymised BOOLEAN NOT NULL DEFAULT FALSE,
+        expected_at BIGINT NULL,
+        invite_email VARCHAR(254) NOT NULL DEFAULT '',
+        invite_hash VARCHAR(64) NOT NULL DEFAULT ''
     )""",
     """CREATE TABLE IF NOT EXISTS visitor_roll_call (
         id {pk},
@@ -71,6 +74,10 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS visitor_visit_out ON visitor_visit (checked_out_at) "
     "WHERE status = 'out' AND anonymised = FALSE",
     "CREATE INDEX IF NOT EXISTS visitor_visit_signout ON visitor_visit (signout_hash)",
+    "CREATE INDEX IF NOT EXISTS visitor_visit_expected ON visitor_visit (expected_at) "
+    "WHERE status = 'expected'",
+    "CREATE INDEX IF NOT EXISTS visitor_visit_invite ON visitor_visit (invite_hash) "
+    "WHERE status = 'expected'",
 )
 DROPS = ("visitor_roll_call", "visitor_visit", "visitor_host", "visitor_kiosk")
 

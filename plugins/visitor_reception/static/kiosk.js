@@ -102,11 +102,19 @@
   document.getElementById("signout").addEventListener("submit", async (event) => {
     event.preventDefault();
     const code = document.getElementById("code");
+    const value = code.value.trim();
     try {
-      await call("POST", "sign-out", { code: code.value.trim() });
-      say(text("signedOut"));
+      if (value.startsWith("VI1-")) {  // an invitation: checked in in one step
+        const result = await (await call("POST", "arrive", { code: value })).json();
+        lastCode = result.signout_code;
+        say(text("welcome") + " " + result.visit.number);
+        document.getElementById("done").hidden = false;
+      } else {
+        await call("POST", "sign-out", { code: value });
+        say(text("signedOut"));
+        document.getElementById("done").hidden = true;
+      }
       code.value = "";
-      document.getElementById("done").hidden = true;
     } catch (error) { say(error.message); }
   });
 })();
