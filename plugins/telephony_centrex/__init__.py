@@ -84,11 +84,10 @@ def plugin_setup(config: dict[str, Any]) -> None:
 
 @hookimpl
 async def startup() -> None:
-    from plugins.telephony_centrex import runtime, service, stats, wallboard
+    from plugins.telephony_centrex import runtime, service, wallboard
 
     await runtime.driver().start(service.ingest)
     await wallboard.start_publisher()
-    stats.start_warm_up()
 
 
 @hookimpl
