@@ -32,7 +32,7 @@ class CaseListsView(QTabWidget):
         for kind in LISTS:
             source = CaseListModel(client, kind)
             table = QTableView(self)
-            table.setModel(CaseTableModel(source, case_type_names))
+            table.setModel(CaseTableModel(source, case_type_names, parent=table))
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.setAlternatingRowColors(True)

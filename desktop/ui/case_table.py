@@ -6,7 +6,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.i18n import N_, _
@@ -41,9 +48,13 @@ class CaseTableModel(QAbstractTableModel):
     """A table over the rows fetched so far; more come when the view asks."""
 
     def __init__(
-        self, source: CaseListModel, case_type_names: dict[str, str] | None = None, clock=time.time
+        self,
+        source: CaseListModel,
+        case_type_names: dict[str, str] | None = None,
+        clock=time.time,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(parent)
         self.source = source
         self.case_type_names = case_type_names if case_type_names is not None else {}
         self.clock = clock

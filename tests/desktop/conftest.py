@@ -38,13 +38,30 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @pytest.fixture
-def run(qloop) -> Callable[[Coroutine[Any, Any, Any]], Any]:
+def run(qloop) -> Iterator[Callable[..., Any]]:
     """``run(coroutine)``: run it on the client's loop, Qt events flowing meanwhile."""
 
-    def runner(coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
-        return qloop.run_until_complete(asyncio.wait_for(coroutine, timeout))
+    from desktop.ui import tasks
 
-    return runner
+    async def drained(coroutine: Coroutine[Any, Any, Any]) -> Any:
+        result = await coroutine
+        # the client's short background calls finish here, while the loop runs: outside
+        # run_until_complete, Qt would step them with no running loop (the app's loop never
+        # stops, so this concerns the tests only)
+        await until(lambda: tasks.pending() == 0, within=15, what="background calls")
+        return result
+
+    def runner(coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        return qloop.run_until_complete(asyncio.wait_for(drained(coroutine), timeout))
+
+    yield runner
+    # what a test left running (a live-event stream, a keep-alive) ends inside the loop, so
+    # that no callback of it runs later while pytest-qt processes events for other tests
+    left = [task for task in asyncio.all_tasks(qloop) if not task.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        qloop.run_until_complete(asyncio.wait(left, timeout=5))
 
 
 async def until(predicate: Callable[[], Any], within: float = 15, what: str = "") -> Any:
@@ -131,7 +148,13 @@ async def desk_org(client, role_users) -> dict[str, Any]:
     party = await parties.create_party(
         "test", {"kind": "person", "name": "Astrid Lindqvist", "phone": phone}
     )
-    return {"case_type": code, "titles": titles, "phone": phone, "party": party}
+    return {
+        "case_type": code,
+        "department": dept,
+        "titles": titles,
+        "phone": phone,
+        "party": party,
+    }
 
 
 def start_on(port: int, log_dir: Path, extra_env: dict[str, str] | None = None):

@@ -1,5 +1,6 @@
 """Against a real ``kontakt serve``: sign in, type a contact with the keyboard alone, see it
-on the server, see its case in the list with its SLA timer ticking."""
+on the server, see its case in the list with its SLA timer ticking, open it with Enter and
+forward it with a reason; every control has an accessible name."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import uuid
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from desktop.ui.app import DesktopApp
 from desktop.ui.case_table import SLA_COLUMN
+from desktop.ui.case_view import CaseWindow
 from tests.desktop.conftest import AGENT_PASSWORD, admin_http, type_text, until
 
 
@@ -99,6 +108,41 @@ def test_an_agent_registers_a_contact_with_the_keyboard(
         started = time.monotonic()
         await until(lambda: model.data(model.index(row, SLA_COLUMN)) != first, within=3)
         assert time.monotonic() - started < 2.5
+
+        # Enter opens the case; forward it to the department with a reason, keyboard only
+        table.setFocus()
+        table.setCurrentIndex(model.index(row, 0))
+        QTest.keyClick(table, Qt.Key.Key_Return)
+        window = await until(lambda: main.findChildren(CaseWindow), what="the case window")
+        window = window[0]
+        window.activateWindow()
+        await until(lambda: window.model.case, what="the case")
+        QTest.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)  # &Vidarebefordra
+        assert window.forward_kind.hasFocus()
+        while window.forward_kind.currentData() != "department":
+            QTest.keyClick(window.forward_kind, Qt.Key.Key_Down)
+        QTest.keyClick(window.forward_kind, Qt.Key.Key_Tab)
+        assert window.forward_target.hasFocus()
+        QTest.keyClicks(window.forward_target, desk_org["department"])
+        QTest.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # &Motivering
+        type_text(window.forward_reason, "Beslut om skolskjuts fattas av förvaltningen")
+        QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        await until(lambda: window.message.text() == "Vidarebefordrat.", what="the forward")
+        unnamed = [
+            type(widget).__name__
+            for widget in main.findChildren(QWidget) + window.findChildren(QWidget)
+            if widget.isVisible()
+            and widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+            and isinstance(widget, QAbstractButton | QComboBox | QLineEdit | QPlainTextEdit)
+            and not widget.accessibleName()
+            and not (isinstance(widget, QAbstractButton) and widget.text())
+        ]
+        assert unnamed == [], "controls without an accessible name"
+        window.close()
         await desktop.session.stop()
 
     run(timers())
+    http = admin_http(server)
+    case = http.get(f"/api/v1/cases/{case_number}").json()
+    http.close()
+    assert case["assignee"] == {"kind": "department", "target": desk_org["department"]}

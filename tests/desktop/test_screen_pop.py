@@ -62,7 +62,7 @@ def test_a_webhook_call_event_pops_the_caller(
                 data=form,
                 headers={"X-Kontakt-Token": TOKEN},
             )
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code == 200, answer.text + server.log()[-3000:]
         await until(lambda: panel.pop.pop, what="the screen pop")
         assert main.tabs.currentWidget() is panel  # the panel comes forward by itself
         assert panel.headline.text().startswith("Ringer:")

@@ -55,6 +55,7 @@ def test_a_pinned_certificate_signs_in_and_streams_events(tls_server, role_users
         await until(lambda: live.connected, what="the live events over wss")
         assert live.url().startswith("wss://")
         task.cancel()
+        await asyncio.wait([task])
         await client.sign_out()
         await client.close()
 
