@@ -30,6 +30,7 @@ from core.errors import DomainError, InvalidInput
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 TTL_SECONDS = 24 * 3600
+KEY_PATTERN = r"^[!-~]{1,200}$"  # 1-200 printable ASCII characters, as documented in OpenAPI
 
 CLAIM_SQL = (
     "INSERT INTO idempotency_key (user_id, key, request_hash, response, created_at) "

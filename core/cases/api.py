@@ -178,7 +178,7 @@ class ContactController(Controller):
         data: JSONBody[ContactBody],
         idempotency_key: Annotated[
             str | None,
-            HeaderParameter(name=idempotency.HEADER, max_length=idempotency.MAX_KEY_LENGTH),
+            HeaderParameter(name=idempotency.HEADER, pattern=idempotency.KEY_PATTERN),
         ] = None,
     ) -> dict[str, Any]:
         async def work() -> dict[str, Any]:

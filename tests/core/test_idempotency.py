@@ -137,3 +137,14 @@ async def test_the_worker_purges_expired_keys_every_hour(runtime):
     from core import jobs
 
     assert "core.purge_idempotency_keys" in jobs.periodic_task_names()
+
+
+async def test_the_header_is_documented_in_openapi(client):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    parameters = schema["paths"]["/api/v1/contacts"]["post"]["parameters"]
+    header = next(p for p in parameters if p["name"] == idempotency.HEADER)
+    assert header["in"] == "header" and not header.get("required", False)
+    assert header["schema"]["pattern"] == idempotency.KEY_PATTERN or any(
+        option.get("pattern") == idempotency.KEY_PATTERN
+        for option in header["schema"].get("oneOf", [])
+    )
