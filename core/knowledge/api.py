@@ -10,7 +10,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 
 from core.errors import NotFound
-from core.knowledge import service
+from core.knowledge import search, service
 from core.web.security import principal_of
 from core.web.types import IdPath, Offset, bounded_int, query_int, query_text, text, text_path
 
@@ -72,7 +72,7 @@ class KnowledgeController(Controller):
     async def find_articles(
         self,
         request: Request,
-        q: Annotated[str, query_text()] = "",
+        q: Annotated[str, query_text(search.MAX_QUERY_CHARS)] = "",
         kind: FromQuery[Kind | None] = None,
         audience: FromQuery[Audience | None] = None,
         status: FromQuery[Status | None] = None,
@@ -212,7 +212,7 @@ class PublicKnowledgeController(Controller):
     @get("/", opt={"public": True}, summary="Search the published public articles")
     async def search_public(
         self,
-        q: Annotated[str, query_text()] = "",
+        q: Annotated[str, query_text(search.MAX_QUERY_CHARS)] = "",
         language: FromQuery[Language | None] = None,
         limit: Limit = 20,
         offset: Offset = 0,
