@@ -190,10 +190,14 @@ class ApiClient:
     async def add_note(self, number: str, text: str, public: bool = False) -> dict[str, Any]:
         return await self.post(f"/api/v1/cases/{number}/notes", {"text": text, "public": public})
 
-    async def change_status(self, number: str, status: str, public_text: str = "") -> Any:
-        return await self.post(
-            f"/api/v1/cases/{number}/status", {"status": status, "public_text": public_text}
-        )
+    async def change_status(
+        self, number: str, status: str, public_text: str = "", reason: str = ""
+    ) -> Any:
+        """Change a case's status; ``reason`` is required by the server when it ends the case."""
+        body = {"status": status, "public_text": public_text}
+        if reason:
+            body["reason"] = reason
+        return await self.post(f"/api/v1/cases/{number}/status", body)
 
     async def forward(self, number: str, kind: str, target: str, reason: str) -> Any:
         return await self.post(

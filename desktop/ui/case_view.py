@@ -58,6 +58,9 @@ class CaseWindow(QDialog):
         self.status = QComboBox(self)
         for code, label in STATUSES:
             self.status.addItem(_(label), code)
+        self.status_reason = QLineEdit(self)
+        self.status_reason.setPlaceholderText(_("Closing reason (required to close)"))
+        name(self.status_reason, _("Closing reason"))
         self.forward_kind = QComboBox(self)
         for code, label in FORWARD_KINDS:
             self.forward_kind.addItem(_(label), code)
@@ -71,7 +74,11 @@ class CaseWindow(QDialog):
         actions = QFormLayout()
         actions.addRow(
             label_for(_("&Status"), self.status, self),
-            self._with(self.status, button(self, _("Change status"), "Ctrl+U", self.change_status)),
+            self._with(
+                self.status,
+                self.status_reason,
+                button(self, _("Change status"), "Ctrl+U", self.change_status),
+            ),
         )
         actions.addRow(
             label_for(_("&Forward to"), self.forward_kind, self),
@@ -175,7 +182,12 @@ class CaseWindow(QDialog):
             self.note.clear()
 
     def change_status(self) -> None:
-        self._run(self.model.change_status(self.status.currentData()), _("Status changed."))
+        self._run(
+            self.model.change_status(
+                self.status.currentData(), reason=self.status_reason.text().strip()
+            ),
+            _("Status changed."),
+        )
 
     def forward(self) -> None:
         self._run(

@@ -41,8 +41,8 @@ class CaseViewModel(Observable):
         await self.client.add_note(self.number, text, public)
         await self.load()
 
-    async def change_status(self, status: str, public_text: str = "") -> None:
-        await self.client.change_status(self.number, status, public_text)
+    async def change_status(self, status: str, public_text: str = "", reason: str = "") -> None:
+        await self.client.change_status(self.number, status, public_text, reason)
         await self.load()
 
     async def forward(self, kind: str, target: str, reason: str) -> None:
