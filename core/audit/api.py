@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
@@ -75,8 +76,10 @@ class AuditController(Controller):
         action: Filter = None,
         object_type: Filter = None,
         object_id: Filter = None,
-        from_: Annotated[str | None, query_text(64, name="from")] = None,
-        to: Annotated[str | None, query_text(64)] = None,
+        from_: Annotated[
+            str | None, query_text(64, name="from", format=OpenAPIFormat.DATE_TIME)
+        ] = None,
+        to: Annotated[str | None, query_text(64, format=OpenAPIFormat.DATE_TIME)] = None,
         before_seq: IdQuery = None,
         limit: Annotated[int, query_int(1, 1000)] = 100,
     ) -> dict[str, Any]:

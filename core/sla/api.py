@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import JSONBody
 
 from core.clock import iso_utc
@@ -32,7 +33,7 @@ MANAGE = {"permission": "sla.manage"}
 MAX_DUE_MINUTES = agreements.MAX_MINUTES
 
 Key = Annotated[str, text_path(64)]
-Day = Annotated[str, text_path(10)]
+Day = Annotated[str, text_path(10, OpenAPIFormat.DATE)]
 Name = text(200)
 Clock = text(5)  # "08:00"
 Interval = Annotated[list[Clock], msgspec.Meta(max_length=2)]  # ["08:00", "16:30"]
@@ -210,8 +211,8 @@ class CalendarController(Controller):
     async def list_exceptions(
         self,
         key: Key,
-        start: Annotated[str | None, query_text(10, name="from")] = None,
-        end: Annotated[str | None, query_text(10, name="to")] = None,
+        start: Annotated[str | None, query_text(10, name="from", format=OpenAPIFormat.DATE)] = None,
+        end: Annotated[str | None, query_text(10, name="to", format=OpenAPIFormat.DATE)] = None,
     ) -> list[dict[str, Any]]:
         return await service.list_exceptions(key, _optional_day(start), _optional_day(end))
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
+from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import PathParameter, QueryParameter
 
 MAX_ID = 2**53 - 1
@@ -82,16 +83,22 @@ def query_int(ge: int, le: int) -> QueryParameter:  # type: ignore[valid-type]
 
 
 def query_text(
-    max_length: int = MAX_QUERY_TEXT, min_length: int = 0, name: str | None = None
+    max_length: int = MAX_QUERY_TEXT,
+    min_length: int = 0,
+    name: str | None = None,
+    format: OpenAPIFormat | None = None,  # noqa: A002
 ) -> Any:
     """Bounds for a text query parameter without NUL: ``Annotated[str, query_text(60)]``;
-    ``name`` when the parameter's name is not the argument's (``from``)."""
-    return QueryParameter(pattern=NO_NUL, min_length=min_length, max_length=max_length, name=name)
+    ``name`` when the parameter's name is not the argument's (``from``), ``format`` for
+    the document (``OpenAPIFormat.DATE``: the handler parses the text as a date)."""
+    return QueryParameter(
+        pattern=NO_NUL, min_length=min_length, max_length=max_length, name=name, format=format
+    )
 
 
-def text_path(max_length: int) -> Any:
+def text_path(max_length: int, format: OpenAPIFormat | None = None) -> Any:  # noqa: A002
     """Bounds for a text path parameter without NUL: ``Annotated[str, text_path(60)]``."""
-    return PathParameter(pattern=NO_NUL, min_length=1, max_length=max_length)
+    return PathParameter(pattern=NO_NUL, min_length=1, max_length=max_length, format=format)
 
 
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, schema_extra=_documented(1, MAX_ID))]
