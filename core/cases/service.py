@@ -308,15 +308,9 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
     if case_full is not None:
         result["case"] = await case_view(case_full, principal)
 
-    def announce() -> None:
-        _after(principal, "contact_registered", contact)
-        for hook, row in hooks:
-            _after(principal, hook, row)
-
-    if db.in_transaction():  # joined a caller's transaction (core.idempotency): after commit
-        db.on_commit(announce)
-    else:
-        announce()
+    _after(principal, "contact_registered", contact)
+    for hook, row in hooks:
+        _after(principal, hook, row)
     return result
 
 
@@ -418,7 +412,17 @@ async def _writable(principal: Principal, number: str) -> dict[str, Any]:
 
 def _after(principal: Principal, hook: str, row: dict[str, Any]) -> None:
     """After commit: call the hook in every plugin and send a live event to the people
-    concerned. Failures here are logged and never undo or hide the committed change."""
+    concerned. Inside a caller's transaction (the telephony plugin's, core.idempotency's) this
+    waits for the outermost commit and is dropped on rollback. Failures here are logged and
+    never undo or hide the committed change."""
+    if db.in_transaction():
+        db.on_commit(lambda: _announce(principal, hook, row))
+    else:
+        _announce(principal, hook, row)
+
+
+def _announce(principal: Principal, hook: str, row: dict[str, Any]) -> None:
+    """Call ``hook`` in every plugin and publish the matching live event (now)."""
     if _host is not None:
         kwargs: dict[str, Any] = {"actor": principal.username}
         if hook == "contact_registered":
