@@ -14,7 +14,7 @@ from typing import Any
 
 from core import db
 from core.db import raw
-from plugins.telephony_centrex import service
+from plugins.telephony_centrex import daily, service
 from plugins.telephony_centrex.service import CALL_COLUMNS, derive
 
 SOURCE = "demo"
@@ -32,6 +32,7 @@ INSERT_SQL = (
     + ", ".join("?" for _ in CALL_COLUMNS)
     + ")"
 )
+DAYS_SQL = "SELECT DISTINCT local_day FROM telephony_call WHERE source = ?"
 ABANDON_RATE = 0.08
 
 
@@ -45,6 +46,7 @@ async def seed_calls(rng: random.Random, days: int, now: int | None = None) -> d
     now = int(time.time()) if now is None else now
     since = now - days * 86400
     async with db.transaction():
+        await daily.mark_changed(*[r["local_day"] for r in await raw.fetch(DAYS_SQL, SOURCE)])
         await raw.fetch("DELETE FROM telephony_call WHERE source = ?", SOURCE)
     contacts = await raw.fetch(PHONE_SQL, since)
     rows: list[tuple[Any, ...]] = []
@@ -95,6 +97,7 @@ async def seed_calls(rng: random.Random, days: int, now: int | None = None) -> d
             abandoned.append(call_id)
     async with db.transaction():
         await raw.executemany(INSERT_SQL, rows)
+        await daily.mark_changed(*[r["local_day"] for r in await raw.fetch(DAYS_SQL, SOURCE)])
     today = now - now % 86400
     for call_id in abandoned:
         row = await raw.fetchrow(service.CALL_SQL, SOURCE, call_id)

@@ -38,7 +38,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.i18n import N_, gettext
 from core.org import lookup
 from core.parties import service as parties
-from plugins.telephony_centrex import callbacks, presence, runtime, screenpop
+from plugins.telephony_centrex import callbacks, daily, presence, runtime, screenpop
 from plugins.telephony_centrex.callevents import CallEvent
 
 log = logging.getLogger(__name__)
@@ -320,6 +320,7 @@ async def ingest(event: CallEvent) -> IngestResult:
                 row["id"] = inserted[0]["id"]
         if current is not None:
             await raw.fetch(UPDATE_SQL, *[row[name] for name in CALL_COLUMNS], current["id"])
+        await daily.mark_changed(row["local_day"], current["local_day"] if current else None)
         row.update(source=event.source, call_id=event.call_id)
         row.setdefault("contact_number", None)
         await presence.follow_call(row, event.kind)

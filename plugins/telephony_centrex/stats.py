@@ -15,19 +15,16 @@ Definitions (the same on the wallboard, in the reports and in the effect goal):
   time of answered calls (the switch does not report the wrap-up, so it is not included).
 - **Abandon rate** = abandoned (not short) / offered.
 
-Everything comes from one aggregate query grouped by ``(local_day, local_half_hour,
-answer_group)``, which the covering index ``telephony_call_stats`` serves in index order
-(the roll-ups per hour, day and group are sums of those few thousand rows), and one grouped
-by group and agent. Finished days (before today) are kept per process as those rows and
-reused until a call of that day changes: ``updated_at`` (set on every change, indexed) tells
-which days did, so a month's report reads today's calls and a few thousand cached rows.
+Everything comes from one aggregate grouped by ``(local_day, local_half_hour, answer_group)``
+(the roll-ups per hour, day and group are sums of those rows) and one grouped by group and
+agent. Settled days (before today) are read as those rows from their persisted summaries
+(:mod:`plugins.telephony_centrex.daily`, rebuilt when a call of the day changed), only today
+from the calls, through the covering indexes ``telephony_call_stats`` and
+``telephony_call_agents``: a month's report reads a few thousand rows, in any process.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,44 +35,9 @@ from zoneinfo import ZoneInfo
 from core.reports.model import Chart, Column, Figure, ReportDefinition, ReportTable
 from core.reports.queries import fetch
 from core.reports.service import share
-from plugins.telephony_centrex import erlang, runtime
+from plugins.telephony_centrex import daily, erlang, runtime
+from plugins.telephony_centrex.daily import today as today  # the wallboard's
 
-log = logging.getLogger(__name__)
-
-COUNTERS = ("offered", "answered", "abandoned", "short_abandoned", "missed", "within",
-            "wait_answered", "wait_all", "talk", "max_wait")  # fmt: skip
-STATS_SQL = """
-SELECT {keys},
-  SUM(CASE WHEN outcome = 'abandoned' AND wait_seconds < {} THEN 0 ELSE 1 END) AS offered,
-  SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END) AS answered,
-  SUM(CASE WHEN outcome = 'abandoned' AND wait_seconds >= {} THEN 1 ELSE 0 END) AS abandoned,
-  SUM(CASE WHEN outcome = 'abandoned' AND wait_seconds < {} THEN 1 ELSE 0 END) AS short_abandoned,
-  SUM(CASE WHEN outcome = 'missed' THEN 1 ELSE 0 END) AS missed,
-  SUM(CASE WHEN outcome = 'answered' AND wait_seconds <= {} THEN 1 ELSE 0 END) AS within,
-  SUM(CASE WHEN outcome = 'answered' THEN wait_seconds ELSE 0 END) AS wait_answered,
-  SUM(CASE WHEN outcome = 'abandoned' AND wait_seconds < {} THEN 0
-           ELSE COALESCE(wait_seconds, 0) END) AS wait_all,
-  SUM(CASE WHEN outcome = 'answered' THEN COALESCE(talk_seconds, 0) ELSE 0 END) AS talk,
-  MAX(wait_seconds) AS max_wait
-FROM telephony_call
-WHERE local_day >= {} AND local_day <= {} AND direction = 'in' AND outcome <> ''{where}
-GROUP BY {keys}
-"""
-# the group's figures per day and half hour stream out of the covering index in its order;
-# the agents' figures need a second pass (few rows, sorted by agent)
-SLOT_KEYS = "local_day, local_half_hour, answer_group"
-AGENT_KEYS = "answer_group, agent"
-HAS_AGENT = " AND agent IS NOT NULL"
-# the ordered, limited subquery keeps SQLite on the updated_at index (grouped directly, it
-# scans the (local_day, …) index instead: every call, not just the recent changes)
-CHANGED_SQL = (
-    "SELECT local_day, MAX(updated_at) AS changed FROM (SELECT local_day, updated_at "
-    "FROM telephony_call WHERE updated_at >= {} ORDER BY updated_at LIMIT 100000000) AS recent "
-    "GROUP BY local_day"
-)
-CHANGE_MARGIN = 60
-MAX_CACHED_DAYS = 3 * 366
-DEFAULT_TZ = "Europe/Stockholm"
 DEPARTMENT_GROUPS_SQL = (
     "SELECT g.code FROM answer_group g JOIN department d ON d.id = g.department WHERE d.code = {}"
 )
@@ -162,19 +124,10 @@ class CallStats:
 
 def local_days(period_start: int, period_end: int, tz: str | None = None) -> tuple[date, date]:
     """The local days ``[start, end)`` covers (as the core's report periods are given)."""
-    zone = ZoneInfo(tz or _timezone())
+    zone = ZoneInfo(tz or daily._timezone())
     first = datetime.fromtimestamp(period_start, zone).date()
     last = datetime.fromtimestamp(max(period_start, period_end - 1), zone).date()
     return first, last
-
-
-def _timezone() -> str:
-    from core.cases import service as cases
-
-    try:
-        return cases.current_settings().timezone
-    except RuntimeError:  # a tool without the domain services (the benchmark)
-        return DEFAULT_TZ
 
 
 async def groups_of(filters: dict[str, Any]) -> list[str] | None:
@@ -201,106 +154,41 @@ async def compute(
     with_agents: bool = True,
 ) -> CallStats:
     """The statistics of the local days ``first``..``last`` (optionally some groups; the
-    per-agent figures only ``with_agents``). Days before today come from the day cache."""
+    per-agent figures only ``with_agents``). Settled days come from their persisted
+    summaries (:mod:`plugins.telephony_centrex.daily`), the rest from the calls."""
     limit = int(limit_seconds if limit_seconds is not None else
                 runtime.setting("service_level_seconds", 120))  # fmt: skip
     short = int(short_seconds if short_seconds is not None else
                 runtime.setting("short_abandon_seconds", 5))  # fmt: skip
     result = CallStats(first, last, limit, short)
-    wanted = set(groups) if groups is not None else None
+    wanted = sorted(set(groups)) if groups is not None else None
     if wanted is not None and not wanted:
         return result
-    current = today()
-    closed = [first + timedelta(days=n) for n in range((min(last, current - timedelta(days=1))
-                                                         - first).days + 1)]  # fmt: skip
+    settled = daily.settled_day()
     slots: list[dict[str, Any]] = []
     agents: list[dict[str, Any]] = []
-    for day in await _closed_days(closed, limit, short):
-        slots.extend(day.slots)
-        agents.extend(day.agents)
-    if last >= current:
-        live = (max(first, current), last)
-        clause, extra = "", []
-        if wanted is not None:
-            clause = " AND answer_group IN (" + ", ".join("{}" for _ in wanted) + ")"
-            extra = sorted(wanted)
-        slots += await _rows(*live, limit, short, SLOT_KEYS, clause, extra)
+    summarised_last = min(last, settled - timedelta(days=1))
+    if first <= summarised_last:
+        for row in await daily.summarised_rows(first, summarised_last, limit, short, wanted):
+            (slots if row["kind"] == "slot" else agents).append(row)
+    if last >= settled:
+        span = (max(first, settled).isoformat(), last.isoformat())
+        clause = "" if wanted is None else daily.in_clause("answer_group", wanted)
+        extra = wanted or []
+        slots += await daily.aggregate(limit, short, daily.SLOT_KEYS, daily.DAY_RANGE, span,
+                                       clause, extra)  # fmt: skip
         if with_agents:
-            agents += await _rows(*live, limit, short, AGENT_KEYS, clause + HAS_AGENT, extra)
+            agents += await daily.aggregate(limit, short, daily.AGENT_KEYS, daily.DAY_RANGE,
+                                            span, clause + daily.HAS_AGENT, extra)  # fmt: skip
     for row in slots:
-        if wanted is None or row["answer_group"] in wanted:
-            result.total.add(row)
-            result.by_half_hour[int(row["local_half_hour"])].add(row)
-            result.by_day[row["local_day"]].add(row)
-            result.by_group[row["answer_group"] or ""].add(row)
+        result.total.add(row)
+        result.by_half_hour[int(row["local_half_hour"])].add(row)
+        result.by_day[row["local_day"]].add(row)
+        result.by_group[row["answer_group"] or ""].add(row)
     if with_agents:
         for row in agents:
-            if wanted is None or row["answer_group"] in wanted:
-                result.by_agent[row["agent"]].add(row)
+            result.by_agent[row["agent"]].add(row)
     return result
-
-
-async def _rows(first: date, last: date, limit: int, short: int, keys: str, where: str = "",
-                extra: Iterable[Any] = ()) -> list[dict[str, Any]]:  # fmt: skip
-    args = [short, short, short, limit, short, first.isoformat(), last.isoformat(), *extra]
-    rows = await fetch(stats_sql(keys, where), *args)
-    for row in rows:  # PostgreSQL sums are Decimal, an empty MAX is NULL
-        for name in COUNTERS:
-            row[name] = int(row[name] or 0)
-    return rows
-
-
-@dataclass
-class _Day:
-    """One finished day's aggregate rows; valid while no call of the day changed after
-    ``built_at`` (``updated_at`` is set on every change of a call)."""
-
-    built_at: int
-    slots: list[dict[str, Any]]
-    agents: list[dict[str, Any]]
-
-
-_days: dict[tuple[int, int, str], _Day] = {}  # (limit, short, local day) -> rows
-
-
-async def _closed_days(days: list[date], limit: int, short: int) -> list[_Day]:
-    """The cached rows of finished days, rebuilding those never built or changed since."""
-    if not days:
-        return []
-
-    def key(day: date) -> tuple[int, int, str]:
-        return (limit, short, day.isoformat())
-
-    stale = {d for d in days if key(d) not in _days}
-    known = [_days[key(d)] for d in days if d not in stale]
-    if known:
-        for row in await fetch(CHANGED_SQL, min(entry.built_at for entry in known)):
-            entry = _days.get((limit, short, row["local_day"]))
-            if entry is not None and int(row["changed"]) >= entry.built_at:
-                stale.add(date.fromisoformat(row["local_day"]))
-    if stale:
-        if len(_days) > MAX_CACHED_DAYS:
-            _days.clear()
-        # a change committed while the rows are read may carry an earlier updated_at:
-        # anything changed in the last minute before the build is checked again next time
-        built_at = int(time.time()) - CHANGE_MARGIN
-        lo, hi = min(stale), max(stale)
-        by_day: dict[str, _Day] = {
-            (lo + timedelta(days=n)).isoformat(): _Day(built_at, [], [])
-            for n in range((hi - lo).days + 1)
-        }
-        for row in await _rows(lo, hi, limit, short, SLOT_KEYS):
-            by_day[row["local_day"]].slots.append(row)
-        for row in await _rows(lo, hi, limit, short, "local_day, " + AGENT_KEYS, HAS_AGENT):
-            by_day[row["local_day"]].agents.append(row)
-        for day, entry in by_day.items():
-            _days[(limit, short, day)] = entry
-    return [_days[key(d)] for d in days]
-
-
-def stats_sql(keys: str, where: str = "") -> str:
-    """The aggregate statement grouped by ``keys`` with extra ``where`` conditions."""
-    return STATS_SQL.replace("{keys}", keys).replace("{where}", where)
 
 
 async def for_period(
@@ -507,27 +395,3 @@ async def report_figures(
     if report == "effect-goals":
         return [goal_figure(stats)]
     return figures(stats)
-
-
-_warming: set[asyncio.Task[Any]] = set()
-
-
-def start_warm_up(days: int = 35) -> None:
-    """Fill the day cache with the last ``days`` finished days in the background (called at
-    the API's start, so the first month's report does not read every call)."""
-    yesterday = today() - timedelta(days=1)
-
-    async def warm() -> None:
-        try:
-            await compute(yesterday - timedelta(days=days - 1), yesterday)
-        except Exception:  # only a cache: the reports read the calls themselves then
-            log.exception("telephony statistics: warm-up failed")
-
-    task = asyncio.get_running_loop().create_task(warm(), name="telephony-stats-warm-up")
-    _warming.add(task)
-    task.add_done_callback(_warming.discard)
-
-
-def today(tz: str | None = None, now: float | None = None) -> date:
-    """Today's local date."""
-    return datetime.fromtimestamp(now or time.time(), ZoneInfo(tz or _timezone())).date()

@@ -83,3 +83,45 @@ class TelephonyMessage(Table, tablename="telephony_message"):
     created_at = BigInt(default=0)
     activated_by = Varchar(length=150, default="")
     activated_at = BigInt(null=True, default=None)
+
+
+class TelephonyStatsChange(Table, tablename="telephony_stats_change"):
+    """A version per local day, bumped when a call of a day before today changes (see
+    ``daily.py``); ``local_day`` is unique."""
+
+    local_day = Varchar(length=10)
+    version = BigInt(default=1)
+    changed_at = BigInt(default=0)
+
+
+class TelephonyStatsDay(Table, tablename="telephony_stats_day"):
+    """A summarised day, per service-level and short-abandon limit, at a day's version."""
+
+    limit_seconds = Integer()
+    short_seconds = Integer()
+    local_day = Varchar(length=10)
+    version = BigInt(default=0)
+    built_at = BigInt(default=0)
+
+
+class TelephonyStatsRow(Table, tablename="telephony_stats_row"):
+    """The counters of a summarised day's calls per half hour and group (kind ``slot``) or
+    per group and agent (kind ``agent``)."""
+
+    limit_seconds = Integer()
+    short_seconds = Integer()
+    local_day = Varchar(length=10)
+    kind = Varchar(length=5)
+    local_half_hour = Integer(null=True, default=None)
+    answer_group = Varchar(length=60, null=True, default=None)
+    agent = Varchar(length=80, null=True, default=None)
+    offered = BigInt(default=0)
+    answered = BigInt(default=0)
+    abandoned = BigInt(default=0)
+    short_abandoned = BigInt(default=0)
+    missed = BigInt(default=0)
+    within = BigInt(default=0)
+    wait_answered = BigInt(default=0)
+    wait_all = BigInt(default=0)
+    talk = BigInt(default=0)
+    max_wait = BigInt(default=0)

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.org import service as org
-from plugins.telephony_centrex import erlang, service, stats
+from core.reports.queries import fetch
+from plugins.telephony_centrex import daily, erlang, service, stats
 from tests.plugins.telephony_centrex.conftest import call_id, event
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -82,17 +83,80 @@ async def test_definitions_on_real_calls(calls) -> None:
     assert strict["offered"] == 5
 
 
-async def test_a_late_call_on_a_finished_day_reaches_the_cached_figures(calls) -> None:
+def _key(row: dict) -> tuple:
+    return tuple(row.get(k) for k in ("local_day", "local_half_hour", "answer_group", "agent",
+                                      *daily.COUNTERS))  # fmt: skip
+
+
+async def assert_summaries_are_the_calls(group: str, limit: int = 120, short: int = 5) -> None:
+    """The persisted summaries of DAY1..DAY2 are what aggregating the calls gives now."""
+    rows = await daily.summarised_rows(DAY1, DAY2, limit, short, [group])
+    span, clause = (DAY1.isoformat(), DAY2.isoformat()), daily.in_clause("answer_group", [group])
+    for kind, keys, where in (("slot", daily.SLOT_KEYS, ""),
+                              ("agent", daily.AGENT_KEYS, daily.HAS_AGENT)):  # fmt: skip
+        calls = await daily.aggregate(limit, short, keys, daily.DAY_RANGE, span, clause + where,
+                                      [group])  # fmt: skip
+        summary = [_key(r) for r in rows if r["kind"] == kind]
+        assert sorted(summary, key=repr) == sorted(map(_key, calls), key=repr), kind
+
+
+async def built(day: date, limit: int = 120, short: int = 5) -> int | None:
+    """The version a day is summarised at (None: not summarised)."""
+    rows = await fetch(daily.BUILT_SQL, limit, short, day.isoformat(), day.isoformat())
+    return int(rows[0]["version"]) if rows else None
+
+
+async def test_summaries_are_persisted_and_equal_the_calls(calls) -> None:
+    for limit, short in ((120, 5), (20, 60)):
+        await stats.compute(DAY1, DAY2, [calls["group"]], limit, short)
+        assert await built(DAY1, limit, short) is not None
+        await assert_summaries_are_the_calls(calls["group"], limit, short)
+    today = stats.today()
+    await call(calls["group"], datetime.now(STOCKHOLM).timestamp() - 60, 10, 30, calls["a"])
+    live = await stats.compute(today, today, [calls["group"]], 120, 5)
+    assert live.total.answered == 1 and await built(today) is None  # today: from the calls
+
+
+async def test_a_late_call_on_a_summarised_day_reaches_the_figures(calls) -> None:
     group = f"late-{uuid.uuid4().hex[:6]}"
     await org.save_group("test", group, {"name_sv": "Sena samtal"})
     await call(group, at(DAY1, 9, 0), 30, 180, calls["a"])
     before = await stats.compute(DAY1, DAY2, [group], 120, 5)
     assert before.total.answered == 1
-    assert any(r["answer_group"] == group for r in stats._days[(120, 5, "2025-03-10")].slots)
+    version = await built(DAY1)
     await call(group, at(DAY1, 16, 0), 5, 100, calls["b"])  # e.g. a late CSV import
+    assert await built(DAY1) == version  # marked changed, rebuilt when read
     after = await stats.compute(DAY1, DAY2, [group], 120, 5)
-    assert after.total.offered == 2 and after.by_hour()[16].answered == 1  # rebuilt
+    assert after.total.offered == 2 and after.by_hour()[16].answered == 1
     assert after.by_agent[calls["b"]].answered == 1
+    assert await built(DAY1) != version
+    await assert_summaries_are_the_calls(group)
+
+
+async def test_out_of_order_and_repeated_events_after_the_day_was_summarised(calls) -> None:
+    group = f"order-{uuid.uuid4().hex[:6]}"
+    await org.save_group("test", group, {"name_sv": "Oordning"})
+    await call(group, at(DAY1, 9, 0), 30, 180, calls["a"])
+    await stats.compute(DAY1, DAY2, [group], 120, 5)
+    cid, start = call_id("order"), at(DAY1, 11, 0)
+    hangup = event(cid, "hangup", start + 200, queue=group, cause="normalClearing")
+    await service.ingest(hangup)  # hangup before answer and new
+    await service.ingest(event(cid, "answer", start + 140, queue=group, user=calls["b"]))
+    await service.ingest(event(cid, "new", start, queue=group, from_number="0701234567"))
+    assert not (await service.ingest(hangup)).stored  # a repeat changes nothing
+    result = await stats.compute(DAY1, DAY2, [group], 120, 5)
+    assert (result.total.answered, result.total.within, result.total.talk) == (2, 1, 240)
+    await assert_summaries_are_the_calls(group)
+    # an answer just after midnight is the call's first event: the call is on DAY2, until the
+    # late "new" event of 23:59:40 moves it to DAY1; both days were summarised in between
+    moved, midnight = call_id("moved"), at(DAY2, 0, 0)
+    await service.ingest(event(moved, "answer", midnight + 20, queue=group, user=calls["a"]))
+    await service.ingest(event(moved, "hangup", midnight + 80, cause="normalClearing"))
+    assert (await stats.compute(DAY1, DAY2, [group], 120, 5)).by_day["2025-03-11"].answered == 1
+    await service.ingest(event(moved, "new", midnight - 20, queue=group))
+    result = await stats.compute(DAY1, DAY2, [group], 120, 5)
+    assert result.by_day["2025-03-11"].offered == 0 and result.by_day["2025-03-10"].answered == 3
+    await assert_summaries_are_the_calls(group)
 
 
 async def test_filters_select_groups(calls) -> None:
