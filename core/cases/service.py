@@ -22,8 +22,8 @@ from core import audit, db, events
 from core.auth.service import Principal
 from core.auth.tables import User
 from core.cases import closing, numbers, search, states, timers
-from core.cases.schemas import CallbackItem
-from core.cases.tables import Callback, Case, CaseEvent, Contact
+from core.cases.schemas import CallbackItem, moment
+from core.cases.tables import Case, CaseEvent, Contact
 from core.contracts import Event
 from core.db import raw
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -769,6 +769,16 @@ async def record_feedback(
     return await get_case(principal, number)
 
 
+USER_ID_SQL = "SELECT id FROM kc_user WHERE username = ?"
+CASE_ID_SQL = "SELECT id, secret, owner, assignee_user FROM kc_case WHERE number = ?"
+CALLBACK_ROW_SQL = 'SELECT attempts, outcome, notes, "case" FROM callback WHERE id = ?'
+# conditional, so two attempts recorded at once count twice and only one may end it
+CALLBACK_ATTEMPT_SQL = (
+    "UPDATE callback SET attempts = attempts + 1, outcome = ?, updated_at = ?, notes = ? "
+    "WHERE id = ? AND outcome = 'pending' RETURNING attempts"
+)
+
+
 async def request_callback(
     principal: Principal,
     number: str | None,
@@ -780,7 +790,9 @@ async def request_callback(
     assignee: str | None = None,
 ) -> CallbackItem:
     """Put a call-back on the contact list (instead of the citizen waiting in a queue),
-    optionally for one member of staff (``assignee``, a username) to make."""
+    optionally for one member of staff (``assignee``, a username) to make.
+
+    Plain SQL (:mod:`core.db.raw`): the telephony plugin offers one for every abandoned call."""
     phone_e164 = parties.normalise_phone(phone, _cfg().phone_region)
     if preferred_from and preferred_to and preferred_to <= preferred_from:
         raise InvalidInput("The preferred time window ends before it starts")
@@ -792,30 +804,36 @@ async def request_callback(
         group_id = group["id"]
     assignee_id = None
     if assignee:
-        user = await User.select(User.id).where(User.username == assignee).first()
+        user = await raw.fetchrow(USER_ID_SQL, assignee)
         if user is None:
             raise InvalidInput("No user named {username}", username=assignee)
         assignee_id = user["id"]
     now = _now()
+    notes = notes[:2000]
     async with db.transaction():
         case_id = None
         if number:
-            row = await _writable(principal, number)
+            row = await raw.fetchrow(CASE_ID_SQL, number)
+            if row is None or not _may_see(principal, row):
+                raise NotFound("No case numbered {number}", number=number)
             case_id = row["id"]
-        inserted = await Callback.insert(
-            Callback(
-                case=case_id,
-                phone=phone_e164,
-                preferred_from=preferred_from,
-                preferred_to=preferred_to,
-                answer_group=group_id,
-                assignee=assignee_id,
-                notes=notes[:2000],
-                created_at=now,
-                updated_at=now,
-            )
-        ).returning(Callback.id)
-        callback_id = inserted[0]["id"]
+        callback_id = await raw.insert(
+            "callback",
+            {
+                "case": case_id,
+                "contact": None,
+                "phone": phone_e164,
+                "preferred_from": preferred_from,
+                "preferred_to": preferred_to,
+                "answer_group": group_id,
+                "assignee": assignee_id,
+                "attempts": 0,
+                "outcome": "pending",
+                "notes": notes,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
         if case_id:
             await _event(
                 case_id,
@@ -828,7 +846,21 @@ async def request_callback(
         audit.record(
             principal.username, "callback.create", "callback", callback_id, {"case": number}
         )
-    return await search.get_callback(principal, callback_id)
+    # what search.get_callback would read back: nothing has changed it since
+    return CallbackItem(
+        id=callback_id,
+        case=number or None,
+        phone=phone_e164,
+        preferred_from=moment(preferred_from),
+        preferred_to=moment(preferred_to),
+        answer_group=answer_group or None,
+        assignee=assignee or None,
+        attempts=0,
+        outcome="pending",
+        notes=notes,
+        created_at=moment(now),
+        updated_at=moment(now),
+    )
 
 
 async def record_callback_attempt(
@@ -840,20 +872,20 @@ async def record_callback_attempt(
     now = _now()
     async with db.transaction():
         await search.get_callback(principal, callback_id)  # 404 unless the user may see it
-        row = await Callback.select().where(Callback.id == callback_id).first()
+        row = await raw.fetchrow(CALLBACK_ROW_SQL, callback_id)
         if row is None:
             raise NotFound("No call-back with id {id}", id=callback_id)
-        if row["outcome"] in ("reached", "cancelled"):
-            raise Conflict("The call-back is already done")
         new_outcome = "pending" if outcome == "no_answer" else outcome
-        await Callback.update(
-            {
-                Callback.attempts: row["attempts"] + 1,
-                Callback.outcome: new_outcome,
-                Callback.updated_at: now,
-                Callback.notes: (row["notes"] + "\n" + notes).strip()[:4000],
-            }
-        ).where(Callback.id == callback_id)
+        updated = await raw.fetchrow(
+            CALLBACK_ATTEMPT_SQL,
+            new_outcome,
+            now,
+            (row["notes"] + "\n" + notes).strip()[:4000],
+            callback_id,
+        )
+        if updated is None:
+            raise Conflict("The call-back is already done")
+        attempt = int(updated["attempts"])
         if row["case"]:
             await _event(
                 row["case"],
@@ -861,7 +893,7 @@ async def record_callback_attempt(
                 principal.username,
                 False,
                 notes[:500],
-                {"callback": callback_id, "outcome": outcome, "attempt": row["attempts"] + 1},
+                {"callback": callback_id, "outcome": outcome, "attempt": attempt},
             )
         audit.record(
             principal.username, "callback.attempt", "callback", callback_id, {"outcome": outcome}
