@@ -115,6 +115,18 @@ class CsvResult:
         }  # fmt: skip
 
 
+class RefusedRow(InvalidInput):
+    """Ingest refused an event of a row: the row's line and ingest's own reason."""
+
+    def __init__(self, line: int, reason: InvalidInput) -> None:
+        super().__init__("Line {line}: {reason}", line=line, reason=str(reason))
+        self.reason = reason
+
+    def render(self, translate) -> str:
+        text = translate(self.message)
+        return text.format(line=self.params["line"], reason=self.reason.render(translate))
+
+
 class CsvReader:
     """Turns the rows of one export into CallEvents."""
 
@@ -181,6 +193,11 @@ class CsvReader:
 
     def read(self, text: str, result: CsvResult) -> list[CallEvent]:
         """Every event of the export; bad rows are added to ``result.errors``."""
+        return [event for _, events in self.rows(text, result) for event in events]
+
+    def rows(self, text: str, result: CsvResult) -> list[tuple[int, list[CallEvent]]]:
+        """Each good row's line and events (the whole file is read before anything is
+        imported); bad rows are added to ``result.errors``."""
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=self.fmt.delimiter)
         headings = reader.fieldnames or []
         for name, heading in self.fmt.columns.items():
@@ -191,19 +208,18 @@ class CsvReader:
                     field=name,
                     columns=", ".join(headings)[:300] or "-",
                 )
-        events: list[CallEvent] = []
+        parsed: list[tuple[int, list[CallEvent]]] = []
         for row in reader:
             result.rows += 1
             if result.rows > MAX_ROWS:
                 raise InvalidInput("The CSV file has more than {limit} rows", limit=MAX_ROWS)
             try:
-                row_events = self.call_events(row, reader.line_num)
+                parsed.append((reader.line_num, self.call_events(row, reader.line_num)))
             except InvalidInput as exc:
                 result.errors.append(exc)
                 continue
             result.calls += 1
-            events.extend(row_events)
-        return events
+        return parsed
 
 
 async def import_csv(
@@ -211,7 +227,12 @@ async def import_csv(
 ) -> CsvResult:
     """Import one export: each call's events handed to ``sink`` (``service.ingest``)."""
     result = CsvResult()
-    for event in CsvReader(fmt).read(text, result):
-        await sink(event)
-        result.events += 1
+    for line, events in CsvReader(fmt).rows(text, result):
+        try:
+            for event in events:
+                await sink(event)
+                result.events += 1
+        except InvalidInput as exc:  # the row's later events are not handed on
+            result.errors.append(RefusedRow(line, exc))
+            result.calls -= 1
     return result

@@ -162,3 +162,27 @@ async def test_import_endpoint_answers_with_counts_and_line_errors(client, auth_
     agent = {**await auth_headers("agent"), "Content-Type": "text/csv"}
     assert (await client.post(url, content=text.encode(), headers=agent)).status_code == 403
     assert (await client.post(url, content=text.encode())).status_code == 401
+
+
+async def test_a_row_ingest_refuses_is_a_line_error_and_the_others_are_imported(
+    client, auth_headers, telephony
+) -> None:
+    url = "/api/v1/plugins/telephony_centrex/imports/operator-csv"
+    day = datetime.fromtimestamp(time.time() - 2 * 86400, STOCKHOLM).strftime("%Y-%m-%d")
+    good = f"070{uuid.uuid4().int % 10**7:07d}"
+    text = (
+        "Starttid;A-nummer;B-nummer;Svarsgrupp;Besvarad av;Kötid;Samtalstid;Status\n"
+        f"{day} 11:00:00;inget-nummer;;{telephony['group']};;5;60;Besvarat\n"
+        f"{day} 11:01:00;{good};;{telephony['group']};;5;60;Besvarat\n"
+    )
+    headers = {**await auth_headers("it_admin"), "Content-Type": "text/csv"}
+    response = await client.post(url, content=text.encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["rows"], body["calls"], body["events"]) == (2, 1, 3)
+    assert [e["line"] for e in body["errors"]] == [2]
+    assert body["errors"][0]["detail"].startswith("Rad 2: ")
+    assert "telefonnummer" in body["errors"][0]["detail"].lower()
+    english = await client.post(url, content=text.encode(),
+                                headers={**headers, "Accept-Language": "en"})  # fmt: skip
+    assert english.json()["errors"][0]["detail"].startswith("Line 2: Not a valid phone number")
