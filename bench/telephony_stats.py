@@ -6,12 +6,17 @@ Makes a fresh installation, enables the telephony plugin (its migrations, includ
 covering index ``telephony_call_stats``), bulk-loads N finished calls into one month (March
 2025) straight through the database driver: busy Mondays, the opening hours' morning peak and
 lunch dip, six answer groups, ten agents, 85 % answered, abandons (some short) and missed
-calls with waiting and talk times. Then times :func:`plugins.telephony_centrex.stats.compute`
-and the whole ``telephony`` report as the API builds it (every roll-up: half hour, hour, day,
-group, agent): cold (a fresh process, every day read from the calls) and warm (finished days
-from the day cache, which is checked against the calls' ``updated_at`` on every request), the
-figures the core's reports get, and the staffing forecast. Prints one JSON line per
-measurement and a table.
+calls with waiting and talk times. Then times the whole ``telephony`` report as the API builds
+it (every roll-up: half hour, hour, day, group, agent):
+
+- ``summarise``: the first request after the bulk load, which summarises the month's days into
+  ``telephony_stats_row`` (once per installation, or after a migration of old calls);
+- ``report_cold``: the first request of a fresh process (spawned per run), summaries persisted;
+- ``report``: further requests of a warm process (every day's version checked every time);
+- ``report_changed``: the request after a call of one finished day changed (that day rebuilt);
+- ``figures`` (what the core's reports get) and ``staffing`` (the Erlang C forecast).
+
+Prints one JSON line per measurement and a table.
 """
 
 from __future__ import annotations
@@ -137,40 +142,91 @@ async def load_postgres(url: str, rows: list[tuple]) -> None:
 
 
 def sqlite_plan(path: str) -> list[str]:
-    from plugins.telephony_centrex import stats
+    from plugins.telephony_centrex import daily
 
-    sql = stats.stats_sql(stats.SLOT_KEYS).replace("{}", "?")
+    sql = daily.AGGREGATE_SQL.replace("{keys}", daily.SLOT_KEYS).replace("{days}", daily.DAY_RANGE)
     conn = sqlite3.connect(path)
     try:
         args = [5, 5, 5, 120, 5, FIRST.isoformat(), LAST.isoformat()]
-        return [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, args)]
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN " + sql.replace("{where}", "").replace("{}", "?"), args
+        )
+        return [row[-1] for row in plan]
     finally:
         conn.close()
 
 
-async def time_stats(runs: int) -> dict[str, list[float]]:
-    from core import db
+def _period() -> tuple[int, int]:
     from core.reports import service
+
+    period = service.parse_period(FIRST.isoformat(), LAST.isoformat())
+    return period.start, period.end
+
+
+def cold_report(env: dict[str, str], answer: multiprocessing.Queue) -> None:
+    """In a fresh process: the time of its first ``telephony`` report (seconds). The modules
+    an API process has loaded at its start are imported first (not part of a request)."""
+    import core.cases.service  # noqa: F401
+    from core import db
+    from core.runtime import configure_storage
+    from core.settings import load_settings
     from plugins.telephony_centrex import stats
 
+    configure_storage(load_settings(env=env))
+    start, end = _period()
+
+    async def go() -> float:
+        try:
+            began = time.perf_counter()
+            await stats.telephony_report(start, end, {})
+            return time.perf_counter() - began
+        finally:
+            await db.close_pool()
+
+    answer.put(asyncio.run(go()))
+
+
+def time_cold(env: dict[str, str], runs: int) -> list[float]:
+    """The first request's time in ``runs`` fresh processes."""
+    ctx = multiprocessing.get_context("spawn")
+    samples = []
+    for _ in range(runs):
+        answer = ctx.Queue()
+        proc = ctx.Process(target=cold_report, args=(env, answer))
+        proc.start()
+        samples.append(answer.get(timeout=300))
+        proc.join(timeout=60)
+    return samples
+
+
+async def time_stats(runs: int) -> dict[str, list[float]]:
+    from core import db
+    from plugins.telephony_centrex import daily, stats
+
     db.bind_tables()
-    period = service.parse_period(FIRST.isoformat(), LAST.isoformat())
-    start, end = period.start, period.end
-    names = ("report_cold", "report", "figures", "staffing")
+    start, end = _period()
+    names = ("summarise", "report", "report_changed", "figures", "staffing")
     timings: dict[str, list[float]] = {name: [] for name in names}
+
+    async def change_a_day(n: int) -> None:
+        async with db.transaction():
+            await daily.mark_changed((FIRST + timedelta(days=n % 28)).isoformat())
+
     try:
-        warm = await stats.compute(FIRST, LAST, None, 120, 5)
-        level = warm.total.figures()["service_level"]
-        log(f"{warm.total.offered:,} offered, service level {level} %")
-        for _ in range(runs):
+        began = time.perf_counter()
+        first = await stats.compute(FIRST, LAST, None, 120, 5)
+        timings["summarise"].append(time.perf_counter() - began)
+        level = first.total.figures()["service_level"]
+        log(f"{first.total.offered:,} offered, service level {level} %")
+        for n in range(runs):
             for name, work in (
-                ("report_cold", lambda: stats.telephony_report(start, end, {})),
                 ("report", lambda: stats.telephony_report(start, end, {})),
+                ("report_changed", lambda: stats.telephony_report(start, end, {})),
                 ("figures", lambda: stats.report_figures("times", start, end, {})),
                 ("staffing", lambda: stats.staffing_report(start, end, {})),
             ):
-                if name == "report_cold":
-                    stats._days.clear()  # a fresh process: every day read from the calls
+                if name == "report_changed":
+                    await change_a_day(n)
                 began = time.perf_counter()
                 await work()
                 timings[name].append(time.perf_counter() - began)
@@ -203,13 +259,15 @@ def run(report: Report, backend: str, total: int, runs: int) -> None:
         load_s = time.perf_counter() - began
         use_installation(inst)
         timings = asyncio.run(time_stats(runs))
+        timings["report_cold"] = time_cold(inst.env, runs)
         for name, samples in timings.items():
             ms = sorted(s * 1000 for s in samples)
             report.add({
                 "bench": "telephony_stats", "backend": backend, "measure": name,
                 "calls": total, "runs": len(ms), "min_ms": round(ms[0], 1),
                 "median_ms": round(statistics.median(ms), 1), "max_ms": round(ms[-1], 1),
-                "goal_met": statistics.median(ms) < GOAL_SECONDS * 1000,
+                "goal_met": None if name == "summarise"  # once, after the bulk load
+                else statistics.median(ms) < GOAL_SECONDS * 1000,
                 "covering_index": covering, "load_s": round(load_s, 1),
             })  # fmt: skip
 
@@ -242,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Telephony statistics for a month of calls on {machine()}")
     print(report.table("telephony_stats", TABLE))
-    return 0 if all(r["goal_met"] for r in report.rows if r["measure"] == "report") else 1
+    goals = ("report", "report_cold")
+    return 0 if all(r["goal_met"] for r in report.rows if r["measure"] in goals) else 1
 
 
 if __name__ == "__main__":
