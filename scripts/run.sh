@@ -8,9 +8,15 @@ scripts/bootstrap.sh
 export KONTAKT_DATA_DIR="${KONTAKT_DATA_DIR:-$ROOT/data}"
 PORT="${KONTAKT_PORT:-8080}"
 .venv/bin/kontakt init
+# the telephony plugin with its simulator: calls arrive, wait and are answered, so the
+# wallboard (/api/v1/plugins/telephony_centrex/wallboard/) is alive; enabled before the demo
+# so that the demo's history gets its calls too
+export KONTAKT_PLUGIN_TELEPHONY_CENTREX_DRIVER="${KONTAKT_PLUGIN_TELEPHONY_CENTREX_DRIVER:-simulator}"
+.venv/bin/kontakt plugins enable telephony_centrex
 if .venv/bin/kontakt --help | grep -q '^  demo'; then .venv/bin/kontakt demo; fi
 .venv/bin/kontakt worker > "$KONTAKT_DATA_DIR/worker.log" 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT
 echo "API docs: http://127.0.0.1:$PORT/api/schema   (worker log: $KONTAKT_DATA_DIR/worker.log)"
+echo "Wallboard: http://127.0.0.1:$PORT/api/v1/plugins/telephony_centrex/wallboard/"
 .venv/bin/kontakt serve --port "$PORT"
