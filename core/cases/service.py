@@ -146,10 +146,23 @@ def _new_access_code() -> str:
 
 
 PARTY_SQL = (
-    "SELECT id AS party_id, email, name AS party_name, protected_identity AS party_protected "
-    "FROM party WHERE id = ?"
+    "SELECT id AS party_id, email, name AS party_name, protected_identity AS party_protected, "
+    "merged_into FROM party WHERE id = ?"
 )
+MERGE_HOPS = 5  # core.parties.merge repoints earlier merges, so one hop is the rule
 FIRST_CONTACT_REASON = "Resolved at the first contact"
+
+
+async def _live_party(party_id: int) -> dict[str, Any]:
+    """The party's row, or its survivor's when it was merged into another (400 if none)."""
+    row = await raw.fetchrow(PARTY_SQL, search.row_id(party_id))
+    hops = 0
+    while row is not None and row["merged_into"] is not None and hops < MERGE_HOPS:
+        row = await raw.fetchrow(PARTY_SQL, row["merged_into"])
+        hops += 1
+    if row is None or row["merged_into"] is not None:
+        raise InvalidInput("No party with id {id}", id=party_id)
+    return row
 
 
 def _validate_contact(data: ContactInput, now: int) -> None:
@@ -213,9 +226,8 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
         party_id = data.party_id
         party_row: dict[str, Any] | None = None
         if party_id is not None:
-            party_row = await raw.fetchrow(PARTY_SQL, search.row_id(party_id))
-            if party_row is None:
-                raise InvalidInput("No party with id {id}", id=party_id)
+            party_row = await _live_party(party_id)
+            party_id = party_row["party_id"]
         if data.party is not None:
             inline = await party_inline.resolve(principal.username, data.party)
             party_id, result["party"] = inline.party_id, inline.summary()

@@ -25,6 +25,7 @@ from stdnum.se import orgnr
 
 from core import audit, db
 from core.auth.service import Principal
+from core.cases import protection
 from core.clock import iso_utc
 from core.db import raw
 from core.errors import Conflict, InvalidInput, NotFound
@@ -295,7 +296,10 @@ async def update_party(actor: str, party_id: int, data: dict[str, Any]) -> None:
     if existing is not None:
         raise number_taken(existing)
     try:
-        await apply_changes(actor, party_id, values)
+        async with db.transaction():
+            await apply_changes(actor, party_id, values)
+            if values.get("protected_identity") and not row["protected_identity"]:
+                await protection.protect_open_cases(actor, party_id)
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
