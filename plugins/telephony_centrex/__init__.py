@@ -64,8 +64,12 @@ def register_event_types() -> list[EventType]:
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
     from plugins.telephony_centrex.service import run_sweep
+    from plugins.telephony_centrex.stats import run_summarise
 
-    return [PeriodicTask("telephony_centrex.register_overdue", run_sweep, minute="*")]
+    return [
+        PeriodicTask("telephony_centrex.register_overdue", run_sweep, minute="*"),
+        PeriodicTask("telephony_centrex.summarise_days", run_summarise, minute="*/15"),
+    ]
 
 
 @hookimpl

@@ -149,6 +149,15 @@ async def summarised_rows(
 ) -> list[dict[str, Any]]:
     """The summary rows (kinds ``slot`` and ``agent``) of the settled days ``first``..``last``
     (of some answer groups), summarising first the days never summarised or changed since."""
+    await summarise(first, last, limit, short)
+    clause, extra = ("", []) if groups is None else (in_clause("answer_group", groups), groups)
+    return await fetch(READ_SQL + clause, limit, short, first.isoformat(), last.isoformat(),
+                       *extra)  # fmt: skip
+
+
+async def summarise(first: date, last: date, limit: int, short: int) -> int:
+    """Summarise the settled days ``first``..``last`` never summarised or changed since;
+    returns how many days were (re)built."""
     span = (first.isoformat(), last.isoformat())
     versions = {r["local_day"]: int(r["version"]) for r in await fetch(VERSIONS_SQL, *span)}
     built = {r["local_day"]: int(r["version"]) for r in await fetch(BUILT_SQL, limit, short,
@@ -157,8 +166,7 @@ async def summarised_rows(
     stale = [d for d in days if built.get(d) != versions.get(d, 0)]
     if stale:
         await _summarise(stale, {d: versions.get(d, 0) for d in stale}, limit, short)
-    clause, extra = ("", []) if groups is None else (in_clause("answer_group", groups), groups)
-    return await fetch(READ_SQL + clause, limit, short, *span, *extra)
+    return len(stale)
 
 
 async def _summarise(days: list[str], versions: dict[str, int], limit: int, short: int) -> None:

@@ -156,10 +156,7 @@ async def compute(
     """The statistics of the local days ``first``..``last`` (optionally some groups; the
     per-agent figures only ``with_agents``). Settled days come from their persisted
     summaries (:mod:`plugins.telephony_centrex.daily`), the rest from the calls."""
-    limit = int(limit_seconds if limit_seconds is not None else
-                runtime.setting("service_level_seconds", 120))  # fmt: skip
-    short = int(short_seconds if short_seconds is not None else
-                runtime.setting("short_abandon_seconds", 5))  # fmt: skip
+    limit, short = _limits(limit_seconds, short_seconds)
     result = CallStats(first, last, limit, short)
     wanted = sorted(set(groups)) if groups is not None else None
     if wanted is not None and not wanted:
@@ -189,6 +186,30 @@ async def compute(
         for row in agents:
             result.by_agent[row["agent"]].add(row)
     return result
+
+
+def _limits(limit_seconds: int | None, short_seconds: int | None) -> tuple[int, int]:
+    """The service-level and short-abandon limits given, else the plugin's settings."""
+    limit = int(limit_seconds if limit_seconds is not None else
+                runtime.setting("service_level_seconds", 120))  # fmt: skip
+    short = int(short_seconds if short_seconds is not None else
+                runtime.setting("short_abandon_seconds", 5))  # fmt: skip
+    return limit, short
+
+
+async def summarise_recent(days: int = 40) -> int:
+    """Summarise the last ``days`` settled days that need it, with the configured limits
+    (the worker's periodic task: the first report after midnight or a history import then
+    reads summaries only); returns how many days were built."""
+    last = daily.settled_day() - timedelta(days=1)
+    return await daily.summarise(last - timedelta(days=days - 1), last, *_limits(None, None))
+
+
+def run_summarise() -> None:
+    """The worker's periodic task (see :func:`summarise_recent`)."""
+    from core import jobs
+
+    jobs.run_async(summarise_recent())
 
 
 async def for_period(

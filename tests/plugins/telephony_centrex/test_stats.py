@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -226,3 +226,17 @@ async def test_bad_report_input_is_a_problem(client, auth_headers, calls) -> Non
         assert response.headers["content-type"].startswith("application/problem+json")
     anonymous = await client.get("/api/v1/reports/telephony")
     assert anonymous.status_code == 401
+
+
+async def test_the_worker_summarises_recent_days_before_anyone_asks(calls) -> None:
+    group = f"recent-{uuid.uuid4().hex[:6]}"
+    await org.save_group("test", group, {"name_sv": "Nyss"})
+    day = stats.today() - timedelta(days=3)
+    await call(group, at(day, 9, 0), 20, 100, calls["a"])
+    changes = await fetch(daily.VERSIONS_SQL, day.isoformat(), day.isoformat())
+    assert changes, "ingest marks a call of a day before today"
+    assert await stats.summarise_recent() >= 1
+    assert await built(day) == int(changes[0]["version"])
+    assert await daily.summarise(day, day, 120, 5) == 0  # fresh: nothing to rebuild
+    rows = await daily.summarised_rows(day, day, 120, 5, [group])
+    assert sorted((r["kind"], r["answered"]) for r in rows) == [("agent", 1), ("slot", 1)]
