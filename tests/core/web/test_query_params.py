@@ -85,11 +85,21 @@ def _get_routes_without_path_parameters(app) -> list[str]:
     return sorted(paths)
 
 
+def _plugin_of(path: str) -> str | None:
+    """The plugin a route belongs to (``/api/v1/plugins/<name>/…``), or None for the core."""
+    prefix = "/api/v1/plugins/"
+    return path[len(prefix) :].split("/")[0] if path.startswith(prefix) else None
+
+
 async def test_every_get_route_refuses_an_unknown_parameter(app, client, auth_headers):
     """Walks every GET route of the app (core and the loaded plugins) as an administrator."""
     headers = await auth_headers("admin")
     paths = _get_routes_without_path_parameters(app)
     assert len(paths) > 20
+    # routes of a plugin that an earlier test disabled or left not ready answer 404 by design
+    plugins = (await client.get("/api/v1/admin/plugins", headers=headers)).json()
+    unloaded = {p["name"] for p in plugins if p["state"] != "loaded"}
+    paths = [path for path in paths if _plugin_of(path) not in unloaded]
     accepted = []
     for path in paths:
         response = await client.get(f"{path}?{UNKNOWN}=1", headers=headers)
