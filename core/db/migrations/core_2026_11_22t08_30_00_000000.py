@@ -6,8 +6,7 @@ flags and counting waiting and talk times. With all of those in one index the re
 the index only, never the contact rows themselves (SQLite and PostgreSQL alike).
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-11-22T08:30:00:000000"
 VERSION = "1.38.0"
@@ -21,16 +20,5 @@ FORWARDS = (
 BACKWARDS = "DROP INDEX IF EXISTS contact_report"
 
 
-async def _create_index():
-    await engine_finder().run_ddl(FORWARDS)
-
-
-async def _drop_index():
-    await engine_finder().run_ddl(BACKWARDS)
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-    manager.add_raw(_create_index)
-    manager.add_raw_backwards(_drop_index)
-    return manager
+    return ddl.migration(ID, "core", DESCRIPTION, [FORWARDS], [BACKWARDS])

@@ -10,9 +10,10 @@
   index. Existing cases are indexed at once.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
+
+from core.db import ddl
 
 ID = "2026-12-02T01:00:00:000000"
 VERSION = "1.38.0"
@@ -57,7 +58,7 @@ BACKWARDS = [
     "DROP TABLE IF EXISTS kc_case_search",
     "DROP INDEX IF EXISTS callback_assignee",
     "ALTER TABLE callback DROP COLUMN assignee",
-    *(f"DROP INDEX IF EXISTS {ddl.split()[5]}" for ddl in INDEXES),
+    *(f"DROP INDEX IF EXISTS {statement.split()[5]}" for statement in INDEXES),
 ]
 
 
@@ -66,8 +67,13 @@ async def _forwards():
 
     engine = engine_finder()
     postgres = engine.engine_type == "postgres"
-    for ddl in [*INDEXES, ASSIGNEE, ASSIGNEE_INDEX, *(POSTGRES_TEXT if postgres else SQLITE_TEXT)]:
-        await engine.run_ddl(ddl)
+    for statement in [
+        *INDEXES,
+        ASSIGNEE,
+        ASSIGNEE_INDEX,
+        *(POSTGRES_TEXT if postgres else SQLITE_TEXT),
+    ]:
+        await engine.run_ddl(statement)
     rows = await engine.run_querystring(
         QueryString("SELECT id, subject, description, language FROM kc_case ORDER BY id")
     )
@@ -78,14 +84,5 @@ async def _forwards():
         )
 
 
-async def _backwards():
-    engine = engine_finder()
-    for ddl in BACKWARDS:
-        await engine.run_ddl(ddl)
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-    manager.add_raw(_forwards)
-    manager.add_raw_backwards(_backwards)
-    return manager
+    return ddl.migration(ID, "core", DESCRIPTION, _forwards, BACKWARDS)

@@ -12,9 +12,10 @@ rotation re-indexes every row under the current key.)
 
 import time
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
+
+from core.db import ddl
 
 ID = "2026-12-02T02:00:00:000000"
 VERSION = "1.38.0"
@@ -89,26 +90,18 @@ async def merge_duplicates() -> None:
 
 
 async def create_unique_indexes() -> None:
-    for ddl in UNIQUE_INDEXES:
-        await engine_finder().run_ddl(ddl)
+    for statement in UNIQUE_INDEXES:
+        await engine_finder().run_ddl(statement)
 
 
 async def _forwards() -> None:
     engine = engine_finder()
-    for ddl in COLUMNS:
-        await engine.run_ddl(ddl)
+    for statement in COLUMNS:
+        await engine.run_ddl(statement)
     await fill_keys()
     await merge_duplicates()
     await create_unique_indexes()
 
 
-async def _backwards() -> None:
-    for ddl in BACKWARDS:
-        await engine_finder().run_ddl(ddl)
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-    manager.add_raw(_forwards)
-    manager.add_raw_backwards(_backwards)
-    return manager
+    return ddl.migration(ID, "core", DESCRIPTION, _forwards, BACKWARDS)

@@ -5,8 +5,7 @@ core/auth/throttle.py); ``access_attempt.case_number`` lets Mina ärenden count 
 look-ups per case as well as per address (see core/citizen/status_page.py).
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T03:00:00:000000"
 VERSION = "1.38.0"
@@ -30,21 +29,11 @@ BACKWARDS = [
 ]
 
 
-async def _forwards():
-    engine = engine_finder()
-    postgres = engine.engine_type == "postgres"
-    for ddl in [POSTGRES_TABLE if postgres else SQLITE_TABLE, *FORWARDS]:
-        await engine.run_ddl(ddl)
-
-
-async def _backwards():
-    engine = engine_finder()
-    for ddl in BACKWARDS:
-        await engine.run_ddl(ddl)
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-    manager.add_raw(_forwards)
-    manager.add_raw_backwards(_backwards)
-    return manager
+    return ddl.migration(
+        ID,
+        "core",
+        DESCRIPTION,
+        {"postgres": [POSTGRES_TABLE, *FORWARDS], "sqlite": [SQLITE_TABLE, *FORWARDS]},
+        BACKWARDS,
+    )

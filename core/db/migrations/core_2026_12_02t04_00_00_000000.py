@@ -5,8 +5,7 @@ the oldest one's age with one query on ``status`` and ``created_at``. With both 
 that query reads the index only, however long the outbox table has grown with sent mail.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T04:00:00:000000"
 VERSION = "1.38.0"
@@ -18,16 +17,5 @@ FORWARDS = (
 BACKWARDS = "DROP INDEX IF EXISTS outbound_message_backlog"
 
 
-async def _create_index():
-    await engine_finder().run_ddl(FORWARDS)
-
-
-async def _drop_index():
-    await engine_finder().run_ddl(BACKWARDS)
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-    manager.add_raw(_create_index)
-    manager.add_raw_backwards(_drop_index)
-    return manager
+    return ddl.migration(ID, "core", DESCRIPTION, [FORWARDS], [BACKWARDS])

@@ -4,8 +4,7 @@ One row per (user, key) with a hash of the request and the stored answer; ``crea
 is indexed for the expiry after 24 hours.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T06:00:00:000000"
 VERSION = "1.38.0"
@@ -26,21 +25,5 @@ BACKWARDS = [
 ]
 
 
-async def _create():
-    engine = engine_finder()
-    serial = "BIGSERIAL" if engine.engine_type == "postgres" else "INTEGER"
-    for statement in FORWARDS:
-        await engine.run_ddl(statement.format(serial=serial))
-
-
-async def _drop():
-    engine = engine_finder()
-    for statement in BACKWARDS:
-        await engine.run_ddl(statement)
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-    manager.add_raw(_create)
-    manager.add_raw_backwards(_drop)
-    return manager
+    return ddl.migration(ID, "core", DESCRIPTION, ddl.typed(FORWARDS), BACKWARDS)

@@ -6,8 +6,7 @@ call by ``(source, call_id)`` and refuses a repeated event by ``(source, call_id
 contact sweep reads ended calls without a contact through a partial index.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T00:30:00:000000"
 VERSION = "1.38.0"
@@ -88,29 +87,12 @@ TABLES = (
 )
 DROPS = ("telephony_message", "telephony_agent_state", "telephony_call_event", "telephony_call")
 
-TYPES = {
-    "postgres": {"pk": "BIGSERIAL PRIMARY KEY", "json": "JSON"},
-    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "json": "JSON"},
-}
-
-
-async def _create() -> None:
-    engine = engine_finder()
-    types = TYPES["postgres" if engine.engine_type == "postgres" else "sqlite"]
-    for statement in TABLES:
-        await engine.run_ddl(statement.format(**types))
-
-
-async def _drop() -> None:
-    engine = engine_finder()
-    for table in DROPS:
-        await engine.run_ddl(f"DROP TABLE IF EXISTS {table}")
-
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="telephony_centrex", description=DESCRIPTION
+    return ddl.migration(
+        ID,
+        "telephony_centrex",
+        DESCRIPTION,
+        ddl.typed(TABLES),
+        [f"DROP TABLE IF EXISTS {table}" for table in DROPS],
     )
-    manager.add_raw(_create)
-    manager.add_raw_backwards(_drop)
-    return manager

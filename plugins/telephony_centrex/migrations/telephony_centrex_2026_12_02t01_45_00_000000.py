@@ -5,8 +5,7 @@ agent, counting outcomes and summing waiting and talk times. With all of those i
 in that order, SQLite and PostgreSQL read the index only, already grouped, never the rows.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T01:45:00:000000"
 VERSION = "1.38.0"
@@ -19,18 +18,5 @@ FORWARDS = (
 BACKWARDS = "DROP INDEX IF EXISTS telephony_call_stats"
 
 
-async def _create_index():
-    await engine_finder().run_ddl(FORWARDS)
-
-
-async def _drop_index():
-    await engine_finder().run_ddl(BACKWARDS)
-
-
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="telephony_centrex", description=DESCRIPTION
-    )
-    manager.add_raw(_create_index)
-    manager.add_raw_backwards(_drop_index)
-    return manager
+    return ddl.migration(ID, "telephony_centrex", DESCRIPTION, [FORWARDS], [BACKWARDS])

@@ -5,8 +5,7 @@ order, with the outcome and times, they stream out of this index without a sort 
 reading the rows (SQLite otherwise picks ``(local_day, answer_group)`` and reads every row).
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T01:55:00:000000"
 VERSION = "1.38.0"
@@ -19,18 +18,5 @@ FORWARDS = (
 BACKWARDS = "DROP INDEX IF EXISTS telephony_call_agents"
 
 
-async def _create_index():
-    await engine_finder().run_ddl(FORWARDS)
-
-
-async def _drop_index():
-    await engine_finder().run_ddl(BACKWARDS)
-
-
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="telephony_centrex", description=DESCRIPTION
-    )
-    manager.add_raw(_create_index)
-    manager.add_raw_backwards(_drop_index)
-    return manager
+    return ddl.migration(ID, "telephony_centrex", DESCRIPTION, [FORWARDS], [BACKWARDS])

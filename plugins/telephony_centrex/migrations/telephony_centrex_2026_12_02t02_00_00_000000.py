@@ -8,8 +8,7 @@ The index on ``telephony_call.updated_at`` served only the per-process day cache
 tables replace, so it is dropped (one index fewer to write on every event).
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T02:00:00:000000"
 VERSION = "1.38.0"
@@ -60,29 +59,7 @@ BACKWARDS = (
     "DROP TABLE IF EXISTS telephony_stats_change",
     "CREATE INDEX IF NOT EXISTS telephony_call_changed ON telephony_call (updated_at, local_day)",
 )
-TYPES = {
-    "postgres": {"pk": "BIGSERIAL PRIMARY KEY"},
-    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT"},
-}
-
-
-async def _create() -> None:
-    engine = engine_finder()
-    types = TYPES["postgres" if engine.engine_type == "postgres" else "sqlite"]
-    for statement in FORWARDS:
-        await engine.run_ddl(statement.format(**types))
-
-
-async def _drop() -> None:
-    engine = engine_finder()
-    for statement in BACKWARDS:
-        await engine.run_ddl(statement)
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="telephony_centrex", description=DESCRIPTION
-    )
-    manager.add_raw(_create)
-    manager.add_raw_backwards(_drop)
-    return manager
+    return ddl.migration(ID, "telephony_centrex", DESCRIPTION, ddl.typed(FORWARDS), BACKWARDS)

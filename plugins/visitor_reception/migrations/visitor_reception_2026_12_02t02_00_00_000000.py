@@ -5,8 +5,7 @@ inside is read through a partial index on ``status = 'inside'``; the retention j
 signed-out visits by ``checked_out_at``; a badge's QR code finds its visit by its hash.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from core.db import ddl
 
 ID = "2026-12-02T02:00:00:000000"
 VERSION = "1.38.0"
@@ -81,29 +80,12 @@ TABLES = (
 )
 DROPS = ("visitor_roll_call", "visitor_visit", "visitor_host", "visitor_kiosk")
 
-TYPES = {
-    "postgres": {"pk": "BIGSERIAL PRIMARY KEY"},
-    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT"},
-}
-
-
-async def _create() -> None:
-    engine = engine_finder()
-    types = TYPES["postgres" if engine.engine_type == "postgres" else "sqlite"]
-    for statement in TABLES:
-        await engine.run_ddl(statement.format(**types))
-
-
-async def _drop() -> None:
-    engine = engine_finder()
-    for table in DROPS:
-        await engine.run_ddl(f"DROP TABLE IF EXISTS {table}")
-
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="visitor_reception", description=DESCRIPTION
+    return ddl.migration(
+        ID,
+        "visitor_reception",
+        DESCRIPTION,
+        ddl.typed(TABLES),
+        [f"DROP TABLE IF EXISTS {table}" for table in DROPS],
     )
-    manager.add_raw(_create)
-    manager.add_raw_backwards(_drop)
-    return manager
