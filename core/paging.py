@@ -27,6 +27,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import QueryParameter
+from piccolo.columns.combination import WhereRaw
+from piccolo.table import Table
 
 from core.errors import InvalidInput
 
@@ -119,3 +121,19 @@ def cut(
 def page(items: list[Any], next_cursor: str | None, total: int | None = None) -> dict[str, Any]:
     """The response shape of every list: ``{"items", "next_cursor", "total"}``."""
     return {"items": items, "next_cursor": next_cursor, "total": total}
+
+
+def after_term(
+    table: type[Table],
+    columns: Sequence[str],
+    kinds: Sequence[type],
+    scope: str,
+    cursor: str | None,
+) -> WhereRaw | None:
+    """The Piccolo ``where`` term for the rows after ``cursor`` in a list ordered ascending by
+    ``columns`` of ``table`` (None without a cursor): :func:`keyset_clause` for the ORM."""
+    after = decode_cursor(scope, cursor, kinds)
+    if after is None:
+        return None
+    names = [f'"{table._meta.tablename}"."{column}"' for column in columns]
+    return WhereRaw(keyset_clause(names, descending=False).replace("?", "{}"), *after)

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, put
 from litestar.params import JSONBody
 
+from core import paging
 from core.org import service
 from core.web.security import principal_of
 from core.web.types import Ore, bounded_int, text, text_path
@@ -77,9 +78,11 @@ class OrgController(Controller):
     path = "/api/v1/org"
     tags = ["organisation"]
 
-    @get("/departments", opt={"permission": "org.read"}, summary="Departments")
-    async def departments(self) -> list[dict[str, Any]]:
-        return await service.list_departments()
+    @get("/departments", opt={"permission": "org.read"}, summary="Departments, by code")
+    async def departments(
+        self, cursor: paging.Cursor = None, limit: paging.PageLimit = paging.DEFAULT_LIMIT
+    ) -> paging.Page[dict[str, Any]]:
+        return paging.Page(**await service.list_departments(cursor, limit))
 
     @put(
         "/departments/{code:str}",
@@ -91,9 +94,11 @@ class OrgController(Controller):
     ) -> dict[str, Any]:
         return await service.save_department(principal_of(request).username, code, _data(data))
 
-    @get("/groups", opt={"permission": "org.read"}, summary="Answer groups and their members")
-    async def groups(self) -> list[dict[str, Any]]:
-        return await service.list_groups()
+    @get("/groups", opt={"permission": "org.read"}, summary="Answer groups with members, by code")
+    async def groups(
+        self, cursor: paging.Cursor = None, limit: paging.PageLimit = paging.DEFAULT_LIMIT
+    ) -> paging.Page[dict[str, Any]]:
+        return paging.Page(**await service.list_groups(cursor, limit))
 
     @put(
         "/groups/{code:str}",
@@ -116,9 +121,11 @@ class OrgController(Controller):
         members = [msgspec.structs.asdict(m) for m in data.members]
         return await service.set_members(principal_of(request).username, code, members)
 
-    @get("/case-types", opt={"permission": "org.read"}, summary="Case types")
-    async def case_types(self) -> list[dict[str, Any]]:
-        return await service.list_case_types()
+    @get("/case-types", opt={"permission": "org.read"}, summary="Case types, by code")
+    async def case_types(
+        self, cursor: paging.Cursor = None, limit: paging.PageLimit = paging.DEFAULT_LIMIT
+    ) -> paging.Page[dict[str, Any]]:
+        return paging.Page(**await service.list_case_types(cursor, limit))
 
     @get("/case-types/{code:str}", opt={"permission": "org.read"}, summary="One case type")
     async def case_type(self, code: Code) -> dict[str, Any]:

@@ -6,7 +6,10 @@ import json
 import re
 from typing import Any
 
-from core import audit, db
+from piccolo.query import Select
+from piccolo.table import Table
+
+from core import audit, db, paging
 from core.auth.tables import User
 from core.errors import InvalidInput, NotFound
 from core.org import lookup
@@ -67,8 +70,26 @@ def _department_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def list_departments() -> list[dict[str, Any]]:
-    return [_department_view(r) for r in await Department.select().order_by(Department.code)]
+async def _by_code(
+    table: type[Table], query: Select, scope: str, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None, int]:
+    """One page of ``query`` over ``table`` by code (keyset on code, id), its next cursor and
+    the table's row count (these tables are small, counting them is cheap)."""
+    query = query.order_by(table.code, table.id).limit(limit + 1)
+    after = paging.after_term(table, ("code", "id"), (str, int), scope, cursor)
+    rows = await (query.where(after) if after else query)
+    page, next_cursor = paging.cut(rows, limit, scope, lambda r: (r["code"], r["id"]))
+    return page, next_cursor, await table.count()
+
+
+async def list_departments(
+    cursor: str | None = None, limit: int = paging.DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One page of the departments by code (keyset on code, id), with the total."""
+    page, next_cursor, total = await _by_code(
+        Department, Department.select(), "departments", cursor, limit
+    )
+    return paging.page([_department_view(r) for r in page], next_cursor, total)
 
 
 async def save_department(actor: str, code: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -98,13 +119,34 @@ async def save_department(actor: str, code: str, data: dict[str, Any]) -> dict[s
 
 
 # -- answer groups -------------------------------------------------------------------------
-async def list_groups() -> list[dict[str, Any]]:
-    rows = await AnswerGroup.select(
-        *AnswerGroup.all_columns(), AnswerGroup.department.code
-    ).order_by(AnswerGroup.code)
+async def list_groups(
+    cursor: str | None = None, limit: int = paging.DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One page of the answer groups by code (keyset on code, id) with their members."""
+    page, next_cursor, total = await _by_code(
+        AnswerGroup,
+        AnswerGroup.select(*AnswerGroup.all_columns(), AnswerGroup.department.code),
+        "groups",
+        cursor,
+        limit,
+    )
+    return paging.page(await _group_views(page), next_cursor, total)
+
+
+async def _group(code: str) -> dict[str, Any]:
+    rows = await AnswerGroup.select(*AnswerGroup.all_columns(), AnswerGroup.department.code).where(
+        AnswerGroup.code == code
+    )
+    return (await _group_views(rows))[0]
+
+
+async def _group_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The groups ``rows`` as the API shows them, with their members by username."""
+    if not rows:
+        return []
     members = await GroupMember.select(
         GroupMember.group, GroupMember.user.username, GroupMember.virtual
-    )
+    ).where(GroupMember.group.is_in([r["id"] for r in rows]))
     by_group: dict[int, list[dict[str, Any]]] = {}
     for m in members:
         by_group.setdefault(m["group"], []).append(
@@ -150,7 +192,7 @@ async def save_group(actor: str, code: str, data: dict[str, Any]) -> dict[str, A
             {**values, "department": data.get("department")},
         )
     lookup.forget()
-    return next(g for g in await list_groups() if g["code"] == code)
+    return await _group(code)
 
 
 async def set_members(actor: str, code: str, members: list[dict[str, Any]]) -> dict[str, Any]:
@@ -175,7 +217,7 @@ async def set_members(actor: str, code: str, members: list[dict[str, Any]]) -> d
             code,
             {"members": sorted(m["username"] for m in members)},
         )
-    return next(g for g in await list_groups() if g["code"] == code)
+    return await _group(code)
 
 
 # -- case types ----------------------------------------------------------------------------
@@ -206,13 +248,18 @@ def _case_type_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def list_case_types(public_only: bool = False) -> list[dict[str, Any]]:
-    query = CaseType.select(*CaseType.all_columns(), CaseType.department.code).order_by(
-        CaseType.code
+async def list_case_types(
+    cursor: str | None = None, limit: int = paging.DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One page of the case types by code (keyset on code, id), with the total."""
+    page, next_cursor, total = await _by_code(
+        CaseType,
+        CaseType.select(*CaseType.all_columns(), CaseType.department.code),
+        "case-types",
+        cursor,
+        limit,
     )
-    if public_only:
-        query = query.where((CaseType.public == True) & (CaseType.active == True))  # noqa: E712
-    return [_case_type_view(r) for r in await query]
+    return paging.page([_case_type_view(r) for r in page], next_cursor, total)
 
 
 async def get_case_type(code: str) -> dict[str, Any]:

@@ -155,8 +155,20 @@ class ApiClient:
 
     # --- the calls the desktop makes ------------------------------------------------------
 
+    async def every_page(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """The items of every page of a paged list, following ``next_cursor`` to the end."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            page = await self.get(path, cursor=cursor, limit=500, **params)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+
     async def case_types(self) -> list[dict[str, Any]]:
-        return await self.get("/api/v1/org/case-types")
+        """Every case type, by code."""
+        return await self.every_page("/api/v1/org/case-types")
 
     async def articles_for(self, case_type: str) -> list[dict[str, Any]]:
         return await self.get(f"/api/v1/knowledge/case-types/{case_type}/articles")

@@ -32,7 +32,7 @@ async def test_unknown_parameter_names_the_valid_ones(client, auth_headers):
 
 async def test_unknown_parameter_on_a_route_without_parameters(client, auth_headers):
     headers = {**(await auth_headers("supervisor")), "Accept-Language": "sv"}
-    response = await client.get(f"/api/v1/org/departments?{UNKNOWN}=", headers=headers)
+    response = await client.get(f"/api/v1/auth/me?{UNKNOWN}=", headers=headers)
     body = _unknown_parameter(response)
     assert "tar inga frågeparametrar" in body["detail"]
 
