@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
@@ -33,12 +34,27 @@ from core.web.types import IdPath, query_text
 
 ShortQuery = Annotated[str, query_text(40)]
 LongQuery = Annotated[str, query_text(254)]
+T = TypeVar("T")
 
 
 def party_conflict(request: Request, exc: PartyConflict) -> Response:
     """A party conflict as problem details with its extension members (the parties' ids)."""
     detail = exc.render(translator(lang_of(request)))
     return problem(request, exc.status, exc.code, detail, **exc.extensions)
+
+
+def strictly(body: bytes, shape: type[T]) -> T:
+    """The JSON body decoded as ``shape`` with JSON's own types, as the document states them.
+
+    Litestar converts bodies leniently (``"true"`` is a boolean, ``"1"`` a number); a body
+    value of another JSON type than documented is a 400 naming the field."""
+    try:
+        return msgspec.json.decode(body, type=shape)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `$.")
+        field = where.rstrip("`").split(".", 1)[0].split("[", 1)[0]
+        error = {"key": field or "data", "message": message, "source": "body"}
+        raise ValidationException(extra=[error]) from exc
 
 
 CONFLICT = {
@@ -113,6 +129,7 @@ class PartyController(Controller):
     )
     async def create(self, request: Request, data: JSONBody[NewParty]) -> PartyView:
         principal = principal_of(request)
+        data = strictly(await request.body(), NewParty)
         fields = msgspec.structs.asdict(data)
         create_anyway = fields.pop("create_anyway")
         party_id = await service.create_party(
@@ -130,6 +147,7 @@ class PartyController(Controller):
         self, request: Request, party_id: IdPath, data: JSONBody[PartyChanges]
     ) -> PartyView:
         principal = principal_of(request)
+        data = strictly(await request.body(), PartyChanges)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         await service.update_party(principal.username, party_id, changes)
         return view(await service.get_party(principal, party_id, lang_of(request)))
@@ -159,6 +177,7 @@ class PartyController(Controller):
         self, request: Request, party_id: IdPath, data: JSONBody[MergeBody]
     ) -> MergeResult:
         principal = principal_of(request)
+        data = strictly(await request.body(), MergeBody)
         done = await merging.merge(principal.username, party_id, data.into, data.reason)
         survivor = await service.get_party(principal, done.survivor, lang_of(request))
         return MergeResult(
