@@ -332,6 +332,117 @@ class PostRequestsOperation(Operation):
         }
 
 
+# -- documented answers --------------------------------------------------------------------
+def _text(nullable: bool = False, **extra: Any) -> Schema:
+    kinds = [OpenAPIType.STRING, OpenAPIType.NULL] if nullable else OpenAPIType.STRING
+    return Schema(type=kinds, **extra)
+
+
+def _record(required: list[str], /, **properties: Schema) -> Schema:
+    return Schema(type=OpenAPIType.OBJECT, properties=properties, required=required)
+
+
+def _number_or_null() -> Schema:
+    return Schema(type=[OpenAPIType.NUMBER, OpenAPIType.NULL])
+
+
+def _moment(nullable: bool) -> Schema:
+    return _text(nullable, format="date-time")
+
+
+SERVICE_SCHEMA = _record(
+    ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"],
+    service_code=_text(),
+    service_name=_text(),
+    description=_text(),
+    metadata=Schema(type=OpenAPIType.BOOLEAN),
+    type=Schema(type=OpenAPIType.STRING, enum=["realtime", "batch", "blackbox"]),
+    keywords=_text(description="Comma-separated"),
+    group=_text(),
+)
+REQUEST_SCHEMA = _record(
+    ["service_request_id", "status", "service_name", "service_code", "requested_datetime"],
+    service_request_id=_text(),
+    status=Schema(type=OpenAPIType.STRING, enum=["open", "closed"]),
+    status_notes=_text(nullable=True),
+    service_name=_text(),
+    service_code=_text(),
+    description=_text(nullable=True),
+    agency_responsible=_text(nullable=True),
+    service_notice=_text(nullable=True),
+    requested_datetime=_moment(nullable=False),
+    updated_datetime=_moment(nullable=True),
+    expected_datetime=_moment(nullable=True),
+    address=_text(nullable=True),
+    address_id=_text(nullable=True),
+    zipcode=_text(nullable=True),
+    lat=_number_or_null(),
+    long=_number_or_null(),
+    media_url=_text(nullable=True),
+)
+ATTRIBUTE_SCHEMA = _record(
+    ["variable", "code", "datatype", "required", "order", "description"],
+    variable=Schema(type=OpenAPIType.BOOLEAN),
+    code=_text(),
+    datatype=Schema(
+        type=OpenAPIType.STRING,
+        enum=["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"],
+    ),
+    required=Schema(type=OpenAPIType.BOOLEAN),
+    datatype_description=_text(nullable=True),
+    order=Schema(type=OpenAPIType.INTEGER),
+    description=_text(),
+    values=Schema(
+        type=OpenAPIType.ARRAY, items=_record(["key", "name"], key=_text(), name=_text())
+    ),
+)
+DEFINITION_SCHEMA = _record(
+    ["service_code", "attributes"],
+    service_code=_text(),
+    attributes=Schema(type=OpenAPIType.ARRAY, items=ATTRIBUTE_SCHEMA),
+)
+DISCOVERY_SCHEMA = _record(
+    ["changeset", "contact", "key_service", "endpoints"],
+    changeset=_moment(nullable=False),
+    contact=_text(),
+    key_service=_text(),
+    endpoints=Schema(
+        type=OpenAPIType.ARRAY,
+        items=_record(
+            ["specification", "url", "changeset", "type", "formats"],
+            specification=_text(),
+            url=_text(),
+            changeset=_moment(nullable=False),
+            type=Schema(type=OpenAPIType.STRING, enum=["production", "test"]),
+            formats=Schema(type=OpenAPIType.ARRAY, items=_text()),
+        ),
+    ),
+)
+SERVICES_SCHEMA = Schema(type=OpenAPIType.ARRAY, items=SERVICE_SCHEMA)
+REQUESTS_SCHEMA = Schema(type=OpenAPIType.ARRAY, items=REQUEST_SCHEMA)
+
+
+def answering(json_schema: Schema, what: str) -> type[Operation]:
+    """An operation class documenting the 200 answer: ``json_schema`` in JSON, the same
+    fields as an XML document (GeoReport v2 answers both; Litestar sees only ``Response``)."""
+
+    @dataclass
+    class Answering(Operation):
+        def __post_init__(self) -> None:
+            self.responses = {
+                **(self.responses or {}),
+                "200": OpenAPIResponse(
+                    description=f"{what} (XML: the same fields)",
+                    content={
+                        FORMATS["json"]: OpenAPIMediaType(schema=json_schema),
+                        FORMATS["xml"]: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                    },
+                ),
+            }
+
+    return Answering
+
+
 async def read_request_form(request: Request) -> RequestForm:
     """The posted fields: form-encoded as the specification says, multipart, or JSON."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -604,7 +715,12 @@ class Open311Controller(Controller):
         "problem_media_types": ("application/json", "text/xml"),
     }
 
-    @get("/{name:str}", opt={"public": True}, summary="Service discovery: discovery.{format}")
+    @get(
+        "/{name:str}",
+        opt={"public": True},
+        summary="Service discovery: discovery.{format}",
+        operation_class=answering(DISCOVERY_SCHEMA, "The discovery document"),
+    )
     async def discovery_doc(self, request: Request, name: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(name)
@@ -618,6 +734,10 @@ class Open311Controller(Controller):
         "/v2/{resource:str}",
         opt={"public": True},
         summary="GET services.{format} or requests.{format}",
+        operation_class=answering(
+            Schema(any_of=[SERVICES_SCHEMA, REQUESTS_SCHEMA]),
+            "services: the service list; requests: the service requests, newest first",
+        ),
     )
     async def get_collection(self, request: Request, resource: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
@@ -633,7 +753,12 @@ class Open311Controller(Controller):
 
         return await _guarded(request, resource, run)
 
-    @get("/v2/services/{code:str}", opt={"public": True}, summary="GET a service definition")
+    @get(
+        "/v2/services/{code:str}",
+        opt={"public": True},
+        summary="GET a service definition",
+        operation_class=answering(DEFINITION_SCHEMA, "The service definition"),
+    )
     async def get_definition(self, request: Request, code: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(code)
@@ -641,7 +766,12 @@ class Open311Controller(Controller):
 
         return await _guarded(request, code, run)
 
-    @get("/v2/requests/{request_id:str}", opt={"public": True}, summary="GET one service request")
+    @get(
+        "/v2/requests/{request_id:str}",
+        opt={"public": True},
+        summary="GET one service request",
+        operation_class=answering(REQUESTS_SCHEMA, "The service request (a list of one)"),
+    )
     async def get_request(self, request: Request, request_id: FromPath[str]) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(request_id)

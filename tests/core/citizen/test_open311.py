@@ -7,6 +7,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+import jsonschema_rs
 import pytest
 
 from core.audit.tables import AuditEntry
@@ -485,3 +486,37 @@ async def test_nul_in_a_query_or_path_is_a_400_naming_it(client):
     ):
         fmt = "xml" if ".xml" in url else "json"
         assert field in assert_error(await client.get(url, params=params), 400, fmt)
+
+
+def documented_answer(schema: dict, path: str) -> dict:
+    """The JSON schema of the documented 200 answer of GET ``path``."""
+    content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/json; charset=utf-8", "text/xml; charset=utf-8"}
+    return content["application/json; charset=utf-8"]["schema"]
+
+
+async def test_get_answers_are_documented_and_conform(client, api_key, citizen_org):
+    posted = await post_request(client, api_key, citizen_org)
+    assert posted.status_code == 201, posted.text
+    number = posted.json()[0]["service_request_id"]
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    for path, url, kind in (
+        ("/open311/{name}", "/open311/discovery.json", "object"),
+        ("/open311/v2/{resource}", f"{V2}/services.json", None),
+        ("/open311/v2/{resource}", f"{V2}/requests.json", None),
+        ("/open311/v2/services/{code}", f"{V2}/services/{citizen_org.public_type}.json", "object"),
+        ("/open311/v2/requests/{request_id}", f"{V2}/requests/{number}.json", "array"),
+    ):
+        answer = documented_answer(schema, path)
+        assert answer.get("type", kind) == kind or "anyOf" in answer, (path, answer)
+        validator = jsonschema_rs.Draft202012Validator(answer, validate_formats=True)
+        response = await client.get(url)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body, url
+        assert validator.is_valid(body), (url, body)
+        # and the documented schema really checks: a field of another type fails
+        entry = body[0] if isinstance(body, list) else body
+        key = "service_code" if "service_code" in entry else "endpoints"
+        broken = {**entry, key: 7}
+        assert not validator.is_valid([broken] if isinstance(body, list) else broken), url
