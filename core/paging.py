@@ -28,6 +28,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from litestar.params import QueryParameter
 from piccolo.columns.combination import WhereRaw
+from piccolo.query import Select
 from piccolo.table import Table
 
 from core.errors import InvalidInput
@@ -123,17 +124,23 @@ def page(items: list[Any], next_cursor: str | None, total: int | None = None) ->
     return {"items": items, "next_cursor": next_cursor, "total": total}
 
 
-def after_term(
+async def select_page(
     table: type[Table],
-    columns: Sequence[str],
-    kinds: Sequence[type],
+    query: Select,
     scope: str,
+    keys: Sequence[tuple[str, type]],
     cursor: str | None,
-) -> WhereRaw | None:
-    """The Piccolo ``where`` term for the rows after ``cursor`` in a list ordered ascending by
-    ``columns`` of ``table`` (None without a cursor): :func:`keyset_clause` for the ORM."""
-    after = decode_cursor(scope, cursor, kinds)
-    if after is None:
-        return None
-    names = [f'"{table._meta.tablename}"."{column}"' for column in columns]
-    return WhereRaw(keyset_clause(names, descending=False).replace("?", "{}"), *after)
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the Piccolo ``query`` over ``table`` in ascending order of the columns
+    ``keys`` (name and kind; the last one unique, e.g. ``("code", str), ("id", int)``), and
+    the next page's cursor: :func:`keyset_clause` and :func:`cut` for the ORM."""
+    names = [name for name, _ in keys]
+    query = query.order_by(*(table._meta.get_column_by_name(n) for n in names)).limit(limit + 1)
+    after = decode_cursor(scope, cursor, [kind for _, kind in keys])
+    if after is not None:
+        columns = [f'"{table._meta.tablename}"."{name}"' for name in names]
+        query = query.where(
+            WhereRaw(keyset_clause(columns, descending=False).replace("?", "{}"), *after)
+        )
+    return cut(await query, limit, scope, lambda row: tuple(row[n] for n in names))

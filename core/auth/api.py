@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
+from core import paging
 from core.auth import service
 from core.auth.client_address import client_address
 from core.auth.throttle import LoginThrottled
@@ -180,9 +181,16 @@ class UserController(Controller):
     exception_handlers = {LoginThrottled: throttled}
 
     @get("/", opt={"permission": "users.read"}, summary="List staff accounts")
-    async def list_users(self) -> list[PublicUser]:
-        """Every staff account, active or not, by username."""
-        return msgspec.convert(await service.list_users(), list[PublicUser])
+    async def list_users(
+        self, cursor: paging.Cursor = None, limit: paging.PageLimit = paging.DEFAULT_LIMIT
+    ) -> paging.Page[PublicUser]:
+        """One page of the staff accounts, active or not, by username, with their number."""
+        found = await service.page_users(cursor, limit)
+        return paging.Page(
+            items=msgspec.convert(found["items"], list[PublicUser]),
+            next_cursor=found["next_cursor"],
+            total=found["total"],
+        )
 
     @post("/", opt={"permission": "users.manage"}, summary="Create a staff account")
     async def create_user(self, request: Request, data: JSONBody[NewUser]) -> PublicUser:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import audit, db, events
+from core import audit, db, events, paging
 from core.auth import passwords, permissions, throttle
 from core.auth.tables import AuthToken, User
 from core.clock import iso_utc
@@ -189,6 +189,16 @@ async def list_users(include_inactive: bool = True) -> list[dict[str, Any]]:
     if not include_inactive:
         query = query.where(User.active == True)  # noqa: E712 - Piccolo expression
     return [public_user(row) for row in await query]
+
+
+async def page_users(
+    cursor: str | None = None, limit: int = paging.DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One page of the staff accounts, active or not, by username (keyset on username, id),
+    with the number of accounts."""
+    keys = (("username", str), ("id", int))
+    rows, next_cursor = await paging.select_page(User, User.select(), "users", keys, cursor, limit)
+    return paging.page([public_user(row) for row in rows], next_cursor, await User.count())
 
 
 async def update_user(actor: str, username: str, **changes: Any) -> dict[str, Any]:

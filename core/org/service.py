@@ -75,10 +75,8 @@ async def _by_code(
 ) -> tuple[list[dict[str, Any]], str | None, int]:
     """One page of ``query`` over ``table`` by code (keyset on code, id), its next cursor and
     the table's row count (these tables are small, counting them is cheap)."""
-    query = query.order_by(table.code, table.id).limit(limit + 1)
-    after = paging.after_term(table, ("code", "id"), (str, int), scope, cursor)
-    rows = await (query.where(after) if after else query)
-    page, next_cursor = paging.cut(rows, limit, scope, lambda r: (r["code"], r["id"]))
+    keys = (("code", str), ("id", int))
+    page, next_cursor = await paging.select_page(table, query, scope, keys, cursor, limit)
     return page, next_cursor, await table.count()
 
 

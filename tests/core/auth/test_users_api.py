@@ -36,6 +36,20 @@ async def _audit(username: str) -> list[dict]:
     return rows
 
 
+async def _every_user(client, headers: dict[str, str], limit: int = 500) -> list[dict]:
+    """Every account, page after page through the list's cursor."""
+    users, cursor = [], None
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = await client.get(USERS, params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        users += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            assert len(users) == page.json()["total"]
+            return users
+
+
 @pytest.fixture
 async def admin(auth_headers, role_users) -> dict[str, str]:
     return await auth_headers("it_admin")
@@ -61,8 +75,7 @@ async def test_create_get_list_change_and_audit(client, admin, role_users):
 
     got = await client.get(f"{USERS}/{username}", headers=admin)
     assert got.status_code == 200 and got.json() == user
-    listed = await client.get(USERS, headers=admin)
-    assert username in [u["username"] for u in listed.json()]
+    assert username in [u["username"] for u in await _every_user(client, admin)]
 
     changed = await client.patch(
         f"{USERS}/{username}",
@@ -202,3 +215,20 @@ async def test_roles_are_an_enum_in_the_openapi_document(client):
     ):
         back_off = schema["paths"][path][method]["responses"]["429"]
         assert "application/problem+json" in back_off["content"], path
+
+
+async def test_the_list_pages_by_username_without_repeats(client, admin):
+    for _ in range(3):
+        created = await client.post(USERS, json=_new(_name("page")), headers=admin)
+        assert created.status_code == 201, created.text
+    small = await _every_user(client, admin, limit=2)
+    names = [u["username"] for u in small]
+    assert names == sorted(names) and len(set(names)) == len(names) >= 3
+    assert small == await _every_user(client, admin)
+
+
+@pytest.mark.parametrize("query", ["cursor=%%%", "cursor=WyJvdGhlciIsImEiLDFd", "limit=0"])
+async def test_the_list_refuses_a_bad_cursor_or_limit(client, admin, query):
+    response = await client.get(f"{USERS}?{query}", headers=admin)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
