@@ -11,6 +11,7 @@ from litestar.params import (
     FromQuery,
     HeaderParameter,
     JSONBody,
+    QueryParameter,
 )
 
 from core import idempotency, paging
@@ -31,6 +32,13 @@ CodeQuery = Annotated[str | None, query_text(64)]
 CaseQuery = Annotated[str | None, query_text(40)]
 NameQuery = Annotated[str | None, query_text(200)]
 TextSearch = Annotated[str | None, query_text(200)]
+CHANNEL_CODE = "A channel code: 2 to 12 lowercase letters (the core's or a plugin's)"
+ChannelQuery = Annotated[
+    str | None, QueryParameter(pattern=service.CHANNEL_RE.pattern, description=CHANNEL_CODE)
+]
+ChannelCode = Annotated[
+    str, msgspec.Meta(pattern=service.CHANNEL_RE.pattern, description=CHANNEL_CODE)
+]
 TIME_KEYS = ("_at", "_due", "_warn", "due", "warn", "done_at", "preferred_from", "preferred_to")
 TIME_NAMES = frozenset({"at"})  # exact keys that are times too (timeline and history)
 
@@ -55,7 +63,7 @@ class ContactBody(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /api/v1/contacts``: one interaction; ``channel`` is one of the core's channels
     or one a plugin registered (``register_channels``)."""
 
-    channel: bounded.text(12)
+    channel: ChannelCode
     summary: bounded.text(10000) = ""
     direction: states.Direction = "in"
     received_at: datetime | None = None
@@ -198,7 +206,7 @@ class ContactController(Controller):
     async def list_contacts(
         self,
         request: Request,
-        channel: ShortText = None,
+        channel: ChannelQuery = None,
         party: IdQuery = None,
         case: CaseQuery = None,
         answer_group: CodeQuery = None,
