@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, on SQLite and then on PostgreSQL + Redis. Installs what it needs.
+# The whole test suite, on SQLite and on PostgreSQL + Redis side by side. Installs what it needs.
 #   scripts/test.sh [pytest args...]
+# The SQLite pass prints as it runs; the PostgreSQL pass is printed when it ends (its log is
+# also kept in .cache/test-logs/postgres.log). Exits non-zero when either pass fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -8,7 +10,19 @@ BOOTSTRAP_SERVICES=1 scripts/bootstrap.sh
 scripts/services.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (run: .venv/bin/ruff format .)" >&2; exit 1; }
-echo "=== tests on SQLite ==="
-KONTAKT_TEST_BACKEND=sqlite .venv/bin/python -m pytest "$@"
+mkdir -p .cache/test-logs
+PG_LOG=.cache/test-logs/postgres.log
+KONTAKT_TEST_BACKEND=postgres .venv/bin/python -m pytest "$@" >"$PG_LOG" 2>&1 &
+pg_pid=$!
+trap 'kill "$pg_pid" 2>/dev/null || true' INT TERM
+echo "=== tests on SQLite (PostgreSQL + Redis runs alongside: $PG_LOG) ==="
+sqlite_rc=0
+KONTAKT_TEST_BACKEND=sqlite .venv/bin/python -m pytest "$@" || sqlite_rc=$?
+pg_rc=0
+wait "$pg_pid" || pg_rc=$?
 echo "=== tests on PostgreSQL + Redis ==="
-KONTAKT_TEST_BACKEND=postgres .venv/bin/python -m pytest "$@"
+cat "$PG_LOG"
+if [ "$sqlite_rc" != 0 ] || [ "$pg_rc" != 0 ]; then
+  echo "test.sh: SQLite pass exit $sqlite_rc, PostgreSQL pass exit $pg_rc" >&2
+  exit 1
+fi
