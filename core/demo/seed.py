@@ -315,7 +315,7 @@ async def _ensure_agreements(actor: str, first: date) -> int:
         if not dept.base_fee_kr:
             continue
         dept_id = ids[dept.code]
-        existing = await agreements.list_agreements(dept_id)
+        existing = (await agreements.list_agreements(dept_id))["items"]
         if existing:
             agreement = existing[0]
             if agreement["valid_from"] > first.isoformat():

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from core import audit, db
+from core import audit, db, paging
 from core.auth.tables import User
 from core.errors import Conflict, InvalidInput, NotFound
 from core.org.tables import CaseType, Department
@@ -180,13 +180,44 @@ async def _check_no_overlap(
             )
 
 
-async def list_agreements(department_id: int | None = None) -> list[dict[str, Any]]:
-    """Agreements, optionally of one department, oldest validity first."""
-    query = Agreement.select()
+async def list_agreements(
+    department_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """One page of the agreements, optionally of one department, by department and oldest
+    validity first (keyset on department, valid_from, id), with their number."""
+    scope = "agreements"
+    query = Agreement.select().order_by(Agreement.department, Agreement.valid_from, Agreement.id)
+    count = Agreement.count()
     if department_id is not None:
         query = query.where(Agreement.department == department_id)
-    rows = await query.order_by(Agreement.department).order_by(Agreement.valid_from)
-    return [_agreement_dict(r) for r in rows]
+        count = count.where(Agreement.department == department_id)
+    after = paging.decode_cursor(scope, cursor, (int, str, int))
+    if after is not None:
+        department, valid_from, last = int(after[0]), _cursor_day(str(after[1])), int(after[2])
+        query = query.where(
+            (Agreement.department > department)
+            | (
+                (Agreement.department == department)
+                & (
+                    (Agreement.valid_from > valid_from)
+                    | ((Agreement.valid_from == valid_from) & (Agreement.id > last))
+                )
+            )
+        )
+    rows = [_agreement_dict(r) for r in await query.limit(limit + 1)]
+    page, next_cursor = paging.cut(
+        rows, limit, scope, lambda r: (r["department_id"], r["valid_from"], r["id"])
+    )
+    return paging.page(page, next_cursor, await count)
+
+
+def _cursor_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("The cursor is not valid; use the next_cursor of a page") from None
 
 
 async def get_agreement(agreement_id: int) -> dict[str, Any]:

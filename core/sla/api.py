@@ -10,6 +10,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import JSONBody
 
+from core import paging
 from core.clock import iso_utc
 from core.errors import InvalidInput
 from core.sla import agreements, service
@@ -151,9 +152,11 @@ class CalendarController(Controller):
     path = "/api/v1/sla/calendars"
     tags = ["sla"]
 
-    @get("/", opt=READ, summary="List business calendars")
-    async def list_calendars(self) -> list[dict[str, Any]]:
-        return await service.list_calendars()
+    @get("/", opt=READ, summary="List business calendars, by key")
+    async def list_calendars(
+        self, cursor: paging.Cursor = None, limit: paging.PageLimit = paging.DEFAULT_LIMIT
+    ) -> paging.Page[dict[str, Any]]:
+        return paging.Page(**await service.list_calendars(cursor, limit))
 
     @post("/", opt=MANAGE, summary="Create a business calendar")
     async def create_calendar(
@@ -254,9 +257,14 @@ class AgreementController(Controller):
     path = "/api/v1/sla/agreements"
     tags = ["sla"]
 
-    @get("/", opt=READ, summary="List agreements (överenskommelser)")
-    async def list_agreements(self, department_id: IdQuery = None) -> list[dict[str, Any]]:
-        return await agreements.list_agreements(department_id)
+    @get("/", opt=READ, summary="List agreements (överenskommelser) by department and validity")
+    async def list_agreements(
+        self,
+        department_id: IdQuery = None,
+        cursor: paging.Cursor = None,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+    ) -> paging.Page[dict[str, Any]]:
+        return paging.Page(**await agreements.list_agreements(department_id, cursor, limit))
 
     @post("/", opt=MANAGE, summary="Create an agreement with a department")
     async def create_agreement(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from core import audit, db
+from core import audit, db, paging
 from core.errors import Conflict, InvalidInput, NotFound
 from core.org.tables import Department
 from core.sla.calendar import (
@@ -260,13 +260,23 @@ def _normalised_hours(hours: Any) -> dict[str, list[list[str]]]:
     return Calendar(weekly=weekly).hours()
 
 
-async def list_calendars() -> list[dict[str, Any]]:
-    """Every stored calendar, and the built-in standard one unless a row overrides it."""
-    rows = await BusinessCalendar.select().order_by(BusinessCalendar.key)
-    result = [_calendar_dict(r) for r in rows]
-    if not any(r["key"] == STANDARD_KEY for r in rows):
-        result.insert(0, _standard_dict())
-    return result
+async def list_calendars(
+    cursor: str | None = None, limit: int = paging.DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One page of the calendars by key (keyset on the unique key), with their number: the
+    stored ones and the built-in standard one unless a row overrides it."""
+    scope = "calendars"
+    after = paging.decode_cursor(scope, cursor, (str,))
+    query = BusinessCalendar.select().order_by(BusinessCalendar.key).limit(limit + 1)
+    if after is not None:
+        query = query.where(BusinessCalendar.key > after[0])
+    items = [_calendar_dict(r) for r in await query]
+    stored = await BusinessCalendar.exists().where(BusinessCalendar.key == STANDARD_KEY)
+    if not stored and (after is None or str(after[0]) < STANDARD_KEY):
+        items = sorted([*items, _standard_dict()], key=lambda c: c["key"])
+    page, next_cursor = paging.cut(items, limit, scope, lambda c: (c["key"],))
+    total = await BusinessCalendar.count() + (0 if stored else 1)
+    return paging.page(page, next_cursor, total)
 
 
 async def _calendar_row(key: str) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from core import db
+from core import db, paging
 from core.audit.tables import AuditEntry
 from core.org.tables import CaseType, Department
 from core.sla import agreements, service
@@ -50,6 +50,20 @@ async def audited(action: str, object_id) -> list[dict]:
     return [dict(r, details=json.loads(r["details"])) for r in rows]
 
 
+async def every_page(client, path: str, headers: dict, limit: int = 500, **params) -> list[dict]:
+    """The items of every page of a list, following its cursor; checks the total."""
+    items, cursor = [], None
+    while True:
+        query = {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = await client.get(path, params=query, headers=headers)
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            assert len(items) == page.json()["total"]
+            return items
+
+
 @pytest.fixture
 async def admin(auth_headers):
     return {**(await auth_headers("supervisor")), **EN}
@@ -57,9 +71,7 @@ async def admin(auth_headers):
 
 async def test_standard_calendar_exists_without_a_row(client, auth_headers):
     headers = await auth_headers("agent")
-    response = await client.get(CAL, headers=headers)
-    assert response.status_code == 200
-    standard = next(c for c in response.json() if c["key"] == "standard")
+    standard = next(c for c in await every_page(client, CAL, headers) if c["key"] == "standard")
     assert standard["hours"]["mon"] == [["08:00", "17:00"]]
     assert "sat" not in standard["hours"]
     assert (await service.get_calendar("standard")).fingerprint() == STANDARD.fingerprint()
@@ -262,7 +274,7 @@ async def test_agreements_periods_and_overlap(client, admin):
     assert shorter.status_code == 200
     assert shorter.json()["valid_to"] == "2025-06-30"
     listed = await client.get(AGR, params={"department_id": dep}, headers=admin)
-    assert [a["name"] for a in listed.json()] == ["Överenskommelse 2025", "Tillsvidare"]
+    assert [a["name"] for a in listed.json()["items"]] == ["Överenskommelse 2025", "Tillsvidare"]
     entries = await audited("sla.agreement.create", first_id)
     assert entries and entries[0]["details"]["department"] == department["code"]
     assert await audited("sla.agreement.update", first_id)
@@ -442,3 +454,37 @@ def test_every_sla_message_has_a_swedish_translation():
     assert len(msgids) > 30
     untranslated = sorted(m for m in msgids if gettext(m, "sv") == m)
     assert untranslated == []
+
+
+async def test_calendars_page_by_key_with_the_built_in_one_in_its_place(client, admin):
+    for key in (f"a-{uid()}", f"z-{uid()}", f"s-{uid()}"):
+        body = {"key": key, "name": key, "hours": WEEKDAYS}
+        assert (await client.post(CAL, json=body, headers=admin)).status_code == 201
+    one_by_one = [c["key"] for c in await every_page(client, CAL, admin, limit=1)]
+    assert one_by_one == sorted(one_by_one) and one_by_one.count("standard") == 1
+    assert one_by_one == [c["key"] for c in await every_page(client, CAL, admin)]
+
+
+async def test_agreements_page_by_department_and_validity(client, admin):
+    department = await make_department()
+    for year in (2031, 2029, 2030):
+        body = {
+            "department_id": department["id"],
+            "name": f"Avtal {year}",
+            "valid_from": f"{year}-01-01",
+            "valid_to": f"{year}-12-31",
+        }
+        assert (await client.post(AGR, json=body, headers=admin)).status_code == 201
+    mine = await every_page(client, AGR, admin, limit=1, department_id=department["id"])
+    assert [a["name"] for a in mine] == ["Avtal 2029", "Avtal 2030", "Avtal 2031"]
+    every = await every_page(client, AGR, admin, limit=2)
+    keys = [(a["department_id"], a["valid_from"], a["id"]) for a in every]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+@pytest.mark.parametrize("path", [CAL, AGR])
+async def test_lists_refuse_a_bad_cursor(client, admin, path):
+    forged = paging.encode_cursor("agreements", (1, "not a day", 1))
+    for query in ("cursor=nonsense", f"cursor={forged}", "limit=0"):
+        response = await client.get(f"{path}?{query}", headers=admin)
+        assert response.status_code == 400, (query, response.text)
