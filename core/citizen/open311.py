@@ -22,7 +22,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath
+from litestar.params import PathParameter
 
 from core.auth.service import Principal
 from core.cases import service as cases
@@ -330,6 +330,27 @@ class PostRequestsOperation(Operation):
                 },
             ),
         }
+
+
+# -- documented paths ----------------------------------------------------------------------
+_FORMAT = r"\.([jJ][sS][oO][nN]|[xX][mM][lL])$"
+
+
+def _resource(base: str, description: str) -> Any:
+    """A path segment ``{base}.{format}`` as the document states it; the handler checks it
+    itself (an Open311 error document, not a problem), so the pattern only documents."""
+    return PathParameter(description=description, schema_extra={"pattern": f"^{base}{_FORMAT}"})
+
+
+DiscoveryName = Annotated[str, _resource("discovery", "discovery.json or discovery.xml")]
+Collection = Annotated[
+    str, _resource("(services|requests)", "services.{format} or requests.{format}")
+]
+Requests = Annotated[str, _resource("requests", "requests.json or requests.xml")]
+Code = Annotated[str, _resource("[^\\x00]+", "The service_code with the format: {code}.json")]
+RequestId = Annotated[
+    str, _resource("[^\\x00]+", "The service_request_id with the format: {id}.json")
+]
 
 
 # -- documented answers --------------------------------------------------------------------
@@ -721,7 +742,7 @@ class Open311Controller(Controller):
         summary="Service discovery: discovery.{format}",
         operation_class=answering(DISCOVERY_SCHEMA, "The discovery document"),
     )
-    async def discovery_doc(self, request: Request, name: FromPath[str]) -> Response:
+    async def discovery_doc(self, request: Request, name: DiscoveryName) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(name)
             if base != "discovery":
@@ -739,7 +760,7 @@ class Open311Controller(Controller):
             "services: the service list; requests: the service requests, newest first",
         ),
     )
-    async def get_collection(self, request: Request, resource: FromPath[str]) -> Response:
+    async def get_collection(self, request: Request, resource: Collection) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(resource)
             lang, zone = _language(request), request.app.state.settings.timezone
@@ -759,7 +780,7 @@ class Open311Controller(Controller):
         summary="GET a service definition",
         operation_class=answering(DEFINITION_SCHEMA, "The service definition"),
     )
-    async def get_definition(self, request: Request, code: FromPath[str]) -> Response:
+    async def get_definition(self, request: Request, code: Code) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(code)
             return respond(fmt, "service_definition", None, await service_definition(base))
@@ -772,7 +793,7 @@ class Open311Controller(Controller):
         summary="GET one service request",
         operation_class=answering(REQUESTS_SCHEMA, "The service request (a list of one)"),
     )
-    async def get_request(self, request: Request, request_id: FromPath[str]) -> Response:
+    async def get_request(self, request: Request, request_id: RequestId) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(request_id)
             lang, zone = _language(request), request.app.state.settings.timezone
@@ -789,6 +810,8 @@ class Open311Controller(Controller):
         http_method=["GET", "POST"],
         opt={"public": True},
         summary="Without a format suffix: an error naming the formats",
+        # not an operation of the API (it only ever answers 400): kept out of the document
+        include_in_schema=False,
     )
     async def without_format(self, request: Request) -> Response:
         name = request.url.path.rstrip("/").rpartition("/")[2]
@@ -804,7 +827,7 @@ class Open311Controller(Controller):
         summary="POST requests.{format}: create a service request (needs api_key)",
         operation_class=PostRequestsOperation,
     )
-    async def post_collection(self, request: Request, resource: FromPath[str]) -> Response:
+    async def post_collection(self, request: Request, resource: Requests) -> Response:
         async def run(fmt: str) -> Response:
             base, _ = split_format(resource)
             if base != "requests":

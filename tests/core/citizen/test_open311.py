@@ -3,6 +3,7 @@ JSON and XML, with the specification's error documents; and the API keys behind 
 
 from __future__ import annotations
 
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -520,3 +521,23 @@ async def test_get_answers_are_documented_and_conform(client, api_key, citizen_o
         key = "service_code" if "service_code" in entry else "endpoints"
         broken = {**entry, key: 7}
         assert not validator.is_valid([broken] if isinstance(body, list) else broken), url
+
+
+async def test_the_document_states_the_format_suffix_of_every_resource(client):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    paths = schema["paths"]
+    assert "/open311/v2/services" not in paths and "/open311/v2/requests" not in paths
+    for path, method, good, bad in (
+        ("/open311/{name}", "get", "discovery.XML", "discovery"),
+        ("/open311/v2/{resource}", "get", "services.json", "services"),
+        ("/open311/v2/{resource}", "post", "requests.xml", "services.json"),
+        ("/open311/v2/services/{code}", "get", "a.b.json", "gunga"),
+        ("/open311/v2/requests/{request_id}", "get", "KC-2026-000001.json", "0"),
+    ):
+        (parameter,) = paths[path][method]["parameters"]
+        pattern = re.compile(parameter["schema"]["pattern"])
+        assert pattern.match(good) and not pattern.match(bad), (path, method)
+        # what the document refuses, the server refuses too (an Open311 error document)
+        url = path.replace("{" + parameter["name"] + "}", bad)
+        answer = await client.request(method.upper(), url, data={})
+        assert answer.status_code in (400, 404), (url, answer.text)
