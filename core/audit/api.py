@@ -11,6 +11,7 @@ from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
+from core import paging
 from core.audit import export as exporting
 from core.audit.chain import time_text
 from core.audit.tables import AuditEntry
@@ -66,8 +67,9 @@ class AuditController(Controller):
         summary="Browse audit entries, newest first",
         description=(
             "Filters combine with AND. `from` is inclusive and `to` exclusive (ISO-8601 with a "
-            "time zone). Page backwards with `before_seq` = the `next_before_seq` of the "
-            "previous page."
+            "time zone). Page backwards with `cursor` = the `next_cursor` of the previous "
+            "page (keyset on seq), or start below a known sequence number with `before_seq`. "
+            "`total` is not counted (null): the log is long."
         ),
     )
     async def list_entries(
@@ -81,8 +83,9 @@ class AuditController(Controller):
         ] = None,
         to: Annotated[str | None, query_text(64, format=OpenAPIFormat.DATE_TIME)] = None,
         before_seq: IdQuery = None,
+        cursor: paging.Cursor = None,
         limit: Annotated[int, query_int(1, 1000)] = 100,
-    ) -> dict[str, Any]:
+    ) -> paging.Page[dict[str, Any]]:
         since, until = parse_time("from", from_), parse_time("to", to)
         if since and until and since >= until:
             raise InvalidInput("from must be earlier than to")
@@ -101,9 +104,13 @@ class AuditController(Controller):
             query = query.where(AuditEntry.at < until)
         if before_seq is not None:
             query = query.where(AuditEntry.seq < before_seq)
-        rows = await query.limit(limit)
-        next_before = rows[-1]["seq"] if len(rows) == limit else None
-        return {"entries": [_entry(r) for r in rows], "next_before_seq": next_before}
+        after = paging.decode_cursor("audit", cursor, (int,))
+        if after is not None:
+            query = query.where(AuditEntry.seq < after[0])
+        rows, next_cursor = paging.cut(
+            await query.limit(limit + 1), limit, "audit", lambda r: (r["seq"],)
+        )
+        return paging.Page(items=[_entry(r) for r in rows], next_cursor=next_cursor)
 
     @get(
         "/export",

@@ -74,5 +74,5 @@ async def test_a_write_blocked_by_another_process_gets_503(sqlite_install, serve
         assert retried.status_code in (200, 201, 202), retried.text
         after = await http.get("/api/v1/audit", params={"action": "events.notice"}, headers=headers)
     assert audit.status_code == 200, audit.text
-    count = len(audit.json()["entries"])
-    assert len(after.json()["entries"]) == count + 1  # the refused write left no entry
+    count = len(audit.json()["items"])
+    assert len(after.json()["items"]) == count + 1  # the refused write left no entry

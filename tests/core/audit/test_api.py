@@ -47,34 +47,38 @@ async def test_browse_filters(client, auth_headers, seeded) -> None:
     headers = await auth_headers("supervisor")
     actor, objects, rows = seeded["actor"], seeded["objects"], seeded["rows"]
     page = await browse(client, headers, actor=actor)
-    assert [e["seq"] for e in page["entries"]] == [r["seq"] for r in reversed(rows)]
-    assert page["next_before_seq"] is None
-    first = page["entries"][-1]
+    assert [e["seq"] for e in page["items"]] == [r["seq"] for r in reversed(rows)]
+    assert page["next_cursor"] is None and page["total"] is None
+    first = page["items"][-1]
     assert first["details"] == {"n": 0} and first["action"] == "test.look"
     assert set(first) >= {"seq", "at", "actor", "action", "object_type", "object_id", "hash"}
 
     page = await browse(client, headers, actor=actor, action="test.poke")
-    assert [e["details"]["n"] for e in page["entries"]] == [3, 1]
+    assert [e["details"]["n"] for e in page["items"]] == [3, 1]
     page = await browse(client, headers, object_type="gadget", object_id=objects[0])
-    assert [e["details"]["n"] for e in page["entries"]] == [4, 2, 0]
+    assert [e["details"]["n"] for e in page["items"]] == [4, 2, 0]
     page = await browse(client, headers, actor=actor, object_type="nothing-like-it")
-    assert page["entries"] == []
+    assert page["items"] == []
 
 
 async def test_browse_paging(client, auth_headers, seeded) -> None:
     headers = await auth_headers("it_admin")
     actor, rows = seeded["actor"], seeded["rows"]
-    seen, before = [], None
+    seen, cursor, pages = [], None, 0
     while True:
         params = {"actor": actor, "limit": 2}
-        if before:
-            params["before_seq"] = before
+        if cursor:
+            params["cursor"] = cursor
         page = await browse(client, headers, **params)
-        seen += [e["seq"] for e in page["entries"]]
-        before = page["next_before_seq"]
-        if before is None:
+        seen += [e["seq"] for e in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
             break
     assert seen == [r["seq"] for r in reversed(rows)]
+    assert pages == (len(rows) + 1) // 2  # a full last page is not followed by an empty one
+    below = await browse(client, headers, actor=actor, before_seq=rows[-1]["seq"])
+    assert [e["seq"] for e in below["items"]] == [r["seq"] for r in reversed(rows[:-1])]
 
 
 async def test_browse_by_time(client, auth_headers, seeded) -> None:
@@ -89,9 +93,9 @@ async def test_browse_by_time(client, auth_headers, seeded) -> None:
         **{"from": rows[1]["at"], "to": fourth.astimezone(STOCKHOLM_WINTER).isoformat()},
     )
     # from is inclusive, to exclusive; the +01:00 time is converted to UTC.
-    assert [e["seq"] for e in page["entries"]] == [rows[2]["seq"], rows[1]["seq"]]
+    assert [e["seq"] for e in page["items"]] == [rows[2]["seq"], rows[1]["seq"]]
     page = await browse(client, headers, actor=actor, **{"from": second.isoformat()})
-    assert len(page["entries"]) == 4
+    assert len(page["items"]) == 4
 
 
 @pytest.mark.parametrize(
@@ -106,6 +110,8 @@ async def test_browse_by_time(client, auth_headers, seeded) -> None:
         {"limit": "many"},
         {"before_seq": "0"},
         {"before_seq": "x"},
+        {"cursor": "nonsense"},
+        {"cursor": "WyJ1c2VycyIsImEiLDFd"},  # a cursor of the users list
         {"actor": "a" * 151},
     ],
 )
@@ -120,7 +126,7 @@ async def test_browse_bad_input(client, auth_headers, params) -> None:
 
 async def test_limit_of_1000_is_allowed(client, auth_headers) -> None:
     page = await browse(client, await auth_headers("supervisor"), limit=1000)
-    assert 0 < len(page["entries"]) <= 1000
+    assert 0 < len(page["items"]) <= 1000
 
 
 async def export_entries(actor: str) -> list[dict]:

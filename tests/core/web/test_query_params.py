@@ -26,7 +26,7 @@ async def test_unknown_parameter_names_the_valid_ones(client, auth_headers):
     body = _unknown_parameter(response)
     assert body["detail"] == (
         f"Unknown query parameter {UNKNOWN}; valid parameters: "
-        "action, actor, before_seq, from, limit, object_id, object_type, to"
+        "action, actor, before_seq, cursor, from, limit, object_id, object_type, to"
     )
 
 
@@ -64,7 +64,7 @@ async def test_the_parameter_is_checked_before_anything_changes(client, auth_hea
     )
     _unknown_parameter(response)
     after = (await client.get("/api/v1/audit?limit=1", headers=headers)).json()
-    assert after["entries"][0]["seq"] == before["entries"][0]["seq"]
+    assert after["items"][0]["seq"] == before["items"][0]["seq"]
 
 
 def _get_routes_without_path_parameters(app) -> list[str]:
