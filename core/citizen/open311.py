@@ -34,6 +34,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Reference,
     RequestBody,
     Schema,
 )
@@ -47,7 +48,8 @@ from core.citizen.tables import ApiClient
 from core.errors import DomainError
 from core.i18n import N_, gettext
 from core.org.tables import CaseType
-from core.web.problems import language_of
+from core.web.openapi import PROBLEM_REF
+from core.web.problems import PROBLEM_JSON, language_of
 from core.web.types import text
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -320,8 +322,24 @@ class PostRequestsOperation(Operation):
                 required=["service_request_id", "service_notice", "access_code"],
             ),
         )
+        errors = Schema(
+            type=OpenAPIType.ARRAY,
+            items=_record(
+                ["code", "description"],
+                code=Schema(type=OpenAPIType.INTEGER),
+                description=_text(),
+            ),
+        )
         self.responses = {
             **(self.responses or {}),
+            "403": OpenAPIResponse(
+                description="Invalid or missing api_key: no request was created",
+                content={
+                    PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref=PROBLEM_REF)),
+                    "application/json": OpenAPIMediaType(schema=errors),
+                    "text/xml": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                },
+            ),
             "201": OpenAPIResponse(
                 description="The request was created (XML: the same fields)",
                 content={

@@ -541,3 +541,13 @@ async def test_the_document_states_the_format_suffix_of_every_resource(client):
         url = path.replace("{" + parameter["name"] + "}", bad)
         answer = await client.request(method.upper(), url, data={})
         assert answer.status_code in (400, 404), (url, answer.text)
+
+
+async def test_a_post_without_a_valid_key_is_a_documented_403(client, citizen_org):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    documented = schema["paths"]["/open311/v2/{resource}"]["post"]["responses"]["403"]
+    errors = documented["content"]["application/json"]["schema"]
+    refused = await post_request(client, "kc311_not-a-key", citizen_org)
+    assert_error(refused, 403)
+    assert jsonschema_rs.Draft202012Validator(errors).is_valid(refused.json())
+    assert "text/xml" in documented["content"]
