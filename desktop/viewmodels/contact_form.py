@@ -140,7 +140,10 @@ class ContactFormModel(Observable):
     async def choose_case_type(self, code: str) -> None:
         """Select a case type and show its scripts, checklists and FAQ."""
         self.update(case_type=code)
-        self.articles = await self.client.articles_for(code) if code else []
+        articles = await self.client.articles_for(code) if code else []
+        if self.draft.case_type != code:
+            return  # the agent moved on while this answer travelled: a later choice shows its own
+        self.articles = articles
         self.changed()
 
     async def find_party(self, query: str) -> list[dict[str, Any]]:
