@@ -10,9 +10,11 @@ the keyring, not in the config) and Redis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import ssl
 import stat
 import subprocess
@@ -283,6 +285,7 @@ def test_installed_api_serves_tls_and_worker_runs(installed, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         env=clean_env(),
+        start_new_session=True,  # runuser's child goes down with the group, not orphaned
     )
     worker = None
     try:
@@ -322,6 +325,7 @@ def test_installed_api_serves_tls_and_worker_runs(installed, tmp_path):
             stdout=worker_log.open("w"),
             stderr=subprocess.STDOUT,
             env=clean_env(),
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while "worker started; periodic tasks:" not in worker_log.read_text():
@@ -333,13 +337,20 @@ def test_installed_api_serves_tls_and_worker_runs(installed, tmp_path):
         assert "core.audit_checkpoint" in periodic, line
     finally:
         for proc in (worker, server):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc is not None:
+                _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """End a process and everything it started (the wrapper execs runuser, which forks)."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def test_bad_input_gives_one_clear_line(tmp_path, installed, install_args):
