@@ -1,0 +1,31 @@
+"""Crisis messages: draft → approved by another user, versioned, in several languages; published
+as IVR text, knowledge-base script/FAQ, public crisis page and a CAP 1.2 feed."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+
+def tables() -> list[Any]:
+    """This area's Piccolo table classes."""
+    return []
+
+
+def routes() -> list[Any]:
+    """This area's route handlers and controllers."""
+    return []
+
+
+def periodic_tasks() -> list[Any]:
+    """This area's periodic tasks."""
+    return []
+
+
+def event_types() -> list[Any]:
+    """This area's live-event types."""
+    return []
+
+
+async def seed_demo(rng: random.Random, actor: str) -> None:
+    """This area's demo data."""

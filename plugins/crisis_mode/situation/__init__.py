@@ -1,0 +1,32 @@
+"""The situation picture (lägesbild): topics, tagged contacts per hour/channel/area, rising
+topics, unanswered questions; on-call roster and call-in, shifts; the event's record and its
+export."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+
+def tables() -> list[Any]:
+    """This area's Piccolo table classes."""
+    return []
+
+
+def routes() -> list[Any]:
+    """This area's route handlers and controllers."""
+    return []
+
+
+def periodic_tasks() -> list[Any]:
+    """This area's periodic tasks."""
+    return []
+
+
+def event_types() -> list[Any]:
+    """This area's live-event types."""
+    return []
+
+
+async def seed_demo(rng: random.Random, actor: str) -> None:
+    """This area's demo data."""

@@ -1,0 +1,31 @@
+"""The public side: the webbdiarium (public fields only) and requests for public documents
+(begäran om allmän handling) with their timer, masking and refusal decisions."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+
+def tables() -> list[Any]:
+    """This area's Piccolo table classes."""
+    return []
+
+
+def routes() -> list[Any]:
+    """This area's route handlers and controllers."""
+    return []
+
+
+def periodic_tasks() -> list[Any]:
+    """This area's periodic tasks."""
+    return []
+
+
+def event_types() -> list[Any]:
+    """This area's live-event types."""
+    return []
+
+
+async def seed_demo(rng: random.Random, actor: str) -> None:
+    """This area's demo data."""
