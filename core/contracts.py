@@ -10,6 +10,7 @@ ROLES = (
     "agent",
     "reception",
     "registrator",
+    "head_registrator",
     "case_officer",
     "supervisor",
     "crisis_team",

@@ -160,6 +160,7 @@ AGENTS = (
 STAFF = (
     Person("lena.ek", "Lena Ek", ("reception",), "4500", ("sv", "en")),
     Person("per.sandberg", "Per Sandberg", ("registrator",), "4520"),
+    Person("annika.lindqvist", "Annika Lindqvist", ("head_registrator",), "4521", ("sv", "en")),
     Person(SUPERVISOR, "Helena Strand", ("supervisor",), "4530", ("sv", "en")),
     Person("goran.wik", "Göran Wik", ("crisis_team",), "4540", ("sv", "en")),
     Person("ingrid.bergstrom", "Ingrid Bergström", ("case_officer",), "4601", department="KS"),

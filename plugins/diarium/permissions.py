@@ -6,12 +6,12 @@ PERMISSIONS = [
     Permission(
         "diarium.read",
         "Diarium: search the registry and read case files (protected text needs diarium.secret)",
-        ("registrator", "case_officer", "supervisor"),
+        ("registrator", "head_registrator", "case_officer", "supervisor"),
     ),
     Permission(
         "diarium.register",
         "Diarium: register documents and drafts, open case files, cancel numbers",
-        ("registrator",),
+        ("registrator", "head_registrator"),
     ),
     Permission(
         "diarium.handle",
@@ -21,7 +21,7 @@ PERMISSIONS = [
     Permission(
         "diarium.secret",
         "Diarium: read protected text and secret-marked documents (every read audited)",
-        ("registrator",),
+        ("registrator", "head_registrator"),
     ),
     Permission(
         "diarium.requests",
@@ -31,11 +31,11 @@ PERMISSIONS = [
     Permission(
         "diarium.admin",
         "Diarium: diary series, classification plan and informationshanteringsplan",
-        ("it_admin",),
+        ("it_admin", "head_registrator"),
     ),
     Permission(
         "diarium.archive",
         "Diarium: disposal decisions and export to the e-archive",
-        ("supervisor",),
+        ("supervisor", "head_registrator"),
     ),
 ]

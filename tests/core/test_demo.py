@@ -125,7 +125,15 @@ def test_catalogue_is_a_municipality(demo: Install) -> None:
     roles = " ".join(
         r["roles"] for r in demo.sql("SELECT CAST(roles AS TEXT) AS roles FROM kc_user")
     )
-    for role in ("agent", "reception", "registrator", "case_officer", "supervisor", "crisis_team"):
+    for role in (
+        "agent",
+        "reception",
+        "registrator",
+        "head_registrator",
+        "case_officer",
+        "supervisor",
+        "crisis_team",
+    ):
         assert role in roles
     # Agreements with targets per case type, escalating to the supervisor.
     assert demo.one("SELECT COUNT(*) FROM sla_agreement WHERE base_fee_ore > 0") >= 8

@@ -10,7 +10,9 @@ from typing import Any
 
 def tables() -> list[Any]:
     """This area's Piccolo table classes."""
-    return []
+    from plugins.diarium.registry.tables import TABLES
+
+    return list(TABLES)
 
 
 def routes() -> list[Any]:
