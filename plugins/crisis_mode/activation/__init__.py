@@ -9,7 +9,9 @@ from typing import Any
 
 def tables() -> list[Any]:
     """This area's Piccolo table classes."""
-    return []
+    from plugins.crisis_mode.activation.tables import CrisisEvent, CrisisPlanStep, CrisisTimeline
+
+    return [CrisisEvent, CrisisPlanStep, CrisisTimeline]
 
 
 def routes() -> list[Any]:
