@@ -208,3 +208,28 @@ def start_roll_call(reason: str, actor: str) -> Any:
     handles it returns the roll call (a dict with ``roll_call``, ``people`` and ``counts``, or
     an awaitable the caller awaits); None when no reception plugin is enabled.
     """
+
+
+@hookspec
+def crisis_mode_changed(event: dict[str, Any], active: bool, actor: str) -> Any:
+    """Called (sync or awaited) after crisis mode was activated (``active=True``) or
+    deactivated and the change committed, in every plugin; ``event`` is the crisis event
+    (id, level, exercise, reason, building, times) and ``actor`` who switched. Return value
+    ignored; an exception is logged and does not undo the switch.
+    """
+
+
+@hookspec(firstresult=True)
+def open_crisis_answer_group(
+    group: str, open: bool, actor: str, reason: str, menu_key: str, state: dict[str, Any]
+) -> Any:
+    """Open (``open=True``) or close the crisis answer group ``group`` (an answer group code)
+    in the telephony: calls can reach it (the talsvar menu offers it under ``menu_key``) and
+    agents can sign in to it; closing undoes what opening did, as recorded in ``state`` (what
+    opening returned; ``{}`` when unknown).
+
+    Called by crisis mode's plan; ``reason`` says why and ``actor`` who (audited).
+    firstresult: the telephony plugin that handles it returns what it did (a dict, or an
+    awaitable the caller awaits) and raises when the switch cannot be changed; None when no
+    telephony plugin is enabled.
+    """

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from core import audit, db, events
 from core.auth.service import Principal
 from core.auth.tables import User
-from core.cases import closing, numbers, search, states, timers
+from core.cases import closing, numbers, pauses, search, states, timers
 from core.cases.schemas import CallbackItem, moment
 from core.cases.tables import Case, CaseEvent, Contact
 from core.contracts import Event
@@ -479,8 +479,8 @@ async def _set_status(
         change["reason"] = closing.closing_reason(reason)
         await closing.check_may_close(principal, row)
     changes: dict[Any, Any] = {Case.status: new, Case.updated_at: now}
-    if current == "waiting" and new != "waiting":
-        changes.update(await timers.resumed(row, now))
+    if current == "waiting" and new != "waiting" and not await pauses.is_paused(row["case_type"]):
+        changes.update(await timers.resumed(row, now))  # (a type set aside stays paused)
         await _event(row["id"], "resume", principal.username, False, "", {})
     if new == "waiting":
         changes.update(await timers.paused(row, now))

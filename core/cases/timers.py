@@ -64,6 +64,10 @@ async def initial(case_type: dict[str, Any], created_at: int) -> dict[str, Any]:
                 business.add_business_seconds(cal, created_at, seconds * pct // 100)
             )
     values["sla_next_check"] = next_check({**values, "status": "received"}, created_at - 1)
+    from core.cases import pauses  # pauses imports this module
+
+    if await pauses.is_paused(case_type["id"]):  # its case type is set aside (crisis)
+        values.update(paused_since=created_at, sla_state="paused", sla_next_check=None)
     return values
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from core import audit, db, paging
 from core.errors import Conflict, InvalidInput, NotFound
 from core.org.tables import Department
+from core.sla import crisis
 from core.sla.calendar import (
     DEFAULT_TIMEZONE,
     STANDARD,
@@ -145,7 +146,12 @@ async def calendar_or_404(key: str) -> Calendar:
 
 
 async def calendar_for(department_id: int | None) -> Calendar:
-    """The business calendar of a department (the standard one if it names none we know)."""
+    """The business calendar of a department (the standard one if it names none we know);
+    open around the clock while a crisis override covers it (:mod:`core.sla.crisis`)."""
+    return await crisis.apply(await _department_calendar(department_id))
+
+
+async def _department_calendar(department_id: int | None) -> Calendar:
     if department_id is None:
         return await get_calendar(STANDARD_KEY) or STANDARD
     entry = _department_keys.get(department_id)
