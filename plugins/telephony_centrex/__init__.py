@@ -110,6 +110,15 @@ async def set_active_message(kind: str, text: str, actor: str, language: str = "
 
 
 @hookimpl
+async def open_crisis_answer_group(
+    group: str, open: bool, actor: str, reason: str, menu_key: str, state: dict[str, Any]
+) -> Any:
+    from plugins.telephony_centrex import crisis_group
+
+    return await crisis_group.set_open(group, open, actor, reason, menu_key, state or {})
+
+
+@hookimpl
 async def seed_demo_data(rng: Any, days: int) -> None:
     from plugins.telephony_centrex import demo
 
