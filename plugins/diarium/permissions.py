@@ -16,7 +16,7 @@ PERMISSIONS = [
     Permission(
         "diarium.handle",
         "Diarium: work on one's own case files (documents drawn up, decisions, closing)",
-        ("registrator", "case_officer"),
+        ("registrator", "head_registrator", "case_officer"),
     ),
     Permission(
         "diarium.secret",

@@ -56,6 +56,8 @@ TABLES = (
         created_by VARCHAR(150) NOT NULL DEFAULT '',
         updated_at BIGINT NOT NULL DEFAULT 0,
         cancelled_reason VARCHAR(500) NOT NULL DEFAULT '',
+        kc_case_number VARCHAR(40) NOT NULL DEFAULT '',
+        personnummer_encrypted TEXT NOT NULL DEFAULT '',
         UNIQUE (series_id, year, seq)
     )""",
     """CREATE TABLE IF NOT EXISTS diarium_document (
@@ -143,7 +145,8 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS diarium_document_series ON diarium_document (series_id, year, id)",
     "CREATE INDEX IF NOT EXISTS diarium_document_date ON diarium_document (document_date, id)",
     "CREATE INDEX IF NOT EXISTS diarium_document_direction ON diarium_document (direction, id)",
-    "CREATE INDEX IF NOT EXISTS diarium_document_draft ON diarium_document (draft_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS diarium_document_draft ON diarium_document (draft_id) "
+    "WHERE draft_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS diarium_secrecy_document ON diarium_secrecy (document_id)",
     "CREATE INDEX IF NOT EXISTS diarium_secrecy_case_file ON diarium_secrecy (case_file_id)",
     "CREATE INDEX IF NOT EXISTS diarium_document_file_document ON diarium_document_file "

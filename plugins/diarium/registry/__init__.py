@@ -17,7 +17,9 @@ def tables() -> list[Any]:
 
 def routes() -> list[Any]:
     """This area's route handlers and controllers."""
-    return []
+    from plugins.diarium.registry.api import ROUTES
+
+    return list(ROUTES)
 
 
 def periodic_tasks() -> list[Any]:
@@ -27,8 +29,14 @@ def periodic_tasks() -> list[Any]:
 
 def event_types() -> list[Any]:
     """This area's live-event types."""
-    return []
+    from core.contracts import EventType
+    from plugins.diarium.registry.documents import REGISTERED
+
+    return [EventType(REGISTERED, "diarium.read", "A document was registered in the diarium")]
 
 
 async def seed_demo(rng: random.Random, actor: str) -> None:
     """This area's demo data."""
+    from plugins.diarium.registry import demo
+
+    await demo.seed(rng, actor)

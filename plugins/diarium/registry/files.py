@@ -1,17 +1,165 @@
 """Content-addressed file storage: a file's content is stored once under its SHA-256 at
-``<data_dir>/diarium/blobs/<aa>/<sha256>`` (temp file + fsync + rename), never overwritten."""
+``<data_dir>/diarium/blobs/<aa>/<sha256>``, written to a temporary file in the same folder,
+fsynced, then hard-linked into place (a link never replaces an existing file, so a stored
+blob is never overwritten, even by two processes storing the same content at once) and the
+folder fsynced. The ``diarium_blob`` row is inserted after the content is durable."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
+
+from core import audit, db
+from core.cases import service as cases
+from core.db import raw
+from core.errors import InvalidInput, NotFound
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+MIME_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,60}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}$")
+ROLES = ("original", "pdfa", "ocr_text", "masked_copy", "decision")
+MAX_BYTES = 200 * 1024 * 1024
 
 
-async def store(data: bytes, mime: str) -> str:
+def blob_root() -> Path:
+    """The folder of the stored blobs."""
+    return Path(cases.current_settings().data_dir) / "diarium" / "blobs"
+
+
+def check_sha(sha256: str) -> str:
+    sha256 = str(sha256).strip().lower()
+    if not SHA_RE.match(sha256):
+        raise InvalidInput("{value} is not a SHA-256 in hex", value=sha256[:80])
+    return sha256
+
+
+def _path(sha256: str) -> Path:
+    return blob_root() / sha256[:2] / sha256
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_once(data: bytes, sha256: str) -> None:
+    final = _path(sha256)
+    if final.exists():
+        return
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o440)
+        with contextlib.suppress(FileExistsError):  # stored meanwhile: the same content
+            os.link(temp, final)
+    finally:
+        os.unlink(temp)
+    _fsync_dir(final.parent)
+
+
+async def store(data: bytes, mime: str = "application/octet-stream") -> str:
     """Store ``data`` (once per content) and return its SHA-256 (hex). Idempotent: the same
     content stored again returns the same hash and writes nothing."""
-    raise NotImplementedError
+    if not data:
+        raise InvalidInput("The file is empty")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput("The file is larger than {max} bytes", max=MAX_BYTES)
+    mime = (mime or "application/octet-stream").split(";")[0].strip().lower()
+    if not MIME_RE.match(mime):
+        mime = "application/octet-stream"
+    sha256 = hashlib.sha256(data).hexdigest()
+    _write_once(data, sha256)
+    if await raw.fetchrow("SELECT sha256 FROM diarium_blob WHERE sha256 = ?", sha256):
+        return sha256
+    async with db.transaction():
+        await raw.fetch(
+            "INSERT INTO diarium_blob (sha256, size, mime, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sha256) DO NOTHING",
+            sha256,
+            len(data),
+            mime,
+            int(time.time()),
+        )
+    return sha256
+
+
+async def blob(sha256: str) -> dict[str, Any]:
+    """A stored blob's row (404 if it is not stored)."""
+    row = await raw.fetchrow(
+        "SELECT sha256, size, mime, created_at FROM diarium_blob WHERE sha256 = ?",
+        check_sha(sha256),
+    )
+    if row is None:
+        raise NotFound("No stored file {sha256}", sha256=sha256)
+    return row
 
 
 def open_blob(sha256: str) -> Path:
     """The path of a stored blob's content (NotFound if it is not stored)."""
-    raise NotImplementedError
+    path = _path(check_sha(sha256))
+    if not path.is_file():
+        raise NotFound("No stored file {sha256}", sha256=sha256)
+    return path
+
+
+def verify(sha256: str) -> bool:
+    """Whether the stored content still hashes to its name."""
+    digest = hashlib.sha256()
+    with open_blob(sha256).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
+
+
+async def attach(
+    actor: str, document_id: int, sha256: str, filename: str, role: str = "original"
+) -> int:
+    """Link a stored blob to a document (in the caller's transaction if there is one)."""
+    if role not in ROLES:
+        raise InvalidInput(
+            "A file's role is one of {roles}", roles=", ".join(ROLES), location=("body", "role")
+        )
+    await blob(sha256)
+    filename = os.path.basename(str(filename).replace("\\", "/")).strip()[:255] or sha256[:12]
+    async with db.transaction():
+        file_id = await raw.insert(
+            "diarium_document_file",
+            {
+                "document_id": document_id,
+                "sha256": sha256,
+                "filename": filename,
+                "role": role,
+                "created_at": int(time.time()),
+                "created_by": actor,
+            },
+        )
+        audit.record(
+            actor,
+            "diarium.file.attach",
+            "diarium_document",
+            document_id,
+            {"sha256": sha256, "filename": filename, "role": role},
+        )
+    return file_id
+
+
+async def of_document(document_id: int) -> list[dict[str, Any]]:
+    """The files of a document, with their size and type."""
+    return await raw.fetch(
+        "SELECT f.id, f.sha256, f.filename, f.role, f.created_at, f.created_by, b.size, b.mime "
+        "FROM diarium_document_file f JOIN diarium_blob b ON b.sha256 = f.sha256 "
+        "WHERE f.document_id = ? ORDER BY f.id",
+        document_id,
+    )

@@ -59,6 +59,8 @@ class DiariumCaseFile(Table, tablename="diarium_case_file"):
     created_by = Varchar(length=150, default="")
     updated_at = BigInt(default=0)
     cancelled_reason = Varchar(length=500, default="")
+    kc_case_number = Varchar(length=40, default="")
+    personnummer_encrypted = Text(default="")
 
 
 class DiariumDocument(Table, tablename="diarium_document"):

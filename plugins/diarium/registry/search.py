@@ -1,0 +1,177 @@
+"""The registrator's search over the registry: full text over the public fields (and the
+protected ones for holders of ``diarium.secret``), with filters on series, year, direction,
+date range, case file and status; newest first, keyset-paged.
+
+Built to answer quickly over a million entries:
+
+- PostgreSQL: every word (3 characters or more) is a substring match on a generated,
+  lower-cased text column indexed with trigrams (``pg_trgm`` GIN): ``search_public`` (number,
+  counterpart, brief content, document type) and ``search_protected``; shorter words only
+  narrow the rows the others found.
+- SQLite: an FTS5 table over the same columns; each word is a prefix match (``"word"*``),
+  restricted to the public columns for those who may not read protected text.
+- Filters without words read the composite indexes (series and year, document date,
+  direction, case file) in id order.
+
+Protected fields of a secret-marked document never appear in a result list (open the
+document: that read is audited); its row carries the ``secret`` flag for the warning.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from core import db, paging
+from core.db import raw
+from core.errors import InvalidInput
+from plugins.diarium.registry import documents, series
+
+WORD_RE = re.compile(r"[\w/:.§-]+", re.UNICODE)
+MAX_WORDS = 8
+SCOPE = "diarium-search"
+PUBLIC_COLUMNS = "{number counterpart_public public_text document_type}"
+
+
+def words_of(q: str) -> list[str]:
+    """The words of a query, lower case, at most eight."""
+    words = [w.strip(".:-/").lower() for w in WORD_RE.findall(q or "")]
+    return [w for w in words if w][:MAX_WORDS]
+
+
+def _date(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidInput(
+            "{value} is not a date (YYYY-MM-DD)", value=value[:40], location=("query", name)
+        ) from None
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_query(words: list[str], protected: bool) -> str:
+    terms = []
+    for word in words:
+        tokens = [t for t in re.split(r"[^\w]+", word) if t]
+        if not tokens:
+            continue
+        phrase = " ".join(tokens).replace('"', '""')
+        terms.append(f'"{phrase}"*')
+    if not terms:
+        return ""
+    expression = " AND ".join(terms)
+    return expression if protected else f"{PUBLIC_COLUMNS} : ({expression})"
+
+
+async def search(
+    principal: Any,
+    *,
+    q: str | None = None,
+    series_code: str | None = None,
+    year: int | None = None,
+    direction: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    case_file_id: int | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """One page of matching documents, newest first (``{items, next_cursor, total}``; total
+    is None: counting a million rows is not what a registrator waits for)."""
+    protected = principal.can("diarium.secret")
+    where: list[str] = []
+    args: list[Any] = []
+    if series_code:
+        found = await series.get_by_code(series_code)
+        where.append("d.series_id = ?")
+        args.append(found["id"])
+    if year is not None:
+        where.append("d.year = ?")
+        args.append(year)
+    if direction:
+        if direction not in documents.DIRECTIONS:
+            raise InvalidInput(
+                "The direction is one of {values}",
+                values=", ".join(documents.DIRECTIONS),
+                location=("query", "direction"),
+            )
+        where.append("d.direction = ?")
+        args.append(direction)
+    start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
+    if start and end and start > end:
+        raise InvalidInput("date_from is after date_to", location=("query", "date_from"))
+    if start:
+        where.append("d.document_date >= ?")
+        args.append(start)
+    if end:
+        where.append("d.document_date <= ?")
+        args.append(end)
+    if case_file_id is not None:
+        where.append("d.case_file_id = ?")
+        args.append(case_file_id)
+    if status:
+        if status not in ("registered", "cancelled"):
+            raise InvalidInput("Unknown status: {status}", status=status)
+        where.append("d.status = ?")
+        args.append(status)
+    after = paging.decode_cursor(SCOPE, cursor, (int,))
+    if after is not None:
+        where.append("d.id < ?")
+        args.append(after[0])
+    words = words_of(q or "")
+    if q and not words:
+        raise InvalidInput("Search for at least one word", location=("query", "q"))
+    postgres = db.get_engine().engine_type == "postgres"
+    source = documents.FROM
+    order = "d.id DESC"
+    if words and postgres:
+        if not any(len(w) >= 3 for w in words):
+            raise InvalidInput(
+                "Search for at least one word of three characters or more",
+                location=("query", "q"),
+            )
+        for word in words:
+            if len(word) >= 3:
+                if protected:
+                    where.append(
+                        "(d.search_public LIKE ? ESCAPE '\\' OR "
+                        "d.search_protected LIKE ? ESCAPE '\\')"
+                    )
+                    args.extend([_like(word), _like(word)])
+                else:
+                    where.append("d.search_public LIKE ? ESCAPE '\\'")
+                    args.append(_like(word))
+            else:  # too short for the trigram index: a filter on what the others found
+                column = (
+                    "(d.search_public || ' ' || d.search_protected)"
+                    if protected
+                    else ("d.search_public")
+                )
+                where.append(f"strpos({column}, ?) > 0")
+                args.append(word)
+    elif words:
+        expression = _fts_query(words, protected)
+        if not expression:
+            raise InvalidInput("Search for at least one word", location=("query", "q"))
+        source = (
+            "FROM diarium_document_fts "
+            "JOIN diarium_document d ON d.id = diarium_document_fts.rowid "
+            + documents.FROM.removeprefix("FROM diarium_document d ")
+        )
+        where.insert(0, "diarium_document_fts MATCH ?")
+        args.insert(0, expression)
+        order = "diarium_document_fts.rowid DESC"
+    sql = f"SELECT {documents.COLUMNS} {source}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = await raw.fetch(f"{sql} ORDER BY {order} LIMIT ?", *args, limit + 1)
+    page, next_cursor = paging.cut(rows, limit, SCOPE, lambda r: (r["id"],))
+    items = [documents.brief(r, protected and not r["secret"]) for r in page]
+    return paging.page(items, next_cursor)
