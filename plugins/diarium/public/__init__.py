@@ -9,23 +9,38 @@ from typing import Any
 
 def tables() -> list[Any]:
     """This area's Piccolo table classes."""
-    return []
+    from plugins.diarium.public.tables import TABLES
+
+    return list(TABLES)
 
 
 def routes() -> list[Any]:
     """This area's route handlers and controllers."""
-    return []
+    from plugins.diarium.public import api, page
+
+    return [*page.ROUTES, *api.ROUTES]
 
 
 def periodic_tasks() -> list[Any]:
-    """This area's periodic tasks."""
+    """This area's periodic tasks (none: the core's SLA sweep runs the requests' timers)."""
     return []
 
 
 def event_types() -> list[Any]:
     """This area's live-event types."""
-    return []
+    from core.contracts import EventType
+
+    return [
+        EventType(
+            "diarium.request_received",
+            "diarium.requests",
+            "A request for public documents has been received",
+        )
+    ]
 
 
 async def seed_demo(rng: random.Random, actor: str) -> None:
-    """This area's demo data."""
+    """This area's demo data: requests for public documents in several states."""
+    from plugins.diarium.public import demo
+
+    await demo.seed(rng, actor)

@@ -1,0 +1,133 @@
+"""Demo data of the public side: requests for public documents in every state (received
+from the web form anonymously, in progress from a phone call, handed out, refused with its
+written decision, and partly handed out with a masked copy where a demo document has a PDF).
+
+Requests name the demo registry's documents when there are any (the registry's demo data
+runs first)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from core.auth.service import Principal
+from core.db import raw
+from plugins.diarium.public import masking, requests
+
+PROVISION = "OSL 26 kap. 1 §"
+
+
+def _staff(actor: str) -> Principal:
+    return Principal(
+        user_id=None,  # type: ignore[arg-type]
+        username=actor,
+        full_name="Registrator (demo)",
+        roles=("registrator",),
+        permissions=frozenset({"diarium.requests"}),
+    )
+
+
+async def seed(rng: random.Random, actor: str) -> None:
+    """Log the demo requests (only once: nothing when requests exist already)."""
+    if await raw.fetchrow("SELECT id FROM diarium_request LIMIT 1"):
+        return
+    staff = _staff(actor)
+    docs = await raw.fetch(
+        "SELECT id, number, secret FROM diarium_document WHERE status = 'registered' "
+        "ORDER BY id LIMIT 20"
+    )
+    numbers = [d["number"] for d in docs]
+    pick = (lambda: rng.choice(numbers)) if numbers else (lambda: "")
+    now = int(time.time())
+    await requests.log_request(
+        requests.web_principal(),
+        requests.NewRequest(
+            channel="web",
+            description="Jag vill ha protokollet från kommunstyrelsens senaste sammanträde.",
+            document_ref=pick(),
+            delivery="email",
+            requester_email="journalist@tidningen.example",
+        ),
+    )
+    phoned = await requests.log_request(
+        staff,
+        requests.NewRequest(
+            channel="phone",
+            description="Bygglovshandlingar för Storgatan 12, ritningar och beslut.",
+            document_ref=pick(),
+            requester_name="Per Persson",
+            delivery="post",
+            requester_address="Storgatan 14\n123 45 Exempelstad",
+            received_at=now - 3600,
+        ),
+    )
+    await requests.start(staff, phoned["id"], "Handlingarna tas fram ur akten.")
+    handed = await requests.log_request(
+        staff,
+        requests.NewRequest(
+            channel="desk",
+            description="Vill läsa delegationsbeslut om parkeringstillstånd.",
+            document_ref=pick(),
+            delivery="view",
+            received_at=now - 2 * 86400,
+        ),
+    )
+    await requests.start(staff, handed["id"])
+    await requests.decide(staff, handed["id"], "handed_out")
+    refused = await requests.log_request(
+        staff,
+        requests.NewRequest(
+            channel="mail",
+            description="Begär kopia av utredningen om en elevs skolgång.",
+            document_ref=pick(),
+            requester_name="Anna Andersson",
+            delivery="post",
+            requester_address="Box 1\n123 45 Exempelstad",
+            received_at=now - 86400,
+        ),
+    )
+    reason = "Handlingen innehåller uppgifter om enskilds personliga förhållanden."
+    await requests.decide(staff, refused["id"], "refused", provisions=[PROVISION], reason=reason)
+    await _partly(staff, docs)
+
+
+async def _partly(staff: Principal, docs: list[dict]) -> None:
+    """A partly handed out request, when a demo document has a PDF with text to mask."""
+    for doc in docs:
+        files = await raw.fetch(
+            "SELECT f.sha256 FROM diarium_document_file f JOIN diarium_blob b "
+            "ON b.sha256 = f.sha256 WHERE f.document_id = ? AND f.role IN ('pdfa', 'original') "
+            "AND b.mime = 'application/pdf'",
+            doc["id"],
+        )
+        if not files:
+            continue
+        logged = await requests.log_request(
+            staff,
+            requests.NewRequest(
+                channel="email",
+                description="Kopia av handlingen, med sekretessen maskerad.",
+                document_ref=doc["number"],
+                requester_email="medborgare@example.se",
+            ),
+        )
+        found = await requests.row(logged["id"])
+        try:
+            source, sha = await requests.source_pdf(found, staff)
+            pdf, details = masking.masked_copy(
+                source,
+                [masking.Box(1, 50, 50, 200, 40, PROVISION)],
+                [],
+                label=f"{doc['number']} ({found['number']})",
+            )
+        except Exception:
+            continue
+        await requests.add_masked_copy(staff, logged["id"], pdf, {**details, "source": sha})
+        await requests.decide(
+            staff,
+            logged["id"],
+            "partly_handed_out",
+            provisions=[PROVISION],
+            reason="Uppgifter om enskilds hälsa har maskerats.",
+        )
+        return

@@ -1,0 +1,793 @@
+"""Requests for public documents (begäran om allmän handling, TF 2 kap., OSL 6 kap.).
+
+A request is logged with the time it was received: from the webbdiarium's form, or by staff
+for a request made by phone, at the desk or by letter or e-mail. The requester may stay
+anonymous (TF 2:18): name and contact are optional.
+
+"Skyndsamt" runs on the core's SLA machinery, not on a copy of it: each request opens a core
+case of the dedicated case type (setting ``requests_case_type``, in the department
+``requests_department``) whose agreement target gives a first-response budget (someone has
+started) and a tight resolution budget (the answer) in business time. The core's sweep then
+raises the warning and the breach like for any case: timeline entry, audit, the
+``sla_breached`` hook, live events and e-mails to the escalation chain
+(``requests_escalate_to``). The department, the case type and the target are created on
+first use (:func:`ensure_setup`), each step audited by the core's own services.
+
+Statuses: received → in_progress → handed_out | partly_handed_out | refused (received may
+go straight to an outcome). Starting the request moves the core case to in_progress (the first
+response); an outcome closes it (the resolution). A partly handed out request needs a masked
+copy; a refusal or a partial refusal produces the written decision with the appeal notice.
+Every step is one transaction with its audit entry and an entry in the request's history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from core import audit, db, events, paging
+from core.auth.service import Principal
+from core.cases import service as cases
+from core.cases import timers
+from core.clock import iso_utc
+from core.contracts import Event
+from core.db import raw
+from core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from core.org import lookup
+from core.secrets import keystore
+from plugins.diarium import runtime
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("received", "in_progress", "handed_out", "partly_handed_out", "refused")
+OUTCOMES = ("handed_out", "partly_handed_out", "refused")
+OPEN = ("received", "in_progress")
+CHANNELS = ("web", "phone", "desk", "mail", "email")
+STAFF_CHANNELS = ("phone", "desk", "mail", "email")
+DELIVERIES = ("email", "post", "pickup", "view")
+#: The core channel each request channel registers its contact in.
+CORE_CHANNEL = {
+    "web": "web",
+    "phone": "phone",
+    "desk": "visit",
+    "mail": "letter",
+    "email": "email",
+}
+CLIENT_KEY_SECRET = "diarium-request-client-key"
+RECEIVED_EVENT = "diarium.request_received"
+WEB_ACTOR = "webbdiarium"
+MAX_BACKDATE_S = 366 * 86400
+DEFAULTS: dict[str, Any] = {
+    "request_number_pattern": "BAH-{year}-{seq:05d}",
+    "requests_department": "REGISTRATUR",
+    "requests_department_name": "Registraturen",
+    "requests_case_type": "ALLMAN-HANDLING",
+    "request_first_response_minutes": 60,
+    "request_resolution_minutes": 480,
+    "request_warning_percent": 50,
+    "requests_escalate_to": "",
+    "public_requests_per_hour": 5,
+    "public_requests_per_hour_all": 200,
+}
+OUTCOME_REASON = {
+    "handed_out": "Begäran om allmän handling avgjord: handlingen lämnad ut",
+    "partly_handed_out": "Begäran om allmän handling avgjord: handlingen delvis utlämnad",
+    "refused": "Begäran om allmän handling avgjord: avslag",
+}
+REQUEST_SQL = "SELECT * FROM diarium_request"
+
+
+def setting(name: str) -> Any:
+    """One of the plugin's settings for requests (its default until configured)."""
+    return runtime.setting(name, DEFAULTS[name])
+
+
+def web_principal() -> Principal:
+    """The system principal the webbdiarium's form acts as (no staff user behind it)."""
+    return Principal(
+        user_id=None,  # type: ignore[arg-type]
+        username=WEB_ACTOR,
+        full_name="Webbdiarium",
+        roles=(),
+        permissions=frozenset(),
+    )
+
+
+# -- the core case type and its SLA target ---------------------------------------------------
+_ready: set[str] = set()
+
+
+async def ensure_setup(actor: str) -> dict[str, Any]:
+    """The department, the case type and the SLA target requests run on (created when
+    missing, through the core's own audited services). Returns the case type."""
+    from core.org import service as org
+    from core.org.tables import CaseType, Department
+    from core.sla import agreements
+    from core.sla import service as sla
+
+    code = str(setting("requests_case_type"))
+    department_code = str(setting("requests_department"))
+    if code in _ready:
+        found = await lookup.case_type(code)
+        if found is not None:
+            return found
+    department = (
+        await Department.select(Department.id).where(Department.code == department_code).first()
+    )
+    if department is None:
+        await org.save_department(
+            actor,
+            department_code,
+            {"name_sv": setting("requests_department_name"), "name_en": "Registry office"},
+        )
+        department = (
+            await Department.select(Department.id).where(Department.code == department_code).first()
+        )
+    assert department is not None
+    if not await CaseType.exists().where(CaseType.code == code):
+        await org.save_case_type(
+            actor,
+            code,
+            {
+                "name_sv": "Begäran om allmän handling",
+                "name_en": "Request for public documents",
+                "department": department_code,
+                "rosa_level": 3,
+                "kc_may_close": True,
+                "description_sv": "Begäran om att ta del av allmän handling (TF 2 kap.); "
+                "ska handläggas skyndsamt.",
+                "description_en": "A request to see or get a copy of a public document; "
+                "handled promptly.",
+                "keywords": ["allmän handling", "diarium", "utlämnande"],
+            },
+        )
+    case_type = await lookup.case_type(code)
+    assert case_type is not None
+    today = datetime.now(UTC).date()
+    target = await sla.resolve_target(department["id"], case_type["id"], today)
+    if target is None:
+        listed = await agreements.list_agreements(department_id=department["id"])
+        current = [
+            a
+            for a in listed["items"]
+            if date.fromisoformat(a["valid_from"]) <= today
+            and (a["valid_to"] is None or date.fromisoformat(a["valid_to"]) >= today)
+        ]
+        if current:
+            agreement_id = current[0]["id"]
+        else:
+            created = await agreements.create_agreement(
+                actor,
+                department["id"],
+                "Begäran om allmän handling (skyndsamt)",
+                date(2000, 1, 1),
+                notes="Skapad av diariet: tidsgränser för utlämnande av allmän handling",
+            )
+            agreement_id = created["id"]
+        escalate = [w.strip() for w in str(setting("requests_escalate_to")).split(",") if w]
+        with contextlib.suppress(Conflict):  # another process created it meanwhile
+            await agreements.create_target(
+                actor,
+                agreement_id,
+                case_type["id"],
+                first_response_minutes=int(setting("request_first_response_minutes")),
+                resolution_minutes=int(setting("request_resolution_minutes")),
+                warning_percent=int(setting("request_warning_percent")),
+                escalation=[{"level": 1, "notify": escalate}] if escalate else [],
+            )
+    _ready.add(code)
+    return case_type
+
+
+# -- logging a request -----------------------------------------------------------------------
+@dataclass
+class NewRequest:
+    """What is known of a request when it is logged."""
+
+    channel: str
+    description: str
+    document_ref: str = ""
+    requester_name: str = ""
+    requester_email: str = ""
+    requester_address: str = ""
+    delivery: str = "email"
+    language: str = "sv"
+    received_at: int | None = None
+
+
+def _clean(value: str, limit: int) -> str:
+    return " ".join(value.split())[:limit]
+
+
+def _check(data: NewRequest, now: int) -> None:
+    if data.channel not in CHANNELS:
+        raise InvalidInput(
+            "Unknown channel: {channel}; the channels are {valid}",
+            channel=data.channel,
+            valid=", ".join(CHANNELS),
+        )
+    if data.delivery not in DELIVERIES:
+        raise InvalidInput(
+            "Unknown way of delivery: {delivery}; the ways are {valid}",
+            delivery=data.delivery,
+            valid=", ".join(DELIVERIES),
+        )
+    if not data.description.strip() and not data.document_ref.strip():
+        raise InvalidInput(
+            "Say which document you ask for: its number or a description",
+            location=("body", "description"),
+        )
+    if data.received_at is not None:
+        if data.received_at > now + 300:
+            raise InvalidInput("A request cannot be received in the future")
+        if data.received_at < now - MAX_BACKDATE_S:
+            raise InvalidInput("The request was received more than a year ago")
+    if data.delivery == "email" and data.requester_email and "@" not in data.requester_email:
+        raise InvalidInput("Not a valid e-mail address: {email}", email=data.requester_email)
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of a client address (the rate limit counts these, never addresses)."""
+    key = keystore.get(CLIENT_KEY_SECRET)
+    if key is None:
+        key = secrets.token_urlsafe(32)
+        keystore.put(CLIENT_KEY_SECRET, key)
+    return hmac.new(key.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+async def check_rate(key: str, now: int) -> None:
+    """Refuse (429) a web request above the per-address or the overall hourly limit."""
+    since = now - 3600
+    mine = await raw.fetchrow(
+        "SELECT COUNT(*) AS n FROM diarium_request WHERE client_key = ? AND received_at > ?",
+        key,
+        since,
+    )
+    if mine and int(mine["n"]) >= int(setting("public_requests_per_hour")):
+        raise TooManyRequests("Too many requests from your address; try again in an hour")
+    everyone = await raw.fetchrow(
+        "SELECT COUNT(*) AS n FROM diarium_request WHERE channel = 'web' AND received_at > ?",
+        since,
+    )
+    if everyone and int(everyone["n"]) >= int(setting("public_requests_per_hour_all")):
+        raise TooManyRequests("The form takes no more requests just now; try again later")
+
+
+async def _document_id(ref: str) -> int | None:
+    if not ref:
+        return None
+    row = await raw.fetchrow("SELECT id FROM diarium_document WHERE number = ?", ref)
+    return int(row["id"]) if row else None
+
+
+async def log_request(
+    principal: Principal, data: NewRequest, *, client: str | None = None
+) -> dict[str, Any]:
+    """Log a request (web form: ``principal`` is :func:`web_principal` and ``client`` the
+    client address; staff: their principal). One transaction: the number, the core case with
+    its SLA timers, the request, its history and the audit entry. Returns the staff view."""
+    now = int(time.time())
+    data.description = data.description.strip()[:5000]
+    data.document_ref = _clean(data.document_ref, 60)
+    data.requester_name = _clean(data.requester_name, 200)
+    data.requester_email = data.requester_email.strip()[:254]
+    data.requester_address = data.requester_address.strip()[:500]
+    _check(data, now)
+    received = data.received_at or now
+    key = ""
+    if client is not None:
+        key = client_key(client)
+        await check_rate(key, now)
+    case_type = await ensure_setup(principal.username)
+    year = datetime.fromtimestamp(received, UTC).year
+    async with db.transaction():
+        from core.cases import numbers
+
+        number = await numbers.next_number(
+            "diarium_request", str(setting("request_number_pattern")), year
+        )
+        document_id = await _document_id(data.document_ref)
+        registered = await cases.register_contact(
+            principal,
+            cases.ContactInput(
+                channel=CORE_CHANNEL[data.channel],
+                summary=f"Begäran om allmän handling {number}",
+                received_at=received,
+                case_type=case_type["code"],
+                open_case=True,
+                subject=f"Begäran om allmän handling {number}",
+                description=(f"Handling: {data.document_ref}\n" if data.document_ref else ""),
+                language=data.language,
+                feedback_channel="none",
+                external_ref=f"diarium-request:{number}",
+            ),
+        )
+        row = {
+            "number": number,
+            "channel": data.channel,
+            "received_at": received,
+            "registered_at": now,
+            "registered_by": principal.username,
+            "status": "received",
+            "requester_name": data.requester_name,
+            "requester_email": data.requester_email,
+            "requester_address": data.requester_address,
+            "delivery": data.delivery,
+            "language": data.language,
+            "description": data.description,
+            "document_ref": data.document_ref,
+            "document_id": document_id,
+            "kc_case_number": registered["case"]["number"],
+            "client_key": key,
+            "provisions": [],
+            "updated_at": now,
+        }
+        row["id"] = await raw.insert("diarium_request", row)
+        await _event(
+            row["id"],
+            "received",
+            principal.username,
+            "",
+            {"channel": data.channel, "received_at": received},
+            now,
+        )
+        audit.record(
+            principal.username,
+            "diarium.request.log",
+            "diarium_request",
+            number,
+            {
+                "channel": data.channel,
+                "received_at": received,
+                "document": data.document_ref,
+                "anonymous": not (data.requester_name or data.requester_email),
+                "case": registered["case"]["number"],
+            },
+        )
+        db.on_commit(lambda: _publish(number, data.channel, data.document_ref))
+    return await get(int(row["id"]))
+
+
+def _publish(number: str, channel: str, document: str) -> None:
+    try:
+        events.publish(
+            Event(RECEIVED_EVENT, {"number": number, "channel": channel, "document": document})
+        )
+    except Exception:
+        log.exception("live event %s failed", RECEIVED_EVENT)
+
+
+async def _event(
+    request_id: int,
+    kind: str,
+    actor: str,
+    text: str,
+    data: dict[str, Any],
+    at: int | None = None,
+) -> None:
+    await raw.insert(
+        "diarium_request_event",
+        {
+            "request_id": request_id,
+            "at": at or int(time.time()),
+            "kind": kind,
+            "actor": actor,
+            "text": text,
+            "data": data,
+        },
+    )
+
+
+# -- reading -----------------------------------------------------------------------------
+async def row(request_id: int) -> dict[str, Any]:
+    """The request's row (404 when there is none)."""
+    found = await raw.fetchrow(REQUEST_SQL + " WHERE id = ?", request_id)
+    if found is None:
+        raise NotFound("No request with id {id}", id=request_id)
+    return found
+
+
+def _json(value: Any, default: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value or "null") or default
+        except ValueError:
+            return default
+    return value if value is not None else default
+
+
+CASE_SLA_SQL = (
+    "SELECT number, status, department, sla_state, first_response_due, first_response_warn, "
+    "resolution_due, resolution_warn, first_response_at, closed_at, paused_since, "
+    "paused_seconds FROM kc_case WHERE number = ?"
+)
+
+
+async def sla_view(case_number: str, now: int | None = None) -> dict[str, Any] | None:
+    """The "skyndsamt" timers of a request: its core case's SLA state and due times."""
+    case = await raw.fetchrow(CASE_SLA_SQL, case_number)
+    if case is None:
+        return None
+    now = now or int(time.time())
+    state = case["sla_state"]
+    if case["status"] != "closed" and state not in ("none", "paused"):
+        live = timers.state_at(case, now)
+        severity = {"ok": 0, "warning": 1, "breached": 2}
+        if severity.get(live, 0) > severity.get(state, 0):
+            state = live
+    shown = await timers.view(case, now)
+    return {
+        "case": case["number"],
+        "state": state,
+        "first_response_due": iso_utc(case["first_response_due"]),
+        "resolution_due": iso_utc(case["resolution_due"]),
+        "resolution_warning": iso_utc(case["resolution_warn"]),
+        "resolution_business_seconds_left": shown.get("resolution", {}).get(
+            "business_seconds_left"
+        ),
+    }
+
+
+def view(found: dict[str, Any]) -> dict[str, Any]:
+    """A request as staff see it (without the history and timers)."""
+    return {
+        "id": found["id"],
+        "number": found["number"],
+        "channel": found["channel"],
+        "status": found["status"],
+        "received_at": iso_utc(found["received_at"]),
+        "registered_at": iso_utc(found["registered_at"]),
+        "registered_by": found["registered_by"],
+        "anonymous": not (found["requester_name"] or found["requester_email"]),
+        "requester": {
+            "name": found["requester_name"],
+            "email": found["requester_email"],
+            "address": found["requester_address"],
+        },
+        "delivery": found["delivery"],
+        "language": found["language"],
+        "description": found["description"],
+        "document_ref": found["document_ref"],
+        "document_id": found["document_id"],
+        "kc_case": found["kc_case_number"],
+        "handled_by": found["handled_by"],
+        "started_at": iso_utc(found["started_at"]),
+        "decided_at": iso_utc(found["decided_at"]),
+        "decided_by": found["decided_by"],
+        "outcome": found["outcome"] or None,
+        "provisions": _json(found["provisions"], []),
+        "decision_reason": found["decision_reason"],
+        "masked_copy": found["masked_copy_sha256"] or None,
+        "decision": found["decision_sha256"] or None,
+    }
+
+
+async def get(request_id: int) -> dict[str, Any]:
+    """One request with its history and its "skyndsamt" timers."""
+    found = await row(request_id)
+    result = view(found)
+    history = await raw.fetch(
+        "SELECT at, kind, actor, text, data FROM diarium_request_event WHERE request_id = ? "
+        "ORDER BY id",
+        request_id,
+    )
+    result["history"] = [
+        {
+            "at": iso_utc(h["at"]),
+            "kind": h["kind"],
+            "actor": h["actor"],
+            "text": h["text"],
+            "data": _json(h["data"], {}),
+        }
+        for h in history
+    ]
+    result["sla"] = await sla_view(found["kc_case_number"]) if found["kc_case_number"] else None
+    return result
+
+
+async def list_requests(
+    status: str | None = None, cursor: str | None = None, limit: int = 50
+) -> dict[str, Any]:
+    """One page of requests, newest first (optionally one status, or ``open``)."""
+    after = paging.decode_cursor("diarium-requests", cursor, (int,))
+    where: list[str] = []
+    args: list[Any] = []
+    if status == "open":
+        where.append("status IN ('received', 'in_progress')")
+    elif status:
+        if status not in STATUSES:
+            raise InvalidInput(
+                "Unknown status: {status}; the statuses are {valid}",
+                status=status,
+                valid=", ".join(("open", *STATUSES)),
+            )
+        where.append("status = ?")
+        args.append(status)
+    if after is not None:
+        where.append("id < ?")
+        args.append(after[0])
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    rows = await raw.fetch(f"{REQUEST_SQL}{clause} ORDER BY id DESC LIMIT ?", *args, limit + 1)
+    items, next_cursor = paging.cut(rows, limit, "diarium-requests", lambda r: (int(r["id"]),))
+    shown = []
+    for item in items:
+        entry = view(item)
+        entry["sla"] = await sla_view(item["kc_case_number"]) if item["kc_case_number"] else None
+        shown.append(entry)
+    return {"items": shown, "next_cursor": next_cursor, "total": None}
+
+
+# -- handling ------------------------------------------------------------------------------
+async def _locked(request_id: int) -> dict[str, Any]:
+    """The request's row inside the caller's transaction (row-locked on PostgreSQL)."""
+    suffix = " FOR UPDATE" if db.get_engine().engine_type == "postgres" else ""
+    found = await raw.fetchrow(REQUEST_SQL + " WHERE id = ?" + suffix, request_id)
+    if found is None:
+        raise NotFound("No request with id {id}", id=request_id)
+    return found
+
+
+async def start(principal: Principal, request_id: int, note: str = "") -> dict[str, Any]:
+    """Someone has started on the request: in_progress (the first response of its core
+    case's timers)."""
+    now = int(time.time())
+    async with db.transaction():
+        found = await _locked(request_id)
+        if found["status"] != "received":
+            raise Conflict(
+                "The request {number} is {status}; only a received request can be started",
+                number=found["number"],
+                status=found["status"],
+            )
+        await raw.fetch(
+            "UPDATE diarium_request SET status = 'in_progress', handled_by = ?, started_at = ?, "
+            "updated_at = ? WHERE id = ?",
+            principal.username,
+            now,
+            now,
+            request_id,
+        )
+        if found["kc_case_number"]:
+            await cases.change_status(principal, found["kc_case_number"], "in_progress")
+        await _event(request_id, "started", principal.username, note.strip()[:2000], {}, now)
+        audit.record(
+            principal.username,
+            "diarium.request.start",
+            "diarium_request",
+            found["number"],
+            {"from": found["status"], "to": "in_progress"},
+        )
+    return await get(request_id)
+
+
+async def set_file(found: dict[str, Any], principal: Principal, role: str, sha: str) -> None:
+    """Link a stored file (masked copy or decision) to the request's document through the
+    registry's file store, if the request names one (in the caller's transaction)."""
+    from plugins.diarium.registry import files
+
+    if found["document_id"] is None:
+        return
+    name = "maskerad-kopia" if role == "masked_copy" else "beslut"
+    await files.attach(
+        principal.username, found["document_id"], sha, f"{found['number']}-{name}.pdf", role
+    )
+
+
+async def decide(
+    principal: Principal,
+    request_id: int,
+    outcome: str,
+    *,
+    provisions: list[str] | None = None,
+    reason: str = "",
+) -> dict[str, Any]:
+    """Record the outcome; closes the core case (its resolution timer). A refusal or a partial
+    refusal names the OSL provision(s) and its reasons and produces the written decision with
+    the appeal notice (:mod:`plugins.diarium.public.decision`, stored through the registry's
+    file store); a partial hand-out needs a masked copy first."""
+    from plugins.diarium.registry import files
+
+    if outcome not in OUTCOMES:
+        raise InvalidInput(
+            "Unknown outcome: {outcome}; the outcomes are {valid}",
+            outcome=outcome,
+            valid=", ".join(OUTCOMES),
+        )
+    provisions = [" ".join(p.split())[:120] for p in (provisions or []) if p.strip()][:10]
+    if outcome != "handed_out" and not provisions:
+        raise InvalidInput(
+            "A refusal names the provision of the secrecy act it rests on",
+            location=("body", "provisions"),
+        )
+    if outcome != "handed_out" and not reason.strip():
+        raise InvalidInput("A refusal gives its reasons", location=("body", "reason"))
+    now = int(time.time())
+    current = await row(request_id)
+    ensure_open(current)
+    if outcome == "partly_handed_out" and not current["masked_copy_sha256"]:
+        raise Conflict(
+            "A partly handed out request needs its masked copy first",
+            number=current["number"],
+        )
+    decision_sha = ""
+    if outcome != "handed_out":
+        pdf = render_decision(current, principal, outcome, provisions, reason.strip(), now)
+        decision_sha = await files.store(pdf, "application/pdf")
+    async with db.transaction():
+        found = await _locked(request_id)
+        ensure_open(found)
+        await raw.fetch(
+            "UPDATE diarium_request SET status = ?, outcome = ?, decided_at = ?, decided_by = ?, "
+            "provisions = ?, decision_reason = ?, decision_sha256 = ?, updated_at = ?, "
+            "handled_by = CASE WHEN handled_by = '' THEN ? ELSE handled_by END WHERE id = ?",
+            outcome,
+            outcome,
+            now,
+            principal.username,
+            json.dumps(provisions, ensure_ascii=False),
+            reason.strip()[:5000],
+            decision_sha,
+            now,
+            principal.username,
+            request_id,
+        )
+        if decision_sha:
+            await set_file(found, principal, "decision", decision_sha)
+        if found["kc_case_number"]:
+            await cases.change_status(
+                principal, found["kc_case_number"], "closed", reason=OUTCOME_REASON[outcome]
+            )
+        await _event(
+            request_id,
+            "decided",
+            principal.username,
+            reason.strip()[:2000],
+            {"outcome": outcome, "provisions": provisions, "decision": decision_sha or None},
+            now,
+        )
+        audit.record(
+            principal.username,
+            f"diarium.request.{outcome}",
+            "diarium_request",
+            found["number"],
+            {
+                "outcome": outcome,
+                "provisions": provisions,
+                "decision": decision_sha or None,
+                "masked_copy": found["masked_copy_sha256"] or None,
+            },
+        )
+    return await get(request_id)
+
+
+async def add_masked_copy(
+    principal: Principal,
+    request_id: int,
+    pdf: bytes,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """Store a masked copy (a PDF made by :mod:`plugins.diarium.public.masking`) through the
+    registry's file store as the document's ``masked_copy`` file; audited with what was
+    masked and on which provisions."""
+    from plugins.diarium.registry import files
+
+    ensure_open(await row(request_id))
+    sha = await files.store(pdf, "application/pdf")
+    now = int(time.time())
+    async with db.transaction():
+        found = await _locked(request_id)
+        ensure_open(found)
+        await raw.fetch(
+            "UPDATE diarium_request SET masked_copy_sha256 = ?, updated_at = ? WHERE id = ?",
+            sha,
+            now,
+            request_id,
+        )
+        await set_file(found, principal, "masked_copy", sha)
+        await _event(request_id, "masked_copy", principal.username, "", {"sha256": sha, **details})
+        audit.record(
+            principal.username,
+            "diarium.request.masked_copy",
+            "diarium_request",
+            found["number"],
+            {"sha256": sha, **details},
+        )
+    return await get(request_id)
+
+
+def render_decision(
+    found: dict[str, Any],
+    principal: Principal,
+    outcome: str,
+    provisions: list[str],
+    reason: str,
+    now: int,
+) -> bytes:
+    """The written decision PDF of a refusal or partial refusal, in the requester's language:
+    the authority (setting ``decision_authority``, else the municipality) and the kammarrätt
+    (setting ``appeal_court``) named in the appeal notice."""
+    from zoneinfo import ZoneInfo
+
+    from core.i18n import gettext
+    from plugins.diarium.public import decision
+
+    settings = cases.current_settings()
+    lang = found["language"] if found["language"] in ("sv", "en") else "sv"
+    court = str(runtime.setting("appeal_court", "") or "") or gettext(
+        "the administrative court of appeal", lang
+    )
+    return decision.render(
+        found,
+        outcome=outcome,
+        provisions=provisions,
+        reason=reason,
+        decided_by=principal.full_name or principal.username,
+        authority=str(runtime.setting("decision_authority", "") or "")
+        or settings.municipality_name,
+        court=court,
+        zone=ZoneInfo(settings.timezone),
+        decided_at=now,
+    )
+
+
+def ensure_open(found: dict[str, Any]) -> None:
+    """Refuse (409) work on a request already decided."""
+    if found["status"] not in OPEN:
+        raise Conflict(
+            "The request {number} is already decided ({status})",
+            number=found["number"],
+            status=found["status"],
+        )
+
+
+async def source_pdf(found: dict[str, Any], principal: Principal) -> tuple[bytes, str]:
+    """The PDF of the request's document to mask (its PDF/A, else its original PDF) and its
+    SHA-256; the read of a secret-marked document is audited."""
+    from plugins.diarium.registry import files
+
+    if found["document_id"] is None:
+        raise Conflict(
+            "The request {number} names no registered document to copy", number=found["number"]
+        )
+    rows = await raw.fetch(
+        "SELECT f.sha256, f.role, b.mime FROM diarium_document_file f "
+        "LEFT JOIN diarium_blob b ON b.sha256 = f.sha256 "
+        "WHERE f.document_id = ? AND f.role IN ('pdfa', 'original') ORDER BY f.id",
+        found["document_id"],
+    )
+    pdfs = [r for r in rows if (r["mime"] or "application/pdf") == "application/pdf"]
+    pdfs.sort(key=lambda r: 0 if r["role"] == "pdfa" else 1)
+    if not pdfs:
+        raise Conflict("The document has no PDF to copy", number=found["number"])
+    doc = await raw.fetchrow(
+        "SELECT number, secret FROM diarium_document WHERE id = ?", found["document_id"]
+    )
+    sha = pdfs[0]["sha256"]
+    async with db.transaction():
+        audit.record_read(
+            principal.username,
+            "diarium_document",
+            doc["number"] if doc else found["document_id"],
+            {"file": sha, "for": found["number"], "secret": bool(doc and doc["secret"])},
+        )
+    return files.open_blob(sha).read_bytes(), sha
+
+
+async def stored_file(request_id: int, kind: str) -> tuple[bytes, str]:
+    """The request's masked copy or decision PDF and a file name (404 if none yet)."""
+    from plugins.diarium.registry import files
+
+    found = await row(request_id)
+    sha = found["masked_copy_sha256"] if kind == "masked_copy" else found["decision_sha256"]
+    if not sha:
+        raise NotFound("The request {number} has no such file yet", number=found["number"])
+    name = "maskerad-kopia" if kind == "masked_copy" else "beslut"
+    return files.open_blob(sha).read_bytes(), f"{found['number']}-{name}.pdf"

@@ -1,0 +1,304 @@
+"""The webbdiarium's search: public fields only, one keyset page at a time, newest first.
+
+What the public sees of a diary entry is what OSL 5:2 lets stay public when the sender and
+the content are kept apart: the number, the date, the direction, the public counterpart, the
+public brief content, the document type, the case file's number and public title, and whether
+a secrecy marking is in force (with its provision). Never the protected text, the protected
+counterpart, personnummer or a protected title; a cancelled number shows as cancelled with no
+text. Free text matches the public columns only:
+
+- SQLite: the registry's FTS5 table ``diarium_document_fts`` with a column filter naming the
+  public columns, so no term can reach the protected ones whatever was typed;
+- PostgreSQL: the GIN index ``diarium_document_public_tsv`` over a ``tsvector`` of the public
+  fields alone (migration ``diarium_public_…``).
+
+Every word typed is reduced to letters and digits, stemmed (Swedish, as the knowledge base
+does) and matched as a prefix (``bygglov`` finds ``bygglovet``), all words required. A query
+that is a diarienummer (of a document or of a case file) is looked up exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from core import db, paging
+from core.clock import iso_utc
+from core.db import raw
+from core.errors import InvalidInput
+from core.knowledge import search as text_search
+
+SCOPE = "diarium-public"
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+MAX_TERMS = 8
+MAX_QUERY_CHARS = 200
+TOTAL_CAP = 1000
+PUBLIC_COLUMNS = "{number counterpart_public public_text document_type}"
+DIRECTIONS = ("in", "drawn_up", "out")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PUBLIC_TSVECTOR = (
+    "to_tsvector('simple'::regconfig, translate(d.number, '/-', '  ') || ' ' || "
+    "d.counterpart_public || ' ' || d.public_text || ' ' || d.document_type)"
+)
+#: The columns of a document a public view is built from (never the protected ones).
+COLUMNS = (
+    "d.id, d.number, d.case_file_id, d.series_id, d.direction, d.document_date, "
+    "d.registered_at, d.counterpart_public, d.public_text, d.document_type, d.status, d.secret"
+)
+_TERM = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a public search may narrow by (all optional)."""
+
+    q: str = ""
+    series: str = ""
+    direction: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+
+def _postgres() -> bool:
+    return db.get_engine().engine_type == "postgres"
+
+
+def terms(q: str) -> list[str]:
+    """The searchable terms of ``q``: stemmed words without stop words, at most
+    :data:`MAX_TERMS`, each only letters and digits (so never query syntax)."""
+    stops = text_search.STOP_WORDS["sv"]
+    found: list[str] = []
+    for word in _TERM.findall(" ".join(text_search.words(q))):
+        if word in stops:
+            continue
+        stem = text_search.stem(word, "sv")
+        term = stem if len(stem) >= 3 else word
+        if term not in found:
+            found.append(term)
+    return found[:MAX_TERMS]
+
+
+def fts5_query(found: list[str]) -> str:
+    """An FTS5 MATCH expression for ``found`` restricted to the public columns."""
+    parts = [f'"{t}"*' if len(t) >= 3 else f'"{t}"' for t in found]
+    return f"{PUBLIC_COLUMNS} : (" + " AND ".join(parts) + ")"
+
+
+def tsquery(found: list[str]) -> str:
+    """A ``to_tsquery('simple', …)`` expression for ``found`` (prefix terms, all required)."""
+    return " & ".join(f"'{t}':*" if len(t) >= 3 else f"'{t}'" for t in found)
+
+
+def check(filters: Filters) -> None:
+    """Refuse (400) filters that cannot be right."""
+    if len(filters.q) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            "The search text is too long (at most {count} characters)",
+            count=MAX_QUERY_CHARS,
+            location=("query", "q"),
+        )
+    if filters.direction and filters.direction not in DIRECTIONS:
+        raise InvalidInput(
+            "Unknown direction: {direction}; the directions are {valid}",
+            direction=filters.direction,
+            valid=", ".join(DIRECTIONS),
+            location=("query", "direction"),
+        )
+    for name, value in (("from", filters.date_from), ("to", filters.date_to)):
+        if value and not DATE_RE.match(value):
+            raise InvalidInput(
+                "A date is written YYYY-MM-DD: {value}", value=value, location=("query", name)
+            )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InvalidInput("The start date is after the end date", location=("query", "from"))
+
+
+def normalised_number(q: str) -> str:
+    return " ".join(q.split())
+
+
+async def _series_id(code: str) -> int:
+    row = await raw.fetchrow("SELECT id FROM diarium_series WHERE code = ?", code)
+    if row is None:
+        raise InvalidInput(
+            "Unknown diary series: {code}", code=code[:20], location=("query", "series")
+        )
+    return int(row["id"])
+
+
+async def search(
+    filters: Filters, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One page of public diary entries matching ``filters``, newest registration first:
+    ``{items, next_cursor, total}`` (``total`` up to :data:`TOTAL_CAP`, else null with
+    ``total_at_least``)."""
+    check(filters)
+    after = paging.decode_cursor(SCOPE, cursor, (int,))
+    where: list[str] = []
+    args: list[Any] = []
+    if filters.series:
+        where.append("d.series_id = ?")
+        args.append(await _series_id(filters.series))
+    if filters.direction:
+        where.append("d.direction = ?")
+        args.append(filters.direction)
+    if filters.date_from:
+        where.append("d.document_date >= ?")
+        args.append(filters.date_from)
+    if filters.date_to:
+        where.append("d.document_date <= ?")
+        args.append(filters.date_to)
+    q = normalised_number(filters.q)
+    source = "diarium_document d"
+    text_where: list[str] = []
+    text_args: list[Any] = []
+    order = "d.id"
+    exact = await _number_match(q) if q else None
+    if exact is not None:
+        text_where.append(exact[0])
+        text_args = list(exact[1])
+    elif q:
+        found = terms(q)
+        if not found:
+            return {"items": [], "next_cursor": None, "total": 0}
+        if _postgres():
+            text_where.append(f"{PUBLIC_TSVECTOR} @@ to_tsquery('simple'::regconfig, ?)")
+            text_args = [tsquery(found)]
+        else:
+            source = "diarium_document_fts f JOIN diarium_document d ON d.id = f.rowid"
+            text_where.append("diarium_document_fts MATCH ?")
+            text_args = [fts5_query(found)]
+            order = "f.rowid"
+        text_where.append("d.status = 'registered'")
+    where = text_where + where
+    base_args = [*text_args, *args]
+    page_where = list(where)
+    page_args = list(base_args)
+    if after is not None:
+        page_where.append(f"{order} < ?")
+        page_args.append(after[0])
+    clause = (" WHERE " + " AND ".join(page_where)) if page_where else ""
+    rows = await raw.fetch(
+        f"SELECT {COLUMNS} FROM {source}{clause} ORDER BY {order} DESC LIMIT ?",
+        *page_args,
+        limit + 1,
+    )
+    items, next_cursor = paging.cut(rows, limit, SCOPE, lambda r: (int(r["id"]),))
+    result: dict[str, Any] = {
+        "items": await views(items),
+        "next_cursor": next_cursor,
+        "total": None,
+    }
+    if after is None and next_cursor is None:
+        result["total"] = len(items)
+    else:
+        count_clause = (" WHERE " + " AND ".join(where)) if where else ""
+        counted = await raw.fetchrow(
+            f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {source}{count_clause} "
+            f"LIMIT {TOTAL_CAP + 1}) AS capped",
+            *base_args,
+        )
+        n = int(counted["n"]) if counted else 0
+        if n <= TOTAL_CAP:
+            result["total"] = n
+        else:
+            result["total_at_least"] = TOTAL_CAP
+    return result
+
+
+async def _number_match(q: str) -> tuple[str, tuple[Any, ...]] | None:
+    """A condition for ``q`` when it is the number of a document or of a case file."""
+    if len(q) > 50:
+        return None
+    doc = await raw.fetchrow("SELECT id FROM diarium_document WHERE number = ?", q)
+    if doc is not None:
+        return "d.id = ?", (int(doc["id"]),)
+    case = await raw.fetchrow("SELECT id FROM diarium_case_file WHERE number = ?", q)
+    if case is not None:
+        return "d.case_file_id = ?", (int(case["id"]),)
+    return None
+
+
+def _marks(ids: list[int], column: str) -> str:
+    return f"{column} IN ({', '.join('?' for _ in ids)})"
+
+
+async def views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The public views of document rows (case file, series and secrecy read in bulk)."""
+    if not rows:
+        return []
+    case_ids = sorted({int(r["case_file_id"]) for r in rows if r["case_file_id"] is not None})
+    series_ids = sorted({int(r["series_id"]) for r in rows})
+    doc_ids = [int(r["id"]) for r in rows]
+    cases: dict[int, dict[str, Any]] = {}
+    if case_ids:
+        for row in await raw.fetch(
+            "SELECT id, number, title_public, status FROM diarium_case_file WHERE "
+            + _marks(case_ids, "id"),
+            *case_ids,
+        ):
+            cases[int(row["id"])] = row
+    series = {
+        int(r["id"]): r
+        for r in await raw.fetch(
+            "SELECT id, code, name, board FROM diarium_series WHERE " + _marks(series_ids, "id"),
+            *series_ids,
+        )
+    }
+    provisions: dict[tuple[str, int], list[str]] = {}
+    marks_sql = (
+        "SELECT document_id, case_file_id, provision FROM diarium_secrecy "
+        "WHERE lifted_at IS NULL AND (" + _marks(doc_ids, "document_id")
+    )
+    marks_args: list[Any] = list(doc_ids)
+    if case_ids:
+        marks_sql += " OR " + _marks(case_ids, "case_file_id")
+        marks_args += case_ids
+    for row in await raw.fetch(marks_sql + ") ORDER BY id", *marks_args):
+        key = ("d", int(row["document_id"])) if row["document_id"] else ("c", row["case_file_id"])
+        provisions.setdefault(key, []).append(row["provision"])
+    return [_view(r, cases, series, provisions) for r in rows]
+
+
+def _view(
+    row: dict[str, Any],
+    cases: dict[int, dict[str, Any]],
+    series: dict[int, dict[str, Any]],
+    provisions: dict[tuple[str, int], list[str]],
+) -> dict[str, Any]:
+    case = cases.get(int(row["case_file_id"])) if row["case_file_id"] is not None else None
+    marked = list(provisions.get(("d", int(row["id"])), []))
+    if case is not None:
+        marked += [p for p in provisions.get(("c", int(case["id"])), []) if p not in marked]
+    cancelled = row["status"] == "cancelled"
+    info = series.get(int(row["series_id"])) or {}
+    return {
+        "number": row["number"],
+        "status": row["status"],
+        "direction": row["direction"],
+        "document_date": row["document_date"],
+        "registered_at": iso_utc(row["registered_at"]) if row["registered_at"] else None,
+        "counterpart": "" if cancelled else row["counterpart_public"],
+        "text": "" if cancelled else row["public_text"],
+        "document_type": "" if cancelled else row["document_type"],
+        "series": {"code": info.get("code", ""), "board": info.get("board", "")},
+        "case_file": (
+            {"number": case["number"], "title": case["title_public"], "status": case["status"]}
+            if case is not None
+            else None
+        ),
+        "secret": bool(row["secret"]) or bool(marked),
+        "secrecy_provisions": marked,
+    }
+
+
+async def public_document(number: str) -> dict[str, Any] | None:
+    """The public view of one document by its number, or None."""
+    rows = await raw.fetch(
+        f"SELECT {COLUMNS} FROM diarium_document d WHERE d.number = ?",
+        normalised_number(number)[:50],
+    )
+    found = await views(rows)
+    return found[0] if found else None
