@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 
 from desktop import panels
 from desktop.i18n import _
-from desktop.ui import tasks
+from desktop.ui import crisis_tagging, tasks
 from desktop.ui.callbacks import CallbacksView
 from desktop.ui.case_list import CaseListsView
 from desktop.ui.case_view import CaseWindow
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
 
         self.contact_model = ContactFormModel(session.client, session.outbox, session.drafts)
         self.contact_form = ContactFormView(self.contact_model, self)
+        self.crisis_tagging = crisis_tagging.mount(self.contact_form, session, self.contact_model)
         self.case_type_names: dict[str, str] = {}
         self.case_lists = CaseListsView(session.client, self.open_case, self.case_type_names, self)
         self.knowledge = KnowledgeView(session.client, self)
