@@ -337,7 +337,12 @@ class CaseFileController(Controller):
         )
         return await documents.get(registered["id"], principal)
 
-    @post("/{case_file_id:int}/decision", opt=HANDLE, summary="Record the case file's decision")
+    @post(
+        "/{case_file_id:int}/decision",
+        opt=HANDLE,
+        summary="Record the case file's decision",
+        status_code=200,
+    )
     async def decide(
         self, request: Request, case_file_id: IdPath, data: JSONBody[DecisionBody]
     ) -> dict[str, Any]:
@@ -346,7 +351,12 @@ class CaseFileController(Controller):
         await casefiles.decide(principal.username, case_file_id, data.decision)
         return await casefiles.get(case_file_id, principal)
 
-    @post("/{case_file_id:int}/close", opt=HANDLE, summary="Close the case file with its decision")
+    @post(
+        "/{case_file_id:int}/close",
+        opt=HANDLE,
+        summary="Close the case file with its decision",
+        status_code=200,
+    )
     async def close(
         self, request: Request, case_file_id: IdPath, data: JSONBody[DecisionBody]
     ) -> dict[str, Any]:
@@ -355,21 +365,36 @@ class CaseFileController(Controller):
         await casefiles.close(principal.username, case_file_id, decision=data.decision)
         return await casefiles.get(case_file_id, principal)
 
-    @post("/{case_file_id:int}/reopen", opt=ADMIN, summary="Reopen a closed case file")
+    @post(
+        "/{case_file_id:int}/reopen",
+        opt=ADMIN,
+        summary="Reopen a closed case file",
+        status_code=200,
+    )
     async def reopen(
         self, request: Request, case_file_id: IdPath, data: JSONBody[ReasonBody]
     ) -> dict[str, Any]:
         await casefiles.reopen(principal_of(request).username, case_file_id, data.reason)
         return await casefiles.get(case_file_id, principal_of(request))
 
-    @post("/{case_file_id:int}/cancel", opt=REGISTER, summary="Cancel a case file (number kept)")
+    @post(
+        "/{case_file_id:int}/cancel",
+        opt=REGISTER,
+        summary="Cancel a case file (number kept)",
+        status_code=200,
+    )
     async def cancel(
         self, request: Request, case_file_id: IdPath, data: JSONBody[ReasonBody]
     ) -> dict[str, Any]:
         await casefiles.cancel(principal_of(request).username, case_file_id, data.reason)
         return await casefiles.get(case_file_id, principal_of(request))
 
-    @post("/{case_file_id:int}/kc-link", opt=REGISTER, summary="Link a KC case into the file")
+    @post(
+        "/{case_file_id:int}/kc-link",
+        opt=REGISTER,
+        summary="Link a KC case into the file",
+        status_code=200,
+    )
     async def link(
         self, request: Request, case_file_id: IdPath, data: JSONBody[KcLinkBody]
     ) -> dict[str, Any]:
@@ -394,6 +419,7 @@ class CaseFileController(Controller):
         "/{case_file_id:int}/secrecy/{marking_id:int}/lift",
         opt=ADMIN,
         summary="Lift a secrecy marking of the case file",
+        status_code=200,
     )
     async def lift(
         self, request: Request, case_file_id: IdPath, marking_id: IdPath, data: JSONBody[ReasonBody]
@@ -427,7 +453,12 @@ class DocumentController(Controller):
     async def get_document(self, request: Request, document_id: IdPath) -> dict[str, Any]:
         return await documents.get(document_id, principal_of(request))
 
-    @post("/{document_id:int}/cancel", opt=REGISTER, summary="Cancel a registration (number kept)")
+    @post(
+        "/{document_id:int}/cancel",
+        opt=REGISTER,
+        summary="Cancel a registration (number kept)",
+        status_code=200,
+    )
     async def cancel(
         self, request: Request, document_id: IdPath, data: JSONBody[ReasonBody]
     ) -> dict[str, Any]:
@@ -485,6 +516,7 @@ class DocumentController(Controller):
         "/{document_id:int}/secrecy/{marking_id:int}/lift",
         opt=ADMIN,
         summary="Lift a secrecy marking of the document",
+        status_code=200,
     )
     async def lift(
         self, request: Request, document_id: IdPath, marking_id: IdPath, data: JSONBody[ReasonBody]

@@ -337,7 +337,7 @@ async def get(document_id: int, principal: Any) -> dict[str, Any]:
         {k: f[k] for k in ("id", "sha256", "filename", "role", "size", "mime", "created_at")}
         for f in await file_store.of_document(document_id)
     ]
-    view["files_withheld"] = bool(markings) and not reveal
+    view["files_withheld"] = bool(markings and view["files"]) and not reveal
     if markings or (reveal and view["protected"]):
         async with db.transaction():
             audit.record_read(

@@ -1,0 +1,106 @@
+"""The registrator's search: words over public fields (protected ones only for holders of
+diarium.secret), filters, keyset paging, and bad input refused."""
+
+from __future__ import annotations
+
+from tests.plugins.diarium.conftest import BASE
+
+
+async def _register(client, headers, **fields) -> dict:
+    body = {
+        "series_code": "TSÖK",
+        "direction": "in",
+        "document_date": "2026-03-10",
+        "counterpart_public": "Föreningen Lärkan",
+        "public_text": "Ansökan om föreningsbidrag",
+        **fields,
+    }
+    response = await client.post(f"{BASE}/documents", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_search_words_filters_and_paging(client, diarium, auth_headers) -> None:
+    from plugins.diarium.registry import series
+
+    await series.create(
+        "test", code="TSÖK", name="Söktest", board="Kommunstyrelsen", pattern="{code} {year}/{seq}"
+    )
+    registrator = await auth_headers("registrator")
+    a = await _register(client, registrator, protected_text="Hemlig adress Björkvägen 7")
+    b = await _register(
+        client, registrator, direction="out", document_date="2026-04-01",
+        counterpart_public="Kommunens revisorer", public_text="Svar på revisionsrapport",
+    )  # fmt: skip
+    c = await _register(
+        client, registrator, direction="drawn_up", counterpart_public="",
+        public_text="Tjänsteskrivelse om föreningsbidrag", case_file_id=diarium["case_file"]["id"],
+        series_code=None,
+    )  # fmt: skip
+
+    async def numbers(headers, **params) -> list[str]:
+        response = await client.get(f"{BASE}/search", headers=headers, params=params)
+        assert response.status_code == 200, response.text
+        return [d["number"] for d in response.json()["items"]]
+
+    assert await numbers(registrator, q="föreningsbidrag") == [c["number"], a["number"]]
+    assert await numbers(registrator, q="föreningsbidrag", series_code="TSÖK") == [a["number"]]
+    assert await numbers(registrator, q="revisionsrapport revisorer") == [b["number"]]
+    assert await numbers(registrator, series_code="TSÖK", direction="out") == [b["number"]]
+    assert await numbers(
+        registrator, series_code="TSÖK", date_from="2026-03-31", date_to="2026-04-30"
+    ) == [b["number"]]
+    assert await numbers(
+        registrator, q="föreningsbidrag", case_file_id=diarium["case_file"]["id"]
+    ) == [c["number"]]
+    assert await numbers(registrator, series_code="TSÖK", year=1999) == []
+    # the protected text is searched only for those who may read it
+    assert await numbers(registrator, q="Björkvägen") == [a["number"]]
+    supervisor = await auth_headers("supervisor")
+    assert await numbers(supervisor, q="Björkvägen") == []
+    found = (
+        await client.get(
+            f"{BASE}/search", headers=supervisor, params={"q": "Lärkan", "series_code": "TSÖK"}
+        )
+    ).json()
+    assert found["items"][0]["protected"] is None and found["items"][0]["protected_withheld"]
+    mine = (
+        await client.get(f"{BASE}/search", headers=registrator, params={"q": "Björkvägen"})
+    ).json()
+    assert mine["items"][0]["protected"]["text"] == "Hemlig adress Björkvägen 7"
+    # the number itself is searchable
+    assert a["number"] in await numbers(registrator, q=a["number"])
+    # keyset paging: no row twice, none lost
+    first = (
+        await client.get(
+            f"{BASE}/search", headers=registrator, params={"series_code": "TSÖK", "limit": 1}
+        )
+    ).json()
+    assert first["next_cursor"] and first["total"] is None
+    second = (
+        await client.get(
+            f"{BASE}/search",
+            headers=registrator,
+            params={"series_code": "TSÖK", "limit": 5, "cursor": first["next_cursor"]},
+        )
+    ).json()
+    assert [d["number"] for d in first["items"] + second["items"]] == [b["number"], a["number"]]
+    assert second["next_cursor"] is None
+
+
+async def test_search_refuses_bad_input(client, diarium, auth_headers) -> None:
+    registrator = await auth_headers("registrator")
+    for params, status in (
+        ({"date_from": "2026-05-01", "date_to": "2026-04-01"}, 400),
+        ({"date_from": "1 maj"}, 400),
+        ({"direction": "up"}, 400),
+        ({"series_code": "NOSUCH"}, 404),
+        ({"cursor": "garbage"}, 400),
+        ({"q": "!!!"}, 400),
+        ({"sort": "x"}, 400),
+    ):
+        response = await client.get(f"{BASE}/search", headers=registrator, params=params)
+        assert response.status_code == status, (params, response.text)
+    assert (
+        await client.get(f"{BASE}/search", headers=await auth_headers("agent"))
+    ).status_code == 403
