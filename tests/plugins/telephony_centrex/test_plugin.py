@@ -36,7 +36,11 @@ async def test_every_route_is_in_the_permission_matrix(
     ours = [op for op in permission_matrix.operations(app, schema) if "telephony" in op.path]
     assert len(ours) >= 15 and all(op.public or op.permission for op in ours)
     assert [op.path for op in ours if op.public] == [f"{BASE}/webhook/{{source}}"]
-    assert await permission_matrix.check(client, app, auth_headers, fresh) == []
+    # the plugin's own routes; the core's are walked by tests/core/test_permission_matrix.py
+    problems = await permission_matrix.check(
+        client, app, auth_headers, fresh, only=lambda op: "telephony" in op.path
+    )
+    assert problems == []
 
 
 async def test_the_driver_state_is_shown(client, auth_headers, telephony):

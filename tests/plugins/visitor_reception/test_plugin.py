@@ -39,7 +39,11 @@ async def test_every_route_is_in_the_permission_matrix(
     assert {op.path for op in ours if op.own_token} == kiosk
     # the only public route without the kiosk's token draws a given code as a QR image
     assert {op.path for op in ours if op.public and not op.own_token} == {f"{BASE}/invitation-qr"}
-    assert await permission_matrix.check(client, app, auth_headers, fresh) == []
+    # the plugin's own routes; the core's are walked by tests/core/test_permission_matrix.py
+    problems = await permission_matrix.check(
+        client, app, auth_headers, fresh, only=lambda op: BASE in op.path
+    )
+    assert problems == []
 
 
 async def test_a_bad_sign_out_time_breaks_the_setup(reception, settings, monkeypatch):
