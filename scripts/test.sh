@@ -10,14 +10,20 @@ BOOTSTRAP_SERVICES=1 scripts/bootstrap.sh
 scripts/services.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (run: .venv/bin/ruff format .)" >&2; exit 1; }
-mkdir -p .cache/test-logs
+mkdir -p .cache/test-logs .cache/pycache
+# Compiled bytecode is kept (outside the source tree) even where PYTHONDONTWRITEBYTECODE is set:
+# the suite starts some 150 Python processes, and each would compile the project from source.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="$ROOT/.cache/pycache"
+# every pass names its slowest tests at the end
+PYTEST=(.venv/bin/python -m pytest --durations=25)
 PG_LOG=.cache/test-logs/postgres.log
-KONTAKT_TEST_BACKEND=postgres .venv/bin/python -m pytest "$@" >"$PG_LOG" 2>&1 &
+KONTAKT_TEST_BACKEND=postgres "${PYTEST[@]}" "$@" >"$PG_LOG" 2>&1 &
 pg_pid=$!
 trap 'kill "$pg_pid" 2>/dev/null || true' INT TERM
 echo "=== tests on SQLite (PostgreSQL + Redis runs alongside: $PG_LOG) ==="
 sqlite_rc=0
-KONTAKT_TEST_BACKEND=sqlite .venv/bin/python -m pytest "$@" || sqlite_rc=$?
+KONTAKT_TEST_BACKEND=sqlite "${PYTEST[@]}" "$@" || sqlite_rc=$?
 pg_rc=0
 wait "$pg_pid" || pg_rc=$?
 echo "=== tests on PostgreSQL + Redis ==="
