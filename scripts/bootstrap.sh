@@ -11,12 +11,19 @@ need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)  # typed talsvar messages (telephony_centrex)
+# diarium intake: OCR with Tesseract's Swedish model (ocrmypdf needs Ghostscript) and
+# cover-sheet barcodes (libzbar0 for pyzbar)
+for pkg in tesseract-ocr tesseract-ocr-swe ghostscript libzbar0; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
 if [ "${BOOTSTRAP_SERVICES:-0}" = "1" ]; then
   command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
   command -v redis-server >/dev/null || need_apt+=(redis-server)
   # Mina ärenden's accessibility test: axe-core in headless Chromium
   command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
   command -v npm >/dev/null || need_apt+=(nodejs npm)
+  # diarium intake's shared-mailbox tests: a real IMAP server (run by the test fixtures)
+  dpkg -s dovecot-imapd >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 fi
 # Qt for the desktop client: its tests (offscreen platform) and screenshots (Xvfb)
 for pkg in libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core xvfb; do
