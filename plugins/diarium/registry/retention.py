@@ -15,6 +15,7 @@ from typing import Any
 from core import audit, db
 from core.db import raw
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_
 from plugins.diarium.registry import tabular
 from plugins.diarium.registry.errors import Unprocessable
 
@@ -41,6 +42,30 @@ COLUMNS = (
 )
 
 
+class RuleFault(Unprocessable):
+    """A rule that breaks the plan's form; in an import it names the row and the column
+    (``Rad 3, kolumn gallringsfrist: …``)."""
+
+    ROW_PREFIX = N_("Row {row}, column {column}: {problem}")
+
+    def __init__(
+        self, message: str, *, field: str, where: tuple[int, dict[str, str]] | None = None
+    ) -> None:
+        column = where[1][field] if where else field
+        super().__init__(message, location=("body", column))
+        self.row = where[0] if where else None
+        self.column = column
+
+    def render(self, translate) -> str:
+        problem = translate(self.message)
+        if self.row is None:
+            return problem
+        return translate(self.ROW_PREFIX).format(row=self.row, column=self.column, problem=problem)
+
+    def __str__(self) -> str:
+        return self.render(lambda text: text)
+
+
 def check_rule(
     *,
     board: str,
@@ -54,33 +79,27 @@ def check_rule(
 ) -> dict[str, Any]:
     """A rule's fields, cleaned; faults name the row and column of an import (``where``)."""
 
-    def fault(message: str, field: str, **params: Any) -> Exception:
-        if where is None:
-            return Unprocessable(message, location=("body", field), **params)
-        row, names = where
-        return Unprocessable(
-            "Row {row}, column {column}: " + message,
-            row=row,
-            column=names[field],
-            location=("body", names[field]),
-            **params,
-        )
-
     board = " ".join(board.split())
     document_type = " ".join(document_type.split())
     if not board:
-        raise fault("A board (nämnd) is required", "board")
+        raise RuleFault("A board (nämnd) is required", field="board", where=where)
     if not document_type:
-        raise fault("A document type is required", "document_type")
+        raise RuleFault("A document type is required", field="document_type", where=where)
     if len(document_type) > 120 or len(board) > 200:
-        raise fault("The text is too long", "document_type")
+        raise RuleFault("The text is too long", field="document_type", where=where)
     canonical = ACTIONS.get(str(action).strip().lower())
     if canonical is None:
-        raise fault("The action must be keep (bevaras) or dispose (gallras)", "action")
+        raise RuleFault(
+            "The action must be keep (bevaras) or dispose (gallras)", field="action", where=where
+        )
     if canonical == "dispose" and period_years is None:
-        raise fault("A document type that is disposed of needs a period in years", "period_years")
+        raise RuleFault(
+            "A document type that is disposed of needs a period in years",
+            field="period_years",
+            where=where,
+        )
     if period_years is not None and not 0 <= period_years <= 200:
-        raise fault("The period must be 0 to 200 years", "period_years")
+        raise RuleFault("The period must be 0 to 200 years", field="period_years", where=where)
     return {
         "board": board,
         "document_type": document_type,

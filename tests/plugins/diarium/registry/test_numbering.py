@@ -125,7 +125,7 @@ async def test_processes_take_gap_free_numbers(diarium, settings) -> None:
         for n in range(3)
     ]
     outputs = [await p.communicate() for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err.decode()[-3000:]
     taken = [n for out, _ in outputs for n in json.loads(out.decode().strip().splitlines()[-1])]
     assert len(taken) == 3 * count and len(set(taken)) == len(taken)
