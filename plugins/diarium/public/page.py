@@ -5,7 +5,8 @@ The request form is CSRF-safe without a session: the form page sets a random coo
 (``HttpOnly``, ``SameSite=Strict``, the plugin's public path only) and puts a signed token
 in the form (a timestamp and an HMAC over the cookie's value and the timestamp, valid for
 :data:`FORM_TTL_S`). A post must carry both, matching, and an ``Origin`` header (when the
-browser sends one) naming this site; a form posted from another site has no cookie and is
+browser sends one; the pages' ``Referrer-Policy: same-origin`` makes it name this site)
+naming this site; a form posted from another site has no cookie and is
 refused. Web requests are rate-limited per client address (stored only as a keyed hash) and
 overall (:func:`plugins.diarium.public.requests.check_rate`).
 """
@@ -51,7 +52,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin: the browser names this site in the Origin header of the form's post
+    # (with no-referrer it would send "null", which a foreign form's post sends too)
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
