@@ -60,3 +60,25 @@ def test_every_registry_message_has_a_swedish_text(diarium_plugin) -> None:
     assert len(texts) > 60
     swedish = catalogue("sv")
     assert sorted(t for t in texts if t not in swedish) == []
+
+
+async def test_demo_data(diarium_plugin) -> None:
+    import random
+
+    from core.db import raw
+    from plugins.diarium.registry import demo
+
+    made = await demo.seed(random.Random(7), "demo")
+    assert made == 7
+    assert await demo.seed(random.Random(7), "demo") == 0  # seeded once
+    codes = {r["code"] for r in await raw.fetch("SELECT code FROM diarium_series")}
+    assert {"KS", "BUN", "SBN"} <= codes
+    marked = await raw.fetch(
+        "SELECT d.number FROM diarium_document d JOIN diarium_secrecy s ON s.document_id = d.id"
+    )
+    assert len(marked) == 1 and marked[0]["number"].startswith("BUN-")
+    unclassified = await raw.fetch(
+        "SELECT number FROM diarium_case_file c WHERE NOT EXISTS (SELECT 1 FROM diarium_class k "
+        "WHERE k.code = c.classification_code AND k.level = 'process')"
+    )
+    assert unclassified == []
