@@ -232,9 +232,11 @@ class PublicController(Controller):
     )
     async def crisis_page(self, request: Request, lang: LanguageQuery = None) -> Response[str]:
         html, chosen = await page.render(lang, request.headers.get("accept-language"))
-        return Response(
-            html, media_type="text/html; charset=utf-8", headers=page.page_headers(chosen)
-        )
+        tag = page.etag(html)
+        headers = page.page_headers(chosen, tag)
+        if tag in request.headers.get("if-none-match", ""):
+            return Response("", status_code=304, headers=headers)
+        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 
     @get(
         "/cap.xml",

@@ -39,8 +39,9 @@ nav a{color:#fff;text-decoration:underline;display:inline-block;padding:.35rem 0
 nav a[aria-current]{font-weight:700;text-decoration-thickness:3px}
 a{color:#0b4f9c}
 a:focus,a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
-.skip-link{position:absolute;left:-999px;top:0;background:#fff;color:#0b4f9c;padding:.5rem}
-.skip-link:focus{left:.5rem;z-index:1}
+.skip-link{position:absolute;top:-4rem;inset-inline-start:.5rem;background:#fff;
+  color:#0b4f9c;padding:.5rem}
+.skip-link:focus{top:.5rem;z-index:1}
 .exercise{background:#ffd100;color:#1a1a1a;border:3px solid #1a1a1a;padding:.5rem .75rem;
   margin:1rem 0 0;font-weight:700}
 h1{font-size:1.6rem;line-height:1.25;margin:1rem 0 .5rem}
@@ -56,7 +57,7 @@ HEADERS = {
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "Cache-Control": "public, max-age=30",
+    "Cache-Control": "no-cache",  # revalidated each time: a 304 while the text stands
     "Vary": "Accept-Language",
 }
 _env = Environment(
@@ -121,6 +122,11 @@ async def render(requested: str | None, accept_language: str | None) -> tuple[st
     return html, lang
 
 
-def page_headers(lang: str) -> dict[str, Any]:
-    """The page's response headers (CSP with the inline style's hash, short caching)."""
-    return {**HEADERS, "Content-Language": lang}
+def etag(html: str) -> str:
+    """The page's entity tag (its content's hash), for conditional requests."""
+    return '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
+
+
+def page_headers(lang: str, tag: str) -> dict[str, Any]:
+    """The page's response headers (CSP with the inline style's hash, revalidation)."""
+    return {**HEADERS, "Content-Language": lang, "ETag": tag}

@@ -1,6 +1,6 @@
 """Fixtures of the messages area's tests (the plugin and the crisis team come from
 ``tests/plugins/crisis_mode/conftest.py``): the texts of a message in four languages, a
-clean slate (no open message) per test, and the telephony plugin switched on or off."""
+clean slate (no open message) per test, and the telephony plugin's own fixture."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.plugins.crisis_mode.conftest import BASE, set_plugin
+from tests.plugins.crisis_mode.conftest import BASE
+from tests.plugins.telephony_centrex.conftest import telephony  # noqa: F401 (fixture)
 
 MESSAGES = f"{BASE}/messages"
 PUBLIC = f"{BASE}/public"
@@ -73,19 +74,3 @@ async def clean(crisis, app) -> AsyncIterator[None]:
     await reset()
     yield
     await reset()
-
-
-async def telephony(app, enabled: bool) -> bool:
-    """Switch the telephony plugin on or off; returns whether it was on before."""
-    from core.cases import service as cases
-    from core.secrets import keystore
-    from plugins.telephony_centrex import runtime
-
-    host = cases.plugin_host()
-    before = bool(host and host.status.get(TELEPHONY) and host.status[TELEPHONY].state == "loaded")
-    if enabled and not keystore.get(runtime.WEBHOOK_TOKEN_SECRET):
-        keystore.put(runtime.WEBHOOK_TOKEN_SECRET, "crisis-messages-test-token")
-    if enabled != before:
-        state = await set_plugin(app, TELEPHONY, enabled)
-        assert state["state"] == ("loaded" if enabled else "disabled"), state
-    return before
