@@ -13,24 +13,9 @@ from websockets.asyncio.client import connect
 from tests.conftest import ROLE_PASSWORD
 from tests.core.citizen.browser import Browser, axe_source
 from tests.plugins.visitor_reception.conftest import BASE
+from tests.support.accessibility import assert_accessible, wait_for
 
 WAIT = 20
-
-
-def wait_for(browser: Browser, condition: str) -> object:
-    """Poll a page expression until it is truthy; returns its value."""
-    return browser.evaluate(
-        "new Promise(resolve => { const t = setInterval(() => { const v = (" + condition + ");"
-        " if (v) { clearInterval(t); resolve(v); } }, 100); })",
-        await_promise=True,
-    )
-
-
-def assert_accessible(browser: Browser, source: str, label: str) -> None:
-    result = browser.axe(source)
-    assert result["violations"] == [], f"{label}: {result['violations']}"
-    for rule in ("html-has-lang", "document-title", "color-contrast", "label"):
-        assert rule in result["passes"], f"{label}: {rule} did not run"
 
 
 async def test_the_kiosk_page_is_accessible_and_checks_a_visitor_in(
