@@ -9,17 +9,25 @@ from typing import Any
 
 def tables() -> list[Any]:
     """This area's Piccolo table classes."""
-    return []
+    from plugins.diarium.archive.tables import TABLES
+
+    return list(TABLES)
 
 
 def routes() -> list[Any]:
     """This area's route handlers and controllers."""
-    return []
+    from plugins.diarium.archive.api import ROUTES
+
+    return list(ROUTES)
 
 
 def periodic_tasks() -> list[Any]:
-    """This area's periodic tasks."""
-    return []
+    """This area's periodic tasks: finish removing content a disposal released (a crash
+    between the commit and the removal leaves it pending)."""
+    from core.contracts import PeriodicTask
+    from plugins.diarium.archive.disposal import run_finish_removals
+
+    return [PeriodicTask("diarium.archive.finish_removals", run_finish_removals, minute="40")]
 
 
 def event_types() -> list[Any]:
@@ -28,4 +36,7 @@ def event_types() -> list[Any]:
 
 
 async def seed_demo(rng: random.Random, actor: str) -> None:
-    """This area's demo data."""
+    """This area's demo data: a closed case file ready for export and a disposal proposal."""
+    from plugins.diarium.archive import demo
+
+    await demo.seed(rng, actor)

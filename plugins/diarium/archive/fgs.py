@@ -556,17 +556,19 @@ def documentation(case: CaseFile, submitter: Submitter, created_at: int) -> byte
     return ("\n".join(lines) + "\n").encode()
 
 
-def objid_for(case: CaseFile, created_at: int) -> str:
-    """The package's identifier: a UUID derived from the case file number and the time."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'diarium:{case.number}:{created_at}')}"
+def new_objid() -> str:
+    """A new package identifier (a random UUID URN: every package is a new delivery)."""
+    return f"urn:uuid:{uuid.uuid4()}"
 
 
-def build(case: CaseFile, submitter: Submitter, dest: Path, created_at: int) -> Built:
+def build(
+    case: CaseFile, submitter: Submitter, dest: Path, created_at: int, objid: str = ""
+) -> Built:
     """Write the FGS 2.0 package of ``case`` into a new folder under ``dest``; returns it.
 
     Each file's content is copied from its ``path`` and checked against its SHA-256 (a
     ``ValueError`` names a file whose content no longer matches)."""
-    objid = objid_for(case, created_at)
+    objid = objid or new_objid()
     root = dest / safe_name(objid.removeprefix("urn:uuid:"))
     if root.exists():
         shutil.rmtree(root)
