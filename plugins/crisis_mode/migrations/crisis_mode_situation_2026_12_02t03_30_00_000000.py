@@ -2,7 +2,7 @@
 
 Topics and areas the crisis team keeps; the tags of crisis contacts (one row per contact and
 event, one row per topic of it, with the hour, channel and area copied so the lägesbild
-counts through one index without joins); the kept lägesbilder; the on-call roster, its
+counts each from one covering index, without joins or table reads); the kept lägesbilder; the on-call roster, its
 call-ins and the shifts.
 """
 
@@ -110,15 +110,13 @@ TABLES = (
         created_at BIGINT NOT NULL DEFAULT 0
     )""",
     "CREATE UNIQUE INDEX IF NOT EXISTS crisis_tag_contact ON crisis_tag (event_id, contact_id)",
-    "CREATE INDEX IF NOT EXISTS crisis_tag_hour ON crisis_tag (event_id, hour_start)",
+    "CREATE INDEX IF NOT EXISTS crisis_tag_hour ON crisis_tag (event_id, hour_start, area_id)",
     "CREATE INDEX IF NOT EXISTS crisis_tag_question ON crisis_tag (event_id, received_at) "
     "WHERE question <> ''",
     "CREATE UNIQUE INDEX IF NOT EXISTS crisis_tag_topic_once ON crisis_tag_topic "
     "(tag_id, topic_id)",
     "CREATE INDEX IF NOT EXISTS crisis_tag_topic_hour ON crisis_tag_topic "
-    "(event_id, hour_start, topic_id)",
-    "CREATE INDEX IF NOT EXISTS crisis_tag_topic_channel ON crisis_tag_topic "
-    "(event_id, topic_id, channel, area_id)",
+    "(event_id, hour_start, topic_id, channel, area_id)",
     "CREATE INDEX IF NOT EXISTS crisis_situation_report_event ON crisis_situation_report "
     "(event_id, created_at)",
     "CREATE UNIQUE INDEX IF NOT EXISTS crisis_call_in_once ON crisis_call_in "

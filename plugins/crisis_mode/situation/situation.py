@@ -12,9 +12,13 @@ test is made for every hour, so the chart marks where each topic rose. An on-dem
 latest hour is the hour running now (partly counted: it can only err on the side of not yet
 rising); the hourly report covers whole hours up to the full hour.
 
-Counting is a handful of aggregate queries: crisis contacts from the core's ``contact`` table
-through its index on ``received_at``; topics from ``crisis_tag_topic`` through its index on
-``(event_id, hour_start, topic_id)``. Nothing per contact is read into Python.
+Counting is a handful of aggregate queries, each answered from a covering index: crisis
+contacts per local day, hour and channel from the core's ``contact_report`` index (the event's
+partial first and last hour through the index on ``received_at``); topics per hour, channel
+and area in one grouping of ``crisis_tag_topic (event_id, hour_start, topic_id, channel,
+area_id)``; tagged contacts per hour and area from ``crisis_tag (event_id, hour_start,
+area_id)``; questions from a partial index. At most a few thousand grouped rows reach Python,
+never a row per contact.
 """
 
 from __future__ import annotations
@@ -113,57 +117,86 @@ async def build(event_id: int, at: int | None = None, lang: str = "sv") -> dict[
     return await build_for(event, at, lang)
 
 
+def _local_keys(hour_list: list[int]) -> dict[tuple[str, int], int]:
+    """(local day, local hour) of each hour start, as the core stores them on contacts (the
+    repeated hour when summer time ends maps to its first occurrence)."""
+    tz = zone()
+    keys: dict[tuple[str, int], int] = {}
+    for h in hour_list:
+        moment = datetime.fromtimestamp(h, tz)
+        keys.setdefault((moment.strftime("%Y-%m-%d"), moment.hour), h)
+    return keys
+
+
+async def _contacts_per_hour(
+    start: int, end: int, hour_list: list[int]
+) -> dict[int, dict[str, int]]:
+    """Crisis contacts per hour start and channel. Whole hours are counted through the core's
+    covering index ``contact_report`` (local day, hour, channel); the event's first and last
+    hour, when only part of them is in [start, end), through the index on ``received_at``."""
+    keys = _local_keys(hour_list)
+    first_day = datetime.fromtimestamp(start, zone()).strftime("%Y-%m-%d")
+    last_day = datetime.fromtimestamp(end - 1, zone()).strftime("%Y-%m-%d")
+    edges = []
+    if start > hour_list[0]:
+        edges.append(hour_list[0])
+    if end < hour_list[-1] + 3600 and hour_list[-1] not in edges:
+        edges.append(hour_list[-1])
+    queries = [
+        _fetch(
+            "SELECT local_day, local_hour, channel, COUNT(*) AS n FROM contact "
+            "WHERE local_day >= {} AND local_day <= {} GROUP BY local_day, local_hour, channel",
+            first_day,
+            last_day,
+        )
+    ]
+    for h in edges:
+        queries.append(
+            _fetch(
+                "SELECT channel, COUNT(*) AS n FROM contact WHERE received_at >= {} "
+                "AND received_at < {} GROUP BY channel",
+                max(h, start),
+                min(h + 3600, end),
+            )
+        )
+    whole, *partial = await asyncio.gather(*queries)
+    out: dict[int, dict[str, int]] = {h: {} for h in hour_list}
+    for row in whole:
+        h = keys.get((row["local_day"], int(row["local_hour"])))
+        if h is not None and h not in edges:
+            channel = row["channel"]
+            out[h][channel] = out[h].get(channel, 0) + int(row["n"])
+    for h, rows in zip(edges, partial, strict=True):
+        out[h] = {row["channel"]: int(row["n"]) for row in rows}
+    return out
+
+
 async def build_for(event: dict[str, Any], at: int | None, lang: str) -> dict[str, Any]:
+    """The lägesbild of ``event`` up to ``at`` in ``lang``."""
+    return (await build_langs(event, at, (lang,)))[lang]
+
+
+async def build_langs(
+    event: dict[str, Any], at: int | None, langs: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """The lägesbild in each of ``langs`` from one round of counting."""
     start, end = _period(event, at)
     eid = event["id"]
     first_hour, last_hour = hour_of(start), hour_of(end - 1)
     hour_list = list(range(first_hour, last_hour + 1, 3600))
-    index = {h: i for i, h in enumerate(hour_list)}
-    (
-        contacts,
-        topic_hours,
-        topic_channels,
-        topic_areas,
-        tagged_hours,
-        area_rows,
-        questions,
-        question_count,
-        topic_rows,
-        area_names,
-    ) = await asyncio.gather(
+    (contacts, topic_cells, tag_cells, questions, question_count, topic_rows,
+     area_names) = await asyncio.gather(
+        _contacts_per_hour(start, end, hour_list),
         _fetch(
-            "SELECT received_at / 3600 AS h, channel, COUNT(*) AS n FROM contact "
-            "WHERE received_at >= {} AND received_at < {} GROUP BY received_at / 3600, channel",
-            start,
-            end,
-        ),
-        _fetch(
-            "SELECT hour_start, topic_id, COUNT(*) AS n FROM crisis_tag_topic "
-            "WHERE event_id = {} AND hour_start < {} GROUP BY hour_start, topic_id",
+            "SELECT hour_start, topic_id, channel, area_id, COUNT(*) AS n FROM crisis_tag_topic "
+            "WHERE event_id = {} AND hour_start < {} "
+            "GROUP BY hour_start, topic_id, channel, area_id",
             eid,
             end,
         ),
         _fetch(
-            "SELECT topic_id, channel, COUNT(*) AS n FROM crisis_tag_topic "
-            "WHERE event_id = {} AND hour_start < {} GROUP BY topic_id, channel",
-            eid,
-            end,
-        ),
-        _fetch(
-            "SELECT topic_id, area_id, COUNT(*) AS n FROM crisis_tag_topic "
-            "WHERE event_id = {} AND hour_start < {} GROUP BY topic_id, area_id",
-            eid,
-            end,
-        ),
-        _fetch(
-            "SELECT hour_start, COUNT(*) AS n FROM crisis_tag "
-            "WHERE event_id = {} AND hour_start < {} GROUP BY hour_start",
-            eid,
-            end,
-        ),
-        _fetch(
-            "SELECT area_id, COUNT(*) AS n FROM crisis_tag "
-            "WHERE event_id = {} AND hour_start < {} GROUP BY area_id",
+            "SELECT hour_start, area_id, COUNT(*) AS n FROM crisis_tag "
+            "WHERE event_id = {} AND hour_start < {} GROUP BY hour_start, area_id",
             eid,
             end,
         ),
@@ -183,38 +216,62 @@ async def build_for(event: dict[str, Any], at: int | None, lang: str) -> dict[st
         ),
         topics.rows_by_id("topic"),
         topics.rows_by_id("area"),
-    )
+    )  # fmt: skip
+    question_topics = await _question_topics([int(q["id"]) for q in questions], topic_rows)
+    data = (contacts, topic_cells, tag_cells, questions, question_count, topic_rows, area_names,
+            question_topics)  # fmt: skip
+    return {lang: _assemble(event, start, end, hour_list, data, lang) for lang in langs}
+
+
+def _assemble(
+    event: dict[str, Any],
+    start: int,
+    end: int,
+    hour_list: list[int],
+    data: tuple[Any, ...],
+    lang: str,
+) -> dict[str, Any]:
+    (contacts, topic_cells, tag_cells, questions, question_count, topic_rows, area_names,
+     question_topics) = data  # fmt: skip
+    index = {h: i for i, h in enumerate(hour_list)}
     hours = [
         {"hour": h, "local": local(h), "contacts": 0, "tagged": 0, "by_channel": {}}
         for h in hour_list
     ]
     by_channel: dict[str, int] = {}
-    for row in contacts:
-        i = index.get(int(row["h"]) * 3600)
+    for h, channels in contacts.items():
+        hour = hours[index[h]]
+        for channel, n in sorted(channels.items(), key=lambda kv: -kv[1]):
+            hour["contacts"] += n
+            hour["by_channel"][channel] = n
+            by_channel[channel] = by_channel.get(channel, 0) + n
+
+    def area_code(area_id: Any) -> str:
+        area = area_names.get(int(area_id)) if area_id is not None else None
+        return area["code"] if area else ""
+
+    area_totals: dict[Any, int] = {}
+    for row in tag_cells:
+        i = index.get(int(row["hour_start"]))
         if i is None:
             continue
-        n = int(row["n"])
-        hours[i]["contacts"] += n
-        hours[i]["by_channel"][row["channel"]] = n
-        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + n
-    for row in tagged_hours:
-        i = index.get(int(row["hour_start"]))
-        if i is not None:
-            hours[i]["tagged"] = int(row["n"])
+        hours[i]["tagged"] += int(row["n"])
+        key = int(row["area_id"]) if row["area_id"] is not None else None
+        area_totals[key] = area_totals.get(key, 0) + int(row["n"])
     per_topic: dict[int, list[int]] = {}
-    for row in topic_hours:
+    channels_of: dict[int, dict[str, int]] = {}
+    areas_of: dict[int, dict[str, int]] = {}
+    for row in topic_cells:
         i = index.get(int(row["hour_start"]))
         if i is None:
             continue
-        per_topic.setdefault(int(row["topic_id"]), [0] * len(hour_list))[i] = int(row["n"])
-    channels_of: dict[int, dict[str, int]] = {}
-    for row in topic_channels:
-        channels_of.setdefault(int(row["topic_id"]), {})[row["channel"]] = int(row["n"])
-    areas_of: dict[int, dict[str, int]] = {}
-    for row in topic_areas:
-        area = area_names.get(int(row["area_id"])) if row["area_id"] is not None else None
-        code = area["code"] if area else ""
-        areas_of.setdefault(int(row["topic_id"]), {})[code] = int(row["n"])
+        topic_id, n = int(row["topic_id"]), int(row["n"])
+        per_topic.setdefault(topic_id, [0] * len(hour_list))[i] += n
+        channels = channels_of.setdefault(topic_id, {})
+        channels[row["channel"]] = channels.get(row["channel"], 0) + n
+        areas = areas_of.setdefault(topic_id, {})
+        code = area_code(row["area_id"])
+        areas[code] = areas.get(code, 0) + n
     topic_list = []
     for topic_id, counts in per_topic.items():
         row = topic_rows.get(topic_id) or {"code": f"#{topic_id}", "label_sv": f"#{topic_id}"}
@@ -237,6 +294,7 @@ async def build_for(event: dict[str, Any], at: int | None, lang: str) -> dict[st
     topic_list.sort(key=lambda t: (-t["total"], t["code"]))
     for i, hour in enumerate(hours):
         hour["topics"] = {t["code"]: t["per_hour"][i] for t in topic_list if t["per_hour"][i]}
+    area_rows = [{"area_id": key, "n": n} for key, n in area_totals.items()]
     area_list = []
     for row in area_rows:
         area = area_names.get(int(row["area_id"])) if row["area_id"] is not None else None
@@ -249,7 +307,6 @@ async def build_for(event: dict[str, Any], at: int | None, lang: str) -> dict[st
             }
         )
     area_list.sort(key=lambda a: (-a["total"], a["code"]))
-    question_topics = await _question_topics([int(q["id"]) for q in questions], topic_rows, lang)
     latest_questions = [
         {
             "contact_number": q["contact_number"],
@@ -325,7 +382,7 @@ RULE_TEXT = {
 
 
 async def _question_topics(
-    tag_ids: list[int], topic_rows: dict[int, dict[str, Any]], lang: str
+    tag_ids: list[int], topic_rows: dict[int, dict[str, Any]]
 ) -> dict[int, list[str]]:
     if not tag_ids:
         return {}
@@ -453,8 +510,8 @@ async def keep(
     from core.db import raw
 
     event = await links.event(event_id)
-    report = await build_for(event, at, "sv")
-    report_en = await build_for(event, at, "en")
+    both = await build_langs(event, at, ("sv", "en"))
+    report, report_en = both["sv"], both["en"]
     now = int(time.time())
     async with db.transaction():
         report_id = await raw.insert(

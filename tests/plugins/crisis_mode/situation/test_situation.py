@@ -92,6 +92,12 @@ async def test_the_lagesbild_counts_and_flags_the_rising_topic(
     assert report["totals"]["tagged"] == tagged
     # every contact received during the event counts, tagged or not (other tests' too)
     assert report["totals"]["contacts"] >= tagged + 3
+    window = await raw.fetchrow(
+        "SELECT COUNT(*) AS n FROM contact WHERE received_at >= ? AND received_at < ?",
+        report["period"]["start"],
+        report["period"]["end"],
+    )
+    assert report["totals"]["contacts"] == window["n"]  # exactly the event's window
     assert report["totals"]["untagged"] == report["totals"]["contacts"] - tagged
     assert hours[1]["contacts"] >= WATER[1] + SCHOOL[1] + 3 and hours[1]["tagged"] == 6
     assert (
