@@ -16,7 +16,9 @@ def tables() -> list[Any]:
 
 def routes() -> list[Any]:
     """This area's route handlers and controllers."""
-    return []
+    from plugins.crisis_mode.activation.api import ROUTES
+
+    return list(ROUTES)
 
 
 def periodic_tasks() -> list[Any]:
@@ -26,7 +28,15 @@ def periodic_tasks() -> list[Any]:
 
 def event_types() -> list[Any]:
     """This area's live-event types."""
-    return []
+    from core.contracts import EventType
+    from plugins.crisis_mode.activation.service import MODE_CHANGED, PLAN_STEP
+
+    return [
+        EventType(MODE_CHANGED, "events.subscribe", "Crisis mode was switched on or off"),
+        EventType(
+            PLAN_STEP, "crisis.view", "A step of the crisis plan was done, skipped or failed"
+        ),
+    ]
 
 
 async def seed_demo(rng: random.Random, actor: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core import paging
 from core.db import raw
 from core.errors import NotFound
 
@@ -71,7 +72,14 @@ async def timeline(event_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def list_events(limit: int = 50) -> list[dict[str, Any]]:
-    """The latest events, newest first."""
-    rows = await raw.fetch(EVENT_SQL + " ORDER BY id DESC LIMIT ?", int(limit))
-    return [event_view(r) for r in rows]
+async def list_events(cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+    """One page of the events, newest first (keyset on id), with their number."""
+    after = paging.decode_cursor("crisis_events", cursor, (int,))
+    sql, args = EVENT_SQL, []
+    if after is not None:
+        sql += " WHERE id < ?"
+        args.append(after[0])
+    rows = await raw.fetch(sql + " ORDER BY id DESC LIMIT ?", *args, int(limit) + 1)
+    items, next_cursor = paging.cut(rows, limit, "crisis_events", lambda r: (r["id"],))
+    total = await raw.fetchrow("SELECT COUNT(*) AS n FROM crisis_event")
+    return paging.page([event_view(r) for r in items], next_cursor, int(total["n"]))
