@@ -2,21 +2,28 @@
 that opens), OCR with Tesseract's Swedish model through ``ocrmypdf`` into a searchable
 PDF/A-2b, and the barcodes and QR codes of cover sheets read with zbar (``pyzbar``).
 
-``ocrmypdf`` runs as a child process (``python -m ocrmypdf``) with a time limit, so a scan
-that hangs or crashes Ghostscript or Tesseract cannot take the server or the worker with it;
-Tesseract gets one OpenMP thread (on two cores its threads cost more than they give) and
-ocrmypdf works on up to ``ocr_jobs`` pages at once. Bad input raises :class:`BadScan` (a 422
+``ocrmypdf`` runs in a child process of its own, kept warm between scans (importing it costs
+about a second of CPU, a third of a page's OCR), with a time limit: a scan that hangs or
+crashes Ghostscript or Tesseract ends that process, never the server or the worker. Tesseract
+gets one OpenMP thread (on two cores its threads cost more than they give) and ocrmypdf works
+on up to ``ocr_jobs`` pages at once. Bad input raises :class:`BadScan` (a 422
 problem) or :class:`TooLarge` (413) before anything is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import io
+import json
 import logging
 import os
+import select
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +38,8 @@ PDF = "application/pdf"
 TIFF = "image/tiff"
 ACCEPTED = (PDF, TIFF)
 PRIOR_TEXT = 6  # ocrmypdf's exit code for "the page already has text"
+OTHER_ERROR = 15  # ocrmypdf's exit code for any other error
+STARTUP_S = 60  # the OCR process's start (imports) on a busy machine
 BARCODE_PAGES = 3  # cover sheets come first: only the first pages are searched for codes
 
 
@@ -173,52 +182,99 @@ def barcodes(data: bytes, mime: str) -> list[dict[str, str]]:
 
 
 # -- OCR -----------------------------------------------------------------------------------
-def _ocr_command(
-    source: Path, target: Path, sidecar: Path, mime: str, force: bool = False
-) -> list[str]:
-    jobs = max(1, min(int(runtime.setting("ocr_jobs", 2)), os.cpu_count() or 1))
-    command = [
-        sys.executable,
-        "-m",
-        "ocrmypdf",
-        "--quiet",
-        "--language",
-        str(runtime.setting("ocr_languages", "swe")),
-        "--output-type",
-        "pdfa",
-        "--optimize",
-        "0",
-        "--jobs",
-        str(jobs),
-        "--sidecar",
-        str(sidecar),
-    ]
-    if force:
-        # a PDF that already carries text: Debian 12's Ghostscript 10.0 corrupts PDFs in
-        # ocrmypdf's skip-text mode, so such pages are rasterised and read again
-        command.append("--force-ocr")
-    if mime == TIFF:
-        command += ["--image-dpi", "300"]  # used only when the TIFF does not say its DPI
-    return [*command, str(source), str(target)]
+class _Worker:
+    """The warm OCR process (``ocr_worker``), one request at a time."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "plugins.diarium.intake.ocr_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            cwd=str(Path(__file__).resolve().parents[3]),
+        )
+        if not self._answer(proc, STARTUP_S).get("ready"):
+            raise RuntimeError("the OCR process did not start")
+        return proc
+
+    def _answer(self, proc: subprocess.Popen[str], limit: float) -> dict[str, Any]:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], limit)
+        if not ready:
+            self._end(proc)
+            raise TimeoutError
+        line = proc.stdout.readline()
+        if not line:
+            self._end(proc)
+            raise RuntimeError("the OCR process died")
+        return json.loads(line)
+
+    def _end(self, proc: subprocess.Popen[str]) -> None:
+        with contextlib.suppress(Exception):
+            proc.kill()
+            proc.wait(timeout=5)
+        if self.proc is proc:
+            self.proc = None
+
+    def run(self, request: dict[str, Any], limit: float) -> tuple[int, str]:
+        """(exit code, problem) of one ocrmypdf run; TimeoutError when slower than
+        ``limit`` seconds (the process is ended and started anew next time)."""
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+            proc = self.proc
+            assert proc.stdin is not None
+            try:
+                proc.stdin.write(json.dumps(request) + "\n")
+                proc.stdin.flush()
+                answer = self._answer(proc, limit)
+            except (BrokenPipeError, RuntimeError) as exc:
+                self._end(proc)
+                return OTHER_ERROR, str(exc) or "the OCR process died"
+            return int(answer["code"]), str(answer.get("problem", ""))
+
+    def stop(self) -> None:
+        with self.lock:
+            if self.proc is not None:
+                self._end(self.proc)
+
+
+_worker = _Worker()
+atexit.register(_worker.stop)
+
+
+def _dpi(data: bytes, mime: str) -> int:
+    """300 for a TIFF without a credible resolution in its metadata, else 0 (its own)."""
+    if mime != TIFF:
+        return 0
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        dpi = image.info.get("dpi")
+    return 0 if dpi and min(dpi) > 96 else 300
 
 
 async def _ocrmypdf(
-    source: Path, target: Path, sidecar: Path, mime: str, force: bool, limit: float
+    source: Path, target: Path, sidecar: Path, dpi: int, force: bool, limit: float
 ) -> tuple[int, str]:
-    """Run ocrmypdf once: (exit code, the end of its stderr); TimeoutError when too slow."""
-    proc = await asyncio.create_subprocess_exec(
-        *_ocr_command(source, target, sidecar, mime, force),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-    )
-    try:
-        _, stderr = await asyncio.wait_for(proc.communicate(), limit)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
-    return int(proc.returncode or 0), stderr.decode(errors="replace")
+    """One ocrmypdf run in the warm OCR process: (exit code, what went wrong); TimeoutError
+    when too slow (the process is then ended)."""
+    request = {
+        "source": str(source),
+        "target": str(target),
+        "sidecar": str(sidecar),
+        "languages": str(runtime.setting("ocr_languages", "swe")),
+        "jobs": max(1, min(int(runtime.setting("ocr_jobs", 2)), os.cpu_count() or 1)),
+        "dpi": dpi,
+        "force": force,
+    }
+    return await asyncio.to_thread(_worker.run, request, limit)
 
 
 async def run_ocr(data: bytes, mime: str, filename: str = "") -> OcrResult:
@@ -233,9 +289,10 @@ async def run_ocr(data: bytes, mime: str, filename: str = "") -> OcrResult:
         source.write_bytes(data)
         codes_task = asyncio.create_task(asyncio.to_thread(barcodes, data, mime))
         try:
-            code, stderr = await _ocrmypdf(source, target, sidecar, mime, False, timeout)
+            dpi = _dpi(data, mime)
+            code, problem = await _ocrmypdf(source, target, sidecar, dpi, False, timeout)
             if code == PRIOR_TEXT:
-                code, stderr = await _ocrmypdf(source, target, sidecar, mime, True, timeout)
+                code, problem = await _ocrmypdf(source, target, sidecar, dpi, True, timeout)
         except TimeoutError as exc:
             codes_task.cancel()
             raise BadScan(
@@ -249,7 +306,7 @@ async def run_ocr(data: bytes, mime: str, filename: str = "") -> OcrResult:
             log.warning("barcode reading failed for %s", filename, exc_info=True)
             codes = []
         if code != 0 or not target.exists():
-            log.warning("ocrmypdf exit %s for %s: %s", code, filename, stderr[-2000:])
+            log.warning("ocrmypdf exit %s for %s: %s", code, filename, problem[-2000:])
             raise BadScan(
                 "The scan {name} could not be read by the OCR (the file may be damaged)",
                 name=filename or "-",
