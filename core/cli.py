@@ -16,9 +16,33 @@ from core.errors import DomainError
 from core.i18n import gettext
 from core.settings import SettingsError
 
+# the admin groups, imported only when named (each pulls in services a plain start needs not)
+LAZY_COMMANDS = {
+    "user": "core.auth.cli:user_group",
+    "plugins": "core.plugin_admin.cli:plugins_group",
+    "audit": "core.audit.cli:audit_group",
+    "keys": "core.secrets.cli:keys_group",
+    "secrets": "core.secrets.cli:secrets_group",
+    "demo": "core.demo.cli:demo_command",
+}
+
 
 class KontaktGroup(click.Group):
-    """Turns every known failure into one clear line and a non-zero exit, never a traceback."""
+    """Turns every known failure into one clear line and a non-zero exit, never a traceback.
+
+    The admin groups (``LAZY_COMMANDS``) are imported when a command line names them, or
+    when the help lists them."""
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from core.db.migrate import MigrationFailed
@@ -163,25 +187,14 @@ def doctor(ctx: click.Context) -> None:
     sys.exit(report(settings, click.echo))
 
 
-def _add_groups() -> None:
-    from core.audit.cli import audit_group
-    from core.auth.cli import user_group
-    from core.demo.cli import demo_command
-    from core.plugin_admin.cli import plugins_group
-    from core.secrets.cli import keys_group, secrets_group
-
-    for group in (user_group, plugins_group, audit_group, keys_group, secrets_group):
-        cli.add_command(group)
-    cli.add_command(demo_command)
-
-
 def main() -> None:
     warnings.filterwarnings("ignore", module=r"piccolo\..*")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _add_groups()
-    from core.plugin_admin.cli import add_plugin_commands
+    named = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if named is not None and named not in cli.list_commands(None):  # perhaps a plugin's
+        from core.plugin_admin.cli import add_plugin_commands
 
-    add_plugin_commands(cli, sys.argv[1:])
+        add_plugin_commands(cli, sys.argv[1:])
     run_quietly_into_pipes(cli)
 
 

@@ -79,7 +79,7 @@ def invoked_command(group: click.Group, argv: list[str]) -> str | None:
     for arg in argv:
         if arg.startswith("-"):
             continue  # the root group's options (--help, --version) take no values
-        return None if arg in group.commands else arg
+        return None if arg in group.list_commands(None) else arg
     return None
 
 
