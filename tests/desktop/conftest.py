@@ -157,6 +157,17 @@ async def desk_org(client, role_users) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="session")
+def desk_server(desk_org, tmp_path_factory: pytest.TempPathFactory) -> Iterator[services.Process]:
+    """One ``kontakt serve`` shared by the desktop tests that only talk to a server (the client
+    is what they test): they neither stop it nor need an environment of their own. It starts
+    once the organisation exists; a test that stops its server or enables a plugin for it
+    starts its own (``server_factory``, ``start_on``)."""
+    server = services.start_server(tmp_path_factory.mktemp("desk-server"))
+    yield server
+    server.stop()
+
+
 def start_on(port: int, log_dir: Path, extra_env: dict[str, str] | None = None):
     """``kontakt serve`` on a given port (to restart a server where the client expects it)."""
     log = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"

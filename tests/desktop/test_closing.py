@@ -12,8 +12,8 @@ from desktop.viewmodels.case_view import CaseViewModel
 from tests.desktop.conftest import AGENT_PASSWORD
 
 
-def test_a_case_is_closed_with_its_reason(server_factory, role_users, desk_org, run):
-    server = server_factory()
+def test_a_case_is_closed_with_its_reason(desk_server, role_users, desk_org, run):
+    server = desk_server
     reason = f"Frågan besvarad i telefon {uuid.uuid4().hex[:6]}"
 
     async def scenario() -> tuple[str, dict]:

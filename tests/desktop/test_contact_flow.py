@@ -39,9 +39,9 @@ async def signed_in(desktop: DesktopApp):
 
 
 def test_an_agent_registers_a_contact_with_the_keyboard(
-    server_factory, role_users, desk_org, run, qtbot
+    desk_server, role_users, desk_org, run, qtbot
 ):
-    server = server_factory()
+    server = desk_server
     desktop = DesktopApp()
     summary = f"Frågade om skolskjuts till Björkskolan {uuid.uuid4().hex[:6]}"
 

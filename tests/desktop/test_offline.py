@@ -74,9 +74,9 @@ def test_a_contact_saved_while_the_server_is_down_arrives_once(
 
 
 def test_a_resend_after_a_lost_answer_registers_nothing_new(
-    server_factory, role_users, run, desktop_dir
+    desk_server, role_users, run, desktop_dir
 ):
-    server = server_factory()
+    server = desk_server
     summary = f"Svaret försvann {uuid.uuid4().hex[:8]}"
 
     async def scenario() -> tuple[dict, dict]:
@@ -95,8 +95,8 @@ def test_a_resend_after_a_lost_answer_registers_nothing_new(
     assert len(contacts_with(server, summary)) == 1
 
 
-def test_the_draft_survives_a_crash(server_factory, role_users, run, desktop_dir):
-    server = server_factory()
+def test_the_draft_survives_a_crash(desk_server, role_users, run, desktop_dir):
+    server = desk_server
 
     async def scenario() -> str:
         client = ApiClient(server.url)

@@ -11,8 +11,8 @@ from desktop.api.errors import ApiError, Unreachable
 from tests.desktop.conftest import AGENT_PASSWORD
 
 
-def test_renewal_and_sign_out(server_factory, role_users, run):
-    server = server_factory()
+def test_renewal_and_sign_out(desk_server, role_users, run):
+    server = desk_server
 
     async def scenario() -> tuple[str, str, str]:
         client = ApiClient(server.url)
@@ -34,8 +34,8 @@ def test_renewal_and_sign_out(server_factory, role_users, run):
         assert answer.status_code == 401
 
 
-def test_a_wrong_password_and_a_missing_server(server_factory, role_users, run):
-    server = server_factory()
+def test_a_wrong_password_and_a_missing_server(desk_server, role_users, run):
+    server = desk_server
     client = ApiClient(server.url)
     with pytest.raises(ApiError) as wrong:
         run(client.sign_in(role_users["agent"], "not-the-password"))
