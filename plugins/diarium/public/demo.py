@@ -12,9 +12,11 @@ import time
 
 from core.auth.service import Principal
 from core.db import raw
+from core.errors import DomainError
 from plugins.diarium.public import masking, requests
 
 PROVISION = "OSL 26 kap. 1 §"
+FIRST_DEMO = "Jag vill ha protokollet från kommunstyrelsens senaste sammanträde."
 
 
 def _staff(actor: str) -> Principal:
@@ -28,8 +30,10 @@ def _staff(actor: str) -> Principal:
 
 
 async def seed(rng: random.Random, actor: str) -> None:
-    """Log the demo requests (only once: nothing when requests exist already)."""
-    if await raw.fetchrow("SELECT id FROM diarium_request LIMIT 1"):
+    """Log the demo requests (only once: nothing when the demo requests exist already)."""
+    if await raw.fetchrow(
+        "SELECT id FROM diarium_request WHERE description = ? LIMIT 1", FIRST_DEMO
+    ):
         return
     staff = _staff(actor)
     docs = await raw.fetch(
@@ -43,7 +47,7 @@ async def seed(rng: random.Random, actor: str) -> None:
         requests.web_principal(),
         requests.NewRequest(
             channel="web",
-            description="Jag vill ha protokollet från kommunstyrelsens senaste sammanträde.",
+            description=FIRST_DEMO,
             document_ref=pick(),
             delivery="email",
             requester_email="journalist@tidningen.example",
@@ -92,15 +96,24 @@ async def seed(rng: random.Random, actor: str) -> None:
 
 
 async def _partly(staff: Principal, docs: list[dict]) -> None:
-    """A partly handed out request, when a demo document has a PDF with text to mask."""
+    """A partly handed out request, for the first demo document with a readable PDF."""
+    from plugins.diarium.registry import files
+
     for doc in docs:
-        files = await raw.fetch(
+        found_files = await raw.fetch(
             "SELECT f.sha256 FROM diarium_document_file f JOIN diarium_blob b "
             "ON b.sha256 = f.sha256 WHERE f.document_id = ? AND f.role IN ('pdfa', 'original') "
             "AND b.mime = 'application/pdf'",
             doc["id"],
         )
-        if not files:
+        if not found_files:
+            continue
+        boxes = [masking.Box(1, 50, 50, 200, 40, PROVISION)]
+        try:  # only a PDF that can be masked gets a demo request
+            masking.masked_copy(
+                files.open_blob(found_files[0]["sha256"]).read_bytes(), boxes, [], label="demo"
+            )
+        except DomainError:
             continue
         logged = await requests.log_request(
             staff,
@@ -112,16 +125,10 @@ async def _partly(staff: Principal, docs: list[dict]) -> None:
             ),
         )
         found = await requests.row(logged["id"])
-        try:
-            source, sha = await requests.source_pdf(found, staff)
-            pdf, details = masking.masked_copy(
-                source,
-                [masking.Box(1, 50, 50, 200, 40, PROVISION)],
-                [],
-                label=f"{doc['number']} ({found['number']})",
-            )
-        except Exception:
-            continue
+        source, sha = await requests.source_pdf(found, staff)
+        pdf, details = masking.masked_copy(
+            source, boxes, [], label=f"{doc['number']} ({found['number']})"
+        )
         await requests.add_masked_copy(staff, logged["id"], pdf, {**details, "source": sha})
         await requests.decide(
             staff,
