@@ -125,15 +125,23 @@ def _local(epoch: int | None) -> str:
 
 
 def _message_rows(messages: list[dict[str, Any]]) -> list[tuple[int | None, str, str]]:
+    """(time, item, detail) lines of the message history: one per version (its titles per
+    language, who wrote and approved it) and one per entry of its log (drafted, approved,
+    published …)."""
     rows = []
     for message in messages:
-        title = str(message.get("title") or "")
-        lang = str(message.get("language") or "")
-        head = f"v{message.get('version', '?')} {lang} {message.get('status', '')}".strip()
-        rows.append((_when(message), f"{head}: {title}", _text(message)))
-        for approval in message.get("approvals") or []:
-            if isinstance(approval, dict):
-                rows.append((_when(approval), f"  approval {head}", _text(approval)))
+        texts = [t for t in message.get("texts") or [] if isinstance(t, dict)]
+        titles = "; ".join(f"{t.get('language', '')}: {t.get('title', '')}" for t in texts)
+        titles = titles or str(message.get("title") or "")
+        head = f"v{message.get('version', '?')} {message.get('status', '')}".strip()
+        detail = f"by {message.get('created_by') or ''}"
+        if message.get("approved_by"):
+            detail += f"; approved by {message['approved_by']} {_local(message.get('approved_at'))}"
+        rows.append((_when(message), f"{head}: {titles}", detail))
+        for entry in message.get("approvals") or []:
+            if isinstance(entry, dict):
+                what = f"  {entry.get('action', '')} v{message.get('version', '?')}"
+                rows.append((_when(entry), what, f"by {entry.get('actor') or ''}"))
     return rows
 
 

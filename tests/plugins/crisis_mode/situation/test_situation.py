@@ -184,6 +184,7 @@ async def test_the_record_exports_as_json_csv_and_pdf(client, auth_headers, even
     record = as_json.json()
     assert record["event"]["id"] == event["id"] and record["exercise"] is True
     assert record["timeline_error"] == ""  # the activation area's timeline was read
+    assert record["messages_error"] == ""  # and the messages area's history
     assert record["volumes"]["totals"]["tagged"] == sum(WATER) + sum(SCHOOL) + sum(POWER)
     assert len(record["situation_reports"]) >= 2
     assert record["questions"]["total"] == 2
@@ -206,3 +207,21 @@ async def test_the_record_exports_as_json_csv_and_pdf(client, auth_headers, even
     assert (await client.get(url, headers=agent)).status_code == 403
     missing = await client.get(f"{BASE}/events/99999999/record", headers=team)
     assert missing.status_code == 404
+
+
+def test_message_versions_and_their_log_become_record_lines():
+    from plugins.crisis_mode.situation import record
+
+    version = {
+        "version": 2, "status": "approved", "created_by": "kris-ledare",
+        "created_at": 1_800_000_000,
+        "approved_by": "kris-andra", "approved_at": 1_800_000_600,
+        "texts": [{"language": "sv", "title": "Koka vattnet"}, {"language": "en", "title": "Boil"}],
+        "approvals": [{"at": 1_800_000_000, "actor": "kris-ledare", "action": "drafted"},
+                      {"at": 1_800_000_600, "actor": "kris-andra", "action": "approved"}],
+    }  # fmt: skip
+    rows = record._message_rows([version])
+    assert rows[0][0] == 1_800_000_000 and rows[0][1] == "v2 approved: sv: Koka vattnet; en: Boil"
+    assert "approved by kris-andra" in rows[0][2]
+    assert [r[1].strip() for r in rows[1:]] == ["drafted v2", "approved v2"]
+    assert rows[2][2] == "by kris-andra"
