@@ -40,4 +40,7 @@ def event_types() -> list[Any]:
 
 
 async def seed_demo(rng: random.Random, actor: str) -> None:
-    """This area's demo data."""
+    """This area's demo data: the prepared plan and an exercise activated by the crisis team."""
+    from plugins.crisis_mode.activation import demo
+
+    await demo.seed(actor)
