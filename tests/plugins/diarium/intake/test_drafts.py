@@ -210,3 +210,23 @@ def test_every_message_of_the_intake_has_a_swedish_text(intake):
     texts = {m.text for m in found}
     assert len(texts) > 15
     assert sorted(t for t in texts if t not in swedish) == []
+
+
+async def test_every_intake_route_is_in_the_permission_matrix(
+    client, app, auth_headers, role_users, intake
+):
+    from tests.conftest import ROLE_PASSWORD, login
+    from tests.support import permission_matrix
+
+    async def fresh(role: str) -> dict[str, str]:
+        return await login(client, role_users[role], ROLE_PASSWORD)
+
+    def ours(op: Any) -> bool:
+        return op.path.startswith((f"{BASE}/drafts", f"{BASE}/intake"))
+
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    found = [op for op in permission_matrix.operations(app, schema) if ours(op)]
+    assert len(found) == 10
+    assert {op.permission for op in found} == {"diarium.register"}
+    problems = await permission_matrix.check(client, app, auth_headers, fresh, only=ours)
+    assert problems == []
