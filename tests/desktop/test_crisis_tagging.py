@@ -82,13 +82,19 @@ def test_an_agent_tags_the_contact_just_saved(
         QTest.keyClick(main, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # Ä&mnen
         assert box.topics.hasFocus()
         wanted = crisis_active["water"]["id"]
-        item = next(
-            box.topics.item(i)
+        row = next(
+            i
             for i in range(box.topics.count())
             if box.topics.item(i).data(Qt.ItemDataRole.UserRole) == wanted
         )
-        item.setCheckState(Qt.CheckState.Checked)
-        box.area.setCurrentIndex(box.area.findData(crisis_active["area"]["id"]))
+        box.topics.setCurrentRow(row)
+        QTest.keyClick(box.topics, Qt.Key.Key_Space)  # ticks the topic
+        assert box.topics.item(row).checkState() == Qt.CheckState.Checked
+        assert box.model.chosen == {wanted}
+        QTest.keyClick(main, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # Områ&de
+        assert box.area.hasFocus()
+        while box.area.currentData() != crisis_active["area"]["id"]:
+            QTest.keyClick(box.area, Qt.Key.Key_Down)
         QTest.keyClick(main, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # &Fråga …
         assert box.question.hasFocus()
         type_text(box.question, "Kan jag koka vattnet?")
