@@ -153,3 +153,23 @@ async def test_the_search_page_works_without_script(client, entries):
     css = await client.get(f"{BASE}/public/static/webbdiarium.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert (await client.get(f"{BASE}/public/static/other.js")).status_code == 404
+
+
+async def test_random_text_never_fails_nor_reaches_protected_fields(client, entries):
+    """Many random queries of FTS5 and tsquery syntax, quotes, unicode and protected words."""
+    import random
+
+    rng = random.Random(20261202)
+    pieces = [
+        *SECRETS, "bygglov", "OR", "AND", "NOT", "NEAR(", ")", "(", '"', "'", "*", ":", "{", "}",
+        "^", "-", "+", "&", "|", "!", "<->", "\\", "%", "_", "ö", "ß", "İ", "𝔘", "😀", "\u200b",
+        "protected_text", "counterpart_protected", "  ", "12", "1912",
+    ]  # fmt: skip
+    for _ in range(150):
+        q = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 6)))
+        response = await client.get(SEARCH, params={"q": q[:200]})
+        assert response.status_code == 200, (q, response.text)
+        for item in response.json()["items"]:
+            assert item["number"] in {entries["public"]["number"], entries["broken"]["number"]}, q
+        for word in SECRETS:
+            assert word.lower() not in response.text.lower(), (q, word)
