@@ -36,6 +36,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 RUNS_SCOPE = "diarium-disposal-runs"
+PROPOSAL_LOCK = 0x0D1A_0A7C  # the advisory lock key of disposal proposals (PostgreSQL)
 RUN_SQL = (
     "SELECT id, status, board, as_of, note, proposed_by, proposed_at, decided_by, decided_at, "
     "decision_ref, decision_note, executed_by, executed_at, items, disposed, skipped, "
@@ -154,6 +155,13 @@ async def candidates(board: str = "", now: int | None = None) -> list[dict[str, 
     return found
 
 
+async def _serialise_proposals() -> None:
+    """One proposal at a time (in the caller's transaction), so that two drawn up at once
+    cannot list the same document. SQLite's write transactions are serial already."""
+    if db.get_engine().engine_type == "postgres":
+        await raw.fetch("SELECT pg_advisory_xact_lock(?) AS locked", PROPOSAL_LOCK)
+
+
 def _text(value: str, name: str, limit: int) -> str:
     text = " ".join(str(value or "").split())
     if len(text) > limit:
@@ -167,6 +175,7 @@ async def propose(actor: str, *, board: str = "", note: str = "", now: int | Non
     board = _text(board, "board", 200)
     note = str(note or "").strip()
     async with db.transaction():
+        await _serialise_proposals()
         found = await candidates(board, now)
         if not found:
             raise Conflict(

@@ -46,6 +46,7 @@ CONTENT_TYPE = "citserms_v2_1"
 OTHER_CONTENT_TYPE = "FGS Ärendehantering 2.0 (CITS ERMS 2.1)"
 SOFTWARE = "Kontaktcenter diarium"
 REPRESENTATION = "rep1"
+SHEET = "diarieblad.txt"
 FORMATS = ("zip", "tar")
 
 #: The diarium's direction of a document as ERMS says it.
@@ -556,6 +557,52 @@ def documentation(case: CaseFile, submitter: Submitter, created_at: int) -> byte
     return ("\n".join(lines) + "\n").encode()
 
 
+DIRECTION_SV = {"in": "inkommande", "out": "utgående", "drawn_up": "upprättad"}
+
+
+def registry_sheet(case: CaseFile) -> bytes:
+    """The case file's registry entries as a readable sheet (diarieblad, Swedish, UTF-8):
+    the representation's first file, so that it is never empty."""
+    lines = [
+        f"Diarieblad för akt {case.number}",
+        f"Rubrik: {case.title_public}",
+    ]
+    if case.title_protected and case.title_protected != case.title_public:
+        lines.append(f"Rubrik (skyddad uppgift): {case.title_protected}")
+    lines += [
+        f"Serie: {case.series_code} {case.series_name}",
+        f"Nämnd: {case.board}  Enhet: {case.department}  Handläggare: {case.officer}",
+        f"Klassificering: {case.classification_code} {case.classification_title}",
+        f"Öppnad: {iso(case.opened_at)}  Avslutad: {iso(case.closed_at)} av {case.closed_by}",
+        f"Beslut: {case.decision}",
+    ]
+    lines += [f"Sekretessmarkering: {m.provision} ({m.authority})" for m in case.markings]
+    for document in case.documents:
+        lines += [
+            "",
+            f"{document.number}  {document.document_date}  "
+            f"{DIRECTION_SV.get(document.direction, document.direction)}  "
+            f"{document.document_type}",
+            f"  Avsändare/mottagare: {document.counterpart_public}",
+        ]
+        if document.counterpart_protected:
+            lines.append(
+                f"  Avsändare/mottagare (skyddad uppgift): {document.counterpart_protected}"
+            )
+        lines.append(f"  Innehåll: {document.public_text}")
+        if document.protected_text:
+            lines.append(f"  Innehåll (skyddad uppgift): {document.protected_text}")
+        lines += [f"  Sekretessmarkering: {m.provision} ({m.authority})" for m in document.markings]
+        lines += [
+            f"  Fil: {item.filename} ({item.mime}, {item.size} byte)" for item in document.files
+        ]
+        if document.status != "registered":
+            lines.append(f"  Status: {document.status}")
+        if document.disposed_at:
+            lines.append(f"  Gallrad {iso(document.disposed_at)} enligt {document.disposal_ref}")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def new_objid() -> str:
     """A new package identifier (a random UUID URN: every package is a new delivery)."""
     return f"urn:uuid:{uuid.uuid4()}"
@@ -582,7 +629,12 @@ def build(
     data_group = rep.group("file-grp-data", "Data")
     rep_objects: list[tuple[str, str, int, str]] = []
     erms_paths: dict[tuple[str, str], str] = {}
-    used: set[str] = set()
+    used: set[str] = {SHEET}
+    sheet = registry_sheet(case)
+    _write(rep_dir / "data" / SHEET, sheet)
+    sheet_digest = hashlib.sha256(sheet).hexdigest()
+    rep.file(data_group, "file-sheet", f"data/{SHEET}", sheet_digest, len(sheet), "text/plain")
+    rep_objects.append((f"data/{SHEET}", sheet_digest, len(sheet), "text/plain"))
     number = 0
     for document in case.documents:
         folder = safe_name(document.number)

@@ -273,3 +273,37 @@ async def test_removals_a_crash_left_are_finished(archive_data):
         "SELECT sha256 FROM diarium_disposal_blob WHERE removed_at IS NULL AND run_id = 0"
     )
     assert pending == []
+
+
+async def test_two_proposals_at_once_list_a_document_once(archive_data, role_users):
+    import asyncio
+
+    from core.errors import Conflict
+    from plugins.diarium.registry import casefiles
+
+    case = await data._case_file("Samtidiga förslag", role_users["case_officer"])
+    document = await data._document(case["id"], "Arbetsmaterial", "drawn_up", "Utkast")
+    await casefiles.close("test", case["id"], decision="Klart")
+    async with db.transaction():
+        await raw.fetch(
+            "UPDATE diarium_case_file SET closed_at = ? WHERE id = ?",
+            int(time.time()) - 3 * data.YEAR,
+            case["id"],
+        )
+    results = await asyncio.gather(
+        disposal.propose("supervisor-user", board=data.BOARD),
+        disposal.propose("head-registrator-user", board=data.BOARD),
+        return_exceptions=True,
+    )
+    runs = [r for r in results if isinstance(r, dict)]
+    assert all(isinstance(r, dict | Conflict) for r in results), results
+    listing = [
+        r["id"]
+        for r in runs
+        if document["number"] in {d["document_number"] for d in r["documents"]}
+    ]
+    assert len(listing) == 1, results
+    rows = await raw.fetch(
+        "SELECT run_id FROM diarium_disposal_item WHERE document_id = ?", document["id"]
+    )
+    assert [r["run_id"] for r in rows] == listing

@@ -155,10 +155,13 @@ def test_layout(built: fgs.Built):
         "schemas/ERMS.xsd",
         "representations/rep1/METS.xml",
         "representations/rep1/metadata/preservation/premis.xml",
+        "representations/rep1/data/diarieblad.txt",
         "representations/rep1/data/KS_2026_12-1/Brev_fran_Asa.pdf",
     }
+    sheet = (built.root / "representations/rep1/data/diarieblad.txt").read_text()
+    assert "KS 2026/12-2" in sheet and "Gallrad" in sheet and "OSL 21 kap. 3 §" in sheet
     mets = etree.parse(str(built.root / "representations/rep1/METS.xml")).getroot()
-    data = mets.find("mets:fileSec/mets:fileGrp[@USE='Data']/mets:file", METS)
+    data = mets.find("mets:fileSec/mets:fileGrp[@USE='Data']/mets:file[@ID='file-1']", METS)
     assert data.get("CHECKSUM") == hashlib.sha256(b"%PDF-1.4 brev\n").hexdigest()
     assert data.get("CHECKSUMTYPE") == "SHA-256"
     # Every file the root METS lists is there with its size and checksum.
@@ -205,6 +208,20 @@ def test_package_passes_eark_validator(built: fgs.Built, fmt: str, tmp_path: Pat
             names = opened.getnames()
     assert {name.split("/")[0] for name in names} == {built.root.name}
     assert eark_errors(package, tmp_path / "unpacked", built.root / "METS.xml") == []
+
+
+def test_a_case_file_without_files_is_a_valid_package(tmp_path: Path):
+    case = dataclasses.replace(
+        case_file(tmp_path),
+        documents=tuple(dataclasses.replace(d, files=()) for d in case_file(tmp_path).documents),
+    )
+    built = fgs.build(case, SUBMITTER, tmp_path, NOW)
+    assert [n for n in built.files if "/data/" in n] == ["representations/rep1/data/diarieblad.txt"]
+    package = tmp_path / "package.zip"
+    fgs.archive(built, "zip", package)
+    assert eark_errors(package, tmp_path / "unpacked", built.root / "METS.xml") == []
+    erms = (built.root / "metadata/descriptive/erms.xml").read_bytes()
+    assert validators.erms_problems(erms) == []
 
 
 def test_eark_validator_catches_a_broken_package(built: fgs.Built, tmp_path: Path):
@@ -262,6 +279,6 @@ def test_names_are_safe_and_unique(tmp_path: Path):
         case, documents=(dataclasses.replace(first, files=(first.files[0], twin)),)
     )
     built = fgs.build(case, SUBMITTER, tmp_path, NOW)
-    data = [name for name in built.files if "/data/" in name]
+    data = [name for name in built.files if "/data/KS_" in name]
     assert len(data) == 2 and len(set(data)) == 2
     assert all(".." not in name and " " not in name for name in built.files)
