@@ -4,6 +4,7 @@ CAP 1.2 feed. Only translation to :mod:`plugins.crisis_mode.messages.service`.""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -221,6 +222,29 @@ def _base(request: Request) -> str:
     return service.public_base() or str(request.base_url).rstrip("/")
 
 
+_cache: dict[tuple[str, ...], tuple[int, Any]] = {}
+
+
+def _hour() -> str:
+    """The current hour: the feed's window of recently cancelled alerts moves with time."""
+    return str(int(time.time()) // 3600)
+
+
+async def _cached(key: tuple[str, ...], produce: Any) -> Any:
+    """A public document, built again only when a message changed since (every change
+    writes a log line, so the log's highest id is the messages' stamp; one point query per
+    request in every API process, instead of building the document for each reader)."""
+    stamp = await service.stamp()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = await produce()
+    if len(_cache) > 256:
+        _cache.clear()
+    _cache[key] = (stamp, value)
+    return value
+
+
 class PublicController(Controller):
     path = "/public"
     tags = ["crisis mode: public"]
@@ -231,8 +255,15 @@ class PublicController(Controller):
         summary="The public crisis page (HTML, no script)",
     )
     async def crisis_page(self, request: Request, lang: LanguageQuery = None) -> Response[str]:
-        html, chosen = await page.render(lang, request.headers.get("accept-language"))
-        tag = page.etag(html)
+        accept = request.headers.get("accept-language")
+        configured = service.languages()
+        wanted = (lang or "", *page.preferences(accept, configured))
+
+        async def produce() -> tuple[str, str, str]:
+            html, chosen = await page.render(lang, accept)
+            return html, chosen, page.etag(html)
+
+        html, chosen, tag = await _cached(("page", *wanted), produce)
         headers = page.page_headers(chosen, tag)
         if tag in request.headers.get("if-none-match", ""):
             return Response("", status_code=304, headers=headers)
@@ -244,10 +275,13 @@ class PublicController(Controller):
         summary="The current CAP 1.2 alert",
     )
     async def current_alert(self) -> Response[bytes]:
-        alerts = await cap.current_alerts()
-        if not alerts:
+        async def produce() -> bytes | None:
+            alerts = await cap.current_alerts()
+            return await cap.by_identifier(alerts[0]["identifier"]) if alerts else None
+
+        body = await _cached(("cap", _hour()), produce)
+        if body is None:
             raise NotFound("There is no current CAP alert")
-        body = await cap.by_identifier(alerts[0]["identifier"])
         return Response(body, media_type=cap.CAP_MEDIA, headers={"Cache-Control": "max-age=30"})
 
     @get(
@@ -256,7 +290,7 @@ class PublicController(Controller):
         summary="One CAP 1.2 alert by its identifier",
     )
     async def alert(self, identifier: IdentifierPath) -> Response[bytes]:
-        body = await cap.by_identifier(identifier)
+        body = await _cached(("cap", identifier), lambda: cap.by_identifier(identifier))
         return Response(body, media_type=cap.CAP_MEDIA, headers={"Cache-Control": "max-age=30"})
 
     @get(
@@ -265,7 +299,8 @@ class PublicController(Controller):
         summary="Atom index of the current CAP alerts",
     )
     async def index(self, request: Request) -> Response[bytes]:
-        body = await cap.atom_index(_base(request))
+        base = _base(request)
+        body = await _cached(("atom", base, _hour()), lambda: cap.atom_index(base))
         return Response(body, media_type=cap.ATOM_MEDIA, headers={"Cache-Control": "max-age=30"})
 
 

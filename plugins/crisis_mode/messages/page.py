@@ -72,16 +72,23 @@ def _paragraphs(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"\n\s*\n|\n", text or "") if part.strip()]
 
 
+def preferences(accept_language: str | None, among: list[str]) -> list[str]:
+    """The browser's languages (``Accept-Language``, in its order) that are ``among``."""
+    found: list[str] = []
+    for part in (accept_language or "").split(",")[:20]:
+        code = part.split(";")[0].strip().lower().split("-")[0]
+        if code in among and code not in found:
+            found.append(code)
+    return found
+
+
 def choose(requested: str | None, accept_language: str | None, available: list[str]) -> str:
     """The page's language: the one asked for when the message has it, else the first of
     the browser's languages it has, else Swedish."""
     if requested in available:
         return str(requested)
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower().split("-")[0]
-        if code in available:
-            return code
-    return "sv"
+    found = preferences(accept_language, available)
+    return found[0] if found else "sv"
 
 
 async def render(requested: str | None, accept_language: str | None) -> tuple[str, str]:

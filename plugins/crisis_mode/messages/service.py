@@ -378,6 +378,12 @@ async def list_versions(cursor: str | None, limit: int) -> dict[str, Any]:
     return paging.page(items, next_cursor, int(total))
 
 
+async def stamp() -> int:
+    """The messages' change stamp: the highest log id (every change writes a log line)."""
+    row = await raw.fetchrow("SELECT MAX(id) AS n FROM crisis_message_log")
+    return int((row or {}).get("n") or 0)
+
+
 async def _open_message() -> dict[str, Any] | None:
     row = await raw.fetchrow(MESSAGE_SQL + " WHERE status = 'open' ORDER BY id DESC LIMIT 1")
     if row:
