@@ -77,3 +77,13 @@ async def seed_demo_data(rng: Any, actor: str) -> None:
 
     for area in areas.modules():
         await area.seed_demo(rng, actor)
+
+
+@hookimpl
+def sla_breached(case: dict[str, Any], kind: str, level: int) -> None:
+    from plugins.diarium import areas
+
+    for area in areas.modules():
+        handler = getattr(area, "sla_breached", None)
+        if handler is not None:
+            handler(case, kind, level)

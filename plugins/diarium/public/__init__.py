@@ -35,8 +35,21 @@ def event_types() -> list[Any]:
             "diarium.request_received",
             "diarium.requests",
             "A request for public documents has been received",
-        )
+        ),
+        EventType(
+            "diarium.request_overdue",
+            "diarium.requests",
+            "A request for public documents is about to miss or has missed its time",
+        ),
     ]
+
+
+def sla_breached(case: dict[str, Any], kind: str, level: int) -> None:
+    """The core's SLA sweep warned of or breached a case (the plugin's ``sla_breached``
+    hook): the requests' own alarm."""
+    from plugins.diarium.public import alarms
+
+    alarms.sla_breached(case, kind, level)
 
 
 async def seed_demo(rng: random.Random, actor: str) -> None:

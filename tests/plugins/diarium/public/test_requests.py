@@ -5,6 +5,7 @@ notice, and the audit trail of each step."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
@@ -144,7 +145,7 @@ async def test_the_form_is_rate_limited_per_address(client, entries, forget_web_
 
 
 async def test_staff_log_a_phone_request_and_refuse_it_with_the_written_decision(
-    client, app, entries, auth_headers
+    client, app, entries, auth_headers, monkeypatch
 ):
     staff = await auth_headers("registrator")
     received = int(time.time()) - 3 * 86400
@@ -170,8 +171,26 @@ async def test_staff_log_a_phone_request_and_refuse_it_with_the_written_decision
     due = await raw.fetchrow(
         "SELECT resolution_due FROM kc_case WHERE number = ?", request["kc_case"]
     )
+    from core import events
+
+    published = []
+    publish = events.publish
+
+    def recording(event) -> None:  # still delivered; a copy is kept to look at
+        publish(event)
+        published.append(event)
+
+    monkeypatch.setattr(events, "publish", recording)
     result = await sweep.sweep(app.state.host, now=due["resolution_due"])
     assert request["kc_case"] in result.breaches
+    for _ in range(50):  # the hook announces on the loop, after the sweep's commit
+        if any(e.type == "diarium.request_overdue" for e in published):
+            break
+        await asyncio.sleep(0.02)
+    overdue = [e.data for e in published if e.type == "diarium.request_overdue"]
+    assert {"number": request["number"], "case": request["kc_case"], "state": "breach",
+            "level": 1} in overdue  # fmt: skip
+    monkeypatch.undo()
     again = (await client.get(f"{REQUESTS}/{request['id']}", headers=staff)).json()
     assert again["sla"]["state"] == "breached"
     assert "sla.breach" in await audit_actions(request["kc_case"])
