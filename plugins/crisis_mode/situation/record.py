@@ -73,7 +73,19 @@ async def assemble(event_id: int) -> dict[str, Any]:
                 for h in report["hours"]
             ],
             "topics": [
-                {k: t[k] for k in ("code", "label", "total", "by_channel", "by_area")}
+                {
+                    k: t[k]
+                    for k in (
+                        "code",
+                        "label",
+                        "total",
+                        "by_channel",
+                        "by_area",
+                        "per_hour",
+                        "rising",
+                        "rising_hours",
+                    )
+                }  # fmt: skip
                 for t in report["topics"]
             ],
             "areas": report["areas"],
@@ -252,6 +264,59 @@ def _pdf(exercise: bool) -> FPDF:
     return pdf
 
 
+CHART_COLOURS = ((31, 95, 168), (194, 86, 26), (46, 133, 64), (123, 63, 160), (168, 134, 31),
+                 (17, 122, 139))  # fmt: skip
+
+
+def _chart(pdf: FPDF, volumes: dict[str, Any], height: float = 60.0) -> None:
+    """The lägesbild's chart drawn in the PDF itself: grey bars for the contacts of each hour
+    (the last 48), a line per leading topic, a red mark where a topic was rising."""
+    hours = volumes["hours"][-48:]
+    first = len(volumes["hours"]) - len(hours)
+    leading = [t for t in volumes["topics"] if t["total"]][:6]
+    if pdf.get_y() + height + 20 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    left, top = pdf.l_margin + 8, pdf.get_y() + 2
+    width = pdf.w - pdf.l_margin - pdf.r_margin - 8
+    peak = max([h["contacts"] for h in hours] + [1])
+    slot = width / max(len(hours), 1)
+
+    def y(value: float) -> float:
+        return top + height - height * value / peak
+
+    pdf.set_draw_color(180, 180, 180)
+    pdf.line(left, top + height, left + width, top + height)
+    pdf.set_font(FONT, "", 6)
+    pdf.text(pdf.l_margin, top + 2, str(peak))
+    pdf.text(pdf.l_margin, top + height, "0")
+    pdf.set_fill_color(201, 206, 214)
+    for i, hour in enumerate(hours):
+        bar = height * hour["contacts"] / peak
+        pdf.rect(left + slot * i + slot * 0.15, top + height - bar, slot * 0.7, bar, "F")
+        if i % max(1, len(hours) // 12) == 0:
+            pdf.text(left + slot * i, top + height + 3, hour["local"][-5:])
+    for n, topic in enumerate(leading):
+        colour = CHART_COLOURS[n % len(CHART_COLOURS)]
+        pdf.set_draw_color(*colour)
+        pdf.set_line_width(0.5)
+        counts = topic["per_hour"][first:]
+        points = [(left + slot * i + slot / 2, y(v)) for i, v in enumerate(counts)]
+        for a, b in zip(points, points[1:], strict=False):
+            pdf.line(a[0], a[1], b[0], b[1])
+        pdf.set_fill_color(200, 16, 46)
+        for (px, py), rising in zip(points, topic["rising_hours"][first:], strict=False):
+            if rising:
+                pdf.polygon([(px - 1.2, py - 1.5), (px + 1.2, py - 1.5), (px, py - 3.5)],
+                            style="F")  # fmt: skip
+        pdf.set_fill_color(*colour)
+        pdf.rect(left + 2 + n * 30, top + height + 5, 3, 2, "F")
+        pdf.text(left + 6 + n * 30, top + height + 7, topic["label"][:18])
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_font(FONT, "", 9)
+    pdf.set_y(top + height + 10)
+
+
 def as_pdf(record: dict[str, Any]) -> bytes:
     """The record as a PDF (A4): the event, timeline, messages, lägesbilder, volumes per hour,
     topics, questions and the call-in; an exercise's pages are headed ÖVNING."""
@@ -276,7 +341,8 @@ def as_pdf(record: dict[str, Any]) -> bytes:
         title = f"ÖVNING – {title}"
     pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
-    line(f"Nivå: {event['level']}    Orsak: {event.get('reason') or ''}")
+    level = situation.LEVELS["sv"].get(str(event["level"]), str(event["level"]))
+    line(f"Nivå: {level}    Orsak: {event.get('reason') or ''}")
     line(f"Aktiverad {_local(event['activated_at'])} av {event.get('activated_by') or ''}")
     if event.get("deactivated_at"):
         line(
@@ -321,6 +387,8 @@ def as_pdf(record: dict[str, Any]) -> bytes:
 
     heading("Kontaktvolymer per timme")
     volumes = record["volumes"]
+    if volumes["hours"]:
+        _chart(pdf, volumes)
     pdf.set_font(FONT, "B", 9)
     pdf.cell(40, 5, "Timme")
     pdf.cell(25, 5, "Kontakter")

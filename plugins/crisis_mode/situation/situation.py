@@ -7,10 +7,10 @@ active, and kept with the event.
 **Rising fast** (documented rule, the same for every topic): in the latest hour of the
 report a topic is rising when it has at least :data:`RISING_MIN` contacts *and* at least
 :data:`RISING_FACTOR` times the mean of the previous :data:`RISING_WINDOW` hours of the event
-(fewer at the start of the event; none before the first hour, when the mean is 0). The same
-test is made for every hour, so the chart marks where each topic rose. An on-demand report's
-latest hour is the hour running now (partly counted: it can only err on the side of not yet
-rising); the hourly report covers whole hours up to the full hour.
+(fewer at the start of the event). The event's first hour has nothing to compare with and
+never flags. The same test is made for every hour, so the chart marks where each topic rose.
+An on-demand report's latest hour is the hour running now (partly counted: it can only err on
+the side of not yet rising); the hourly report covers whole hours up to the full hour.
 
 Counting is a handful of aggregate queries, each answered from a covering index: crisis
 contacts per local day, hour and channel from the core's ``contact_report`` index (the event's
@@ -100,7 +100,8 @@ def rising_flags(counts: list[int]) -> list[tuple[bool, float]]:
     for i, count in enumerate(counts):
         before = counts[max(0, i - RISING_WINDOW) : i]
         baseline = sum(before) / len(before) if before else 0.0
-        out.append((count >= RISING_MIN and count >= RISING_FACTOR * baseline, baseline))
+        rising = bool(before) and count >= RISING_MIN and count >= RISING_FACTOR * baseline
+        out.append((rising, baseline))
     return out
 
 

@@ -64,8 +64,9 @@ def test_the_rising_rule():
     # twice the mean is rising, just under is not
     assert situation.rising_flags([5, 5, 5, 10])[-1][0] is True
     assert situation.rising_flags([5, 5, 5, 9])[-1][0] is False
-    # the first hour of an event has a baseline of 0
-    assert situation.rising_flags([6]) == [(True, 0.0)]
+    # the first hour of an event has nothing to compare with
+    assert situation.rising_flags([60]) == [(False, 0.0)]
+    assert situation.rising_flags([60, 130])[-1] == (True, 60.0)
 
 
 async def test_the_lagesbild_counts_and_flags_the_rising_topic(
