@@ -47,12 +47,18 @@ ITEM_SQL = (
     "document_type, rule_id, rule_ref, period_years, due_at, files, bytes, status, "
     "skipped_reason FROM diarium_disposal_item"
 )
+#: Documents some ``dispose`` rule of their board and type may let go by now: a coarse filter
+#: in SQL (``period_years`` × 365 days is never more than the calendar years), the exact
+#: decision — the governing rule, calendar years — in :func:`candidates`.
 CANDIDATE_SQL = (
-    "SELECT d.id, d.number, d.document_type, d.case_file_id, c.number AS case_number, "
+    "SELECT DISTINCT d.id, d.number, d.document_type, d.case_file_id, c.number AS case_number, "
     "c.board, c.classification_code, c.closed_at "
     "FROM diarium_document d JOIN diarium_case_file c ON c.id = d.case_file_id "
-    "WHERE c.status = 'closed' AND c.closed_at IS NOT NULL AND d.disposed_at IS NULL "
-    "AND d.status = 'registered' AND d.document_type <> ''"
+    "JOIN diarium_retention_rule r ON r.board = c.board AND r.document_type = d.document_type "
+    "AND r.action = 'dispose' AND r.period_years IS NOT NULL "
+    "WHERE c.status = 'closed' AND c.closed_at IS NOT NULL "
+    "AND c.closed_at <= CAST(? AS BIGINT) - CAST(r.period_years AS BIGINT) * 31536000 "
+    "AND d.disposed_at IS NULL AND d.status = 'registered'"
 )
 
 
@@ -125,7 +131,7 @@ async def candidates(board: str = "", now: int | None = None) -> list[dict[str, 
     """What the plan allows to dispose of at ``now``: documents with their rule and due time,
     leaving out those already listed in a run not yet executed."""
     now = int(now if now is not None else time.time())
-    sql, args = CANDIDATE_SQL, []
+    sql, args = CANDIDATE_SQL, [now]
     if board:
         sql += " AND c.board = ?"
         args.append(board)
