@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime
 
 from plugins.diarium.intake import drafts
 
@@ -43,6 +44,7 @@ def _letter_pdf() -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # the same file each time
     pdf.add_page()
     pdf.add_font("DejaVu", fname="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     pdf.set_font("DejaVu", size=11)
@@ -65,7 +67,7 @@ async def seed(rng: random.Random, actor: str = "demo") -> int:
     _, created = await drafts.create(
         drafts.NewDraft(
             source="scan",
-            source_key=f"demo:scan:{letter_sha}",
+            source_key="demo:scan:skanning-0001",
             received_at=now - rng.randint(3600, 20000),
             filename="skanning-0001.pdf",
             mime=letter_mime,
