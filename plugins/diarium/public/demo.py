@@ -95,26 +95,31 @@ async def seed(rng: random.Random, actor: str) -> None:
     await _partly(staff, docs)
 
 
-async def _partly(staff: Principal, docs: list[dict]) -> None:
-    """A partly handed out request, for the first demo document with a readable PDF."""
+async def _partly(staff: Principal, docs: list[dict], letter: bool = True) -> None:
+    """A partly handed out request, for the first demo document with a readable PDF (when
+    there is none and ``letter``, a scanned letter is added to the first document)."""
     from plugins.diarium.registry import files
 
     for doc in docs:
         found_files = await raw.fetch(
             "SELECT f.sha256 FROM diarium_document_file f JOIN diarium_blob b "
             "ON b.sha256 = f.sha256 WHERE f.document_id = ? AND f.role IN ('pdfa', 'original') "
-            "AND b.mime = 'application/pdf'",
+            "AND b.mime = 'application/pdf' ORDER BY f.id DESC",
             doc["id"],
         )
         if not found_files:
             continue
         boxes = [masking.Box(1, 50, 50, 200, 40, PROVISION)]
+        data = files.open_blob(found_files[0]["sha256"]).read_bytes()
+        texts = [masking.Redaction(DEMO_PERSON, PROVISION)]
         try:  # only a PDF that can be masked gets a demo request
-            masking.masked_copy(
-                files.open_blob(found_files[0]["sha256"]).read_bytes(), boxes, [], label="demo"
-            )
+            masking.masked_copy(data, boxes, texts, label="demo")
         except DomainError:
-            continue
+            texts = []  # not the demo letter: the box alone
+            try:
+                masking.masked_copy(data, boxes, texts, label="demo")
+            except DomainError:
+                continue
         logged = await requests.log_request(
             staff,
             requests.NewRequest(
@@ -127,7 +132,7 @@ async def _partly(staff: Principal, docs: list[dict]) -> None:
         found = await requests.row(logged["id"])
         source, sha = await requests.source_pdf(found, staff)
         pdf, details = masking.masked_copy(
-            source, boxes, [], label=f"{doc['number']} ({found['number']})"
+            source, boxes, texts, label=f"{doc['number']} ({found['number']})"
         )
         await requests.add_masked_copy(staff, logged["id"], pdf, {**details, "source": sha})
         await requests.decide(
@@ -138,3 +143,32 @@ async def _partly(staff: Principal, docs: list[dict]) -> None:
             reason="Uppgifter om enskilds hälsa har maskerats.",
         )
         return
+    if docs and letter:  # no demo document has a readable PDF: a scanned letter for one
+        await _scanned_letter(staff, docs[0])
+        await _partly(staff, docs[:1], letter=False)
+
+
+DEMO_PERSON = "Anna Exempelsson"
+
+
+async def _scanned_letter(staff: Principal, doc: dict) -> None:
+    """A scanned letter (PDF) for a demo document, naming a private person to be masked."""
+    from fpdf import FPDF
+
+    from plugins.diarium.public.decision import FONT_DIR
+    from plugins.diarium.registry import files
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "", 13)
+    for y, line in (
+        (72, f"Diarienummer {doc['number']}"),
+        (110, "Till kommunen"),
+        (140, f"Jag skriver om min granne {DEMO_PERSON} och hennes hälsa."),
+        (170, "Med vänlig hälsning"),
+    ):
+        pdf.set_xy(72, y)
+        pdf.cell(450, 18, line)
+    sha = await files.store(bytes(pdf.output()), "application/pdf")
+    await files.attach(staff.username, doc["id"], sha, "inskannat-brev.pdf", "original")

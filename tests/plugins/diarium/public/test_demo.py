@@ -29,3 +29,19 @@ async def test_demo_requests_cover_every_state(entries):
     assert partly["masked_copy_sha256"]
     shown = await requests.get(partly["id"])
     assert [h["kind"] for h in shown["history"]] == ["received", "masked_copy", "decided"]
+
+
+async def test_without_a_pdf_the_demo_masks_a_scanned_letter(entries):
+    from plugins.diarium.registry import files
+    from tests.plugins.diarium.public.test_requests import pdf_text
+
+    alone = entries["alone"]
+    await demo._partly(demo._staff("demo-registrator"), [alone])
+    row = await raw.fetchrow(
+        "SELECT status, masked_copy_sha256 FROM diarium_request WHERE document_id = ? "
+        "ORDER BY id DESC",
+        alone["id"],
+    )
+    assert row["status"] == "partly_handed_out"
+    text = pdf_text(files.open_blob(row["masked_copy_sha256"]).read_bytes())
+    assert demo.DEMO_PERSON not in text and "OSL 26 kap. 1 §" in text
