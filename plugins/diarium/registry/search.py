@@ -31,6 +31,7 @@ from plugins.diarium.registry import documents, series
 WORD_RE = re.compile(r"[\w/:.§-]+", re.UNICODE)
 MAX_WORDS = 8
 SCOPE = "diarium-search"
+NUMBER_LIKE = re.compile(r"\d[/.:-]\d")
 PUBLIC_COLUMNS = "{number counterpart_public public_text document_type}"
 
 
@@ -67,6 +68,20 @@ def _fts_query(words: list[str], protected: bool) -> str:
         return ""
     expression = " AND ".join(terms)
     return expression if protected else f"{PUBLIC_COLUMNS} : ({expression})"
+
+
+async def _number_match(q: str) -> tuple[str, Any] | None:
+    """A query that is a case file's or a document's number, as a filter (unique indexes)."""
+    text = " ".join(q.split())
+    if not text or len(text) > 50 or not NUMBER_LIKE.search(text):
+        return None
+    case_file = await raw.fetchrow("SELECT id FROM diarium_case_file WHERE number = ?", text)
+    if case_file is not None:
+        return "d.case_file_id = ?", case_file["id"]
+    document = await raw.fetchrow("SELECT id FROM diarium_document WHERE number = ?", text)
+    if document is not None:
+        return "d.id = ?", document["id"]
+    return None
 
 
 async def search(
@@ -125,6 +140,11 @@ async def search(
     if after is not None:
         where.append("d.id < ?")
         args.append(after[0])
+    number = await _number_match(q or "")
+    if number is not None:  # a diarienummer: its case file's documents, or that document
+        where.append(number[0])
+        args.append(number[1])
+        q = None
     words = words_of(q or "")
     if q and not words:
         raise InvalidInput("Search for at least one word", location=("query", "q"))

@@ -10,6 +10,8 @@ Times are epoch seconds (UTC); dates are ``YYYY-MM-DD`` strings.
 from piccolo.columns import BigInt, Boolean, Integer, Text, Varchar
 from piccolo.table import Table
 
+from core.secrets import fields
+
 
 class DiariumSeries(Table, tablename="diarium_series"):
     """A diary series of one nämnd: its number pattern (``{code} {year}/{seq}``, always with
@@ -168,3 +170,12 @@ TABLES = [
     DiariumClass,
     DiariumRetentionRule,
 ]
+
+# ``kontakt keys rotate`` re-encrypts the personnummer kept by the registry (see pnr.py).
+PERSONNUMMER_CONTEXT = "diarium.personnummer"
+fields.register(
+    fields.EncryptedField(DiariumDocument, "personnummer_encrypted", None, PERSONNUMMER_CONTEXT)
+)
+fields.register(
+    fields.EncryptedField(DiariumCaseFile, "personnummer_encrypted", None, PERSONNUMMER_CONTEXT)
+)
