@@ -146,7 +146,10 @@ def _decode(image: Any) -> list[dict[str, str]]:
     from pyzbar import pyzbar
 
     found = []
-    for symbol in pyzbar.decode(image.convert("L")):
+    grey = image.convert("L")
+    if grey.width >= 2000:  # a 300 dpi page: codes read as well at half size, 3 times faster
+        grey = grey.reduce(2)
+    for symbol in pyzbar.decode(grey):
         text = symbol.data.decode("utf-8", errors="replace").replace("\x00", "")
         found.append({"type": symbol.type, "data": text[:500]})
     return found
