@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWid
 
 from desktop import panels
 from desktop.i18n import _
-from desktop.ui import crisis_tagging, tasks
+from desktop.ui import crisis_banner, crisis_tagging, tasks
 from desktop.ui.callbacks import CallbacksView
 from desktop.ui.case_list import CaseListsView
 from desktop.ui.case_view import CaseWindow
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.crisis_banner = crisis_banner.mount(self, session, self.contact_form)
         self.user_label = QLabel(me.get("username", ""), self)
         self.outbox_label = QLabel("", self)
         name(self.outbox_label, _("Contacts waiting to be sent"))
