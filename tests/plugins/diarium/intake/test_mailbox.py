@@ -20,9 +20,16 @@ from core.secrets import keystore
 from plugins.diarium import runtime
 from plugins.diarium.intake import mailbox
 from tests.plugins.diarium.conftest import BASE
+from tests.plugins.diarium.intake.conftest import as_pdf, scan_image
 from tests.support.dovecot import DovecotServer, available
 from tests.support.smtp import SmtpServer
 
+SCANNED_LINES = (
+    "Bilaga till överklagandet",
+    "",
+    "Läkarintyg om behov av färdtjänst",
+    "Utfärdat vid vårdcentralen i Örebro",
+)
 TAKEN = "Diarium/Mottaget"
 REGISTERED = "Diarium/Registrerat"
 
@@ -53,7 +60,13 @@ def shared_mailbox(intake, imap: DovecotServer) -> Iterator[DovecotServer]:
     keystore.delete(mailbox.PASSWORD_SECRET)
 
 
-def message(subject: str, body: str, attachment: bytes | None = None, **headers: str) -> bytes:
+def message(
+    subject: str,
+    body: str,
+    attachment: bytes | None = None,
+    scan: bytes | None = None,
+    **headers: str,
+) -> bytes:
     mail = EmailMessage()
     mail["From"] = headers.pop("sender", "Karl Öberg <karl.oberg@example.org>")
     mail["To"] = "registrator@ekeby.example"
@@ -64,6 +77,8 @@ def message(subject: str, body: str, attachment: bytes | None = None, **headers:
     mail.set_content(body)
     if attachment is not None:
         mail.add_attachment(attachment, maintype="text", subtype="csv", filename="förteckning.csv")
+    if scan is not None:
+        mail.add_attachment(scan, maintype="application", subtype="pdf", filename="brev.pdf")
     return mail.as_bytes()
 
 
@@ -87,6 +102,7 @@ async def test_a_mail_with_its_attachment_becomes_a_draft_then_leaves_the_inbox(
             "Hej!\nJag vill överklaga beslutet om färdtjänst som jag fick förra veckan.\n"
             "Mitt personnummer är 19811218-9876.\n\nMed vänlig hälsning\nKarl Öberg\n",
             attachment=b"rad;datum\n1;2026-11-30\n",
+            scan=as_pdf(scan_image(SCANNED_LINES)),
             message_id=message_id,
         ),
     )
@@ -103,7 +119,12 @@ async def test_a_mail_with_its_attachment_becomes_a_draft_then_leaves_the_inbox(
     assert draft["suggestions"]["sender_email"] == "karl.oberg@example.org"
     assert "överklaga beslutet om färdtjänst" in draft["text"]
     assert draft["personnummer"]["masked"] == ["19811218-****"] and "9876" not in draft["text"]
-    files = {f["role"]: f for f in draft["files"]}
+    # the scanned letter attached: OCR'd with the Swedish model, its text in the draft
+    for word in ("Läkarintyg", "färdtjänst", "överklagandet", "Örebro"):
+        assert word in draft["text"], (word, draft["text"])
+    assert draft["pages"] == 1
+    assert [f["role"] for f in draft["files"]] == ["mail", "attachment", "attachment", "pdfa"]
+    files = {f["role"]: f for f in draft["files"][:2]}
     assert files["mail"]["mime"] == "message/rfc822"
     assert files["attachment"]["filename"] == "förteckning.csv"
     from plugins.diarium.registry import files as store
