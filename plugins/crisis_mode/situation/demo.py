@@ -13,6 +13,7 @@ import random
 import time
 from typing import Any
 
+from core import db
 from core.auth.service import Principal
 from core.cases import service as cases
 from core.db import raw
@@ -129,49 +130,68 @@ async def seed_contacts(rng: random.Random, event: dict[str, Any], actor: str) -
     hours = [h for h in range(last_hour - 5 * 3600, last_hour + 1, 3600) if h + 3599 >= start]
     count = 0
     for index, hour in enumerate(hours):
-        latest = hour == last_hour
-        plan = {
-            "dricksvatten": 14 if latest else 2 + index % 2,
-            "evakuering": 3,
-            "skola": 2,
-            "el": 1 + index % 2,
-            "trafik": 1,
-            "oro": 1,
-        }
-        for code, n in plan.items():
-            for _ in range(n):
-                low = max(hour, start)
-                high = min(hour + 3599, now)
-                if high < low:
-                    continue
-                received = rng.randint(low, high)
-                channel = "phone" if rng.random() < 0.8 else "email"
-                done = await cases.register_contact(
-                    agent,
-                    cases.ContactInput(
-                        channel=channel,
-                        summary=f"Krisfråga: {code}",
-                        received_at=received,
-                        resolved_first_contact=True,
-                    ),
-                )
-                chosen = [topic_ids[code]]
-                if code == "dricksvatten" and rng.random() < 0.3:
-                    chosen.append(topic_ids["oro"])
-                question = (
-                    rng.choice(QUESTIONS)
-                    if code == "dricksvatten" and latest and (rng.random() < 0.4)
-                    else ""
-                )
-                await tagging.tag(
-                    agent,
-                    chosen,
-                    contact_number=done["contact"]["number"],
-                    area_id=rng.choice(area_ids),
-                    question=question,
-                    event_id=int(event["id"]),
-                )
-                count += 1
+        async with db.transaction():  # one commit per hour of demo contacts
+            count += await _seed_hour(rng, event, agent, topic_ids, area_ids, hour, index,
+                                      hour == last_hour, start, now)  # fmt: skip
     if count:
         await situation.keep(int(event["id"]), actor, "on_demand")
+    return count
+
+
+async def _seed_hour(
+    rng: random.Random,
+    event: dict[str, Any],
+    agent: Principal,
+    topic_ids: dict[str, int],
+    area_ids: list[int],
+    hour: int,
+    index: int,
+    latest: bool,
+    start: int,
+    now: int,
+) -> int:
+    """One hour of demo contacts, registered and tagged (in the caller's transaction)."""
+    count = 0
+    plan = {
+        "dricksvatten": 14 if latest else 2 + index % 2,
+        "evakuering": 3,
+        "skola": 2,
+        "el": 1 + index % 2,
+        "trafik": 1,
+        "oro": 1,
+    }
+    for code, n in plan.items():
+        for _ in range(n):
+            low = max(hour, start)
+            high = min(hour + 3599, now)
+            if high < low:
+                continue
+            received = rng.randint(low, high)
+            channel = "phone" if rng.random() < 0.8 else "email"
+            done = await cases.register_contact(
+                agent,
+                cases.ContactInput(
+                    channel=channel,
+                    summary=f"Krisfråga: {code}",
+                    received_at=received,
+                    resolved_first_contact=True,
+                ),
+            )
+            chosen = [topic_ids[code]]
+            if code == "dricksvatten" and rng.random() < 0.3:
+                chosen.append(topic_ids["oro"])
+            question = (
+                rng.choice(QUESTIONS)
+                if code == "dricksvatten" and latest and (rng.random() < 0.4)
+                else ""
+            )
+            await tagging.tag(
+                agent,
+                chosen,
+                contact_number=done["contact"]["number"],
+                area_id=rng.choice(area_ids),
+                question=question,
+                event_id=int(event["id"]),
+            )
+            count += 1
     return count
