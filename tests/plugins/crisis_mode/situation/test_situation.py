@@ -204,6 +204,15 @@ async def test_the_record_exports_as_json_csv_and_pdf(client, auth_headers, even
     pdf = await client.get(url, params={"format": "pdf"}, headers=team)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and len(pdf.content) > 5000
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf.content)
+    text = "\n".join(page.get_textpage().get_text_range() for page in document)
+    assert all(page.get_textpage().get_text_range().startswith("ÖVNING") for page in document)
+    for heading in ("Tidslinje", "Meddelanden", "Lägesbilder", "Kontaktvolymer per timme",
+                    "Frågor utan godkänt svar", "Inkallning av jourlistan"):  # fmt: skip
+        assert heading in text
+    assert "Kan jag duscha?" in text and "Förorenat dricksvatten" in text
 
     assert (await client.get(url, params={"format": "doc"}, headers=team)).status_code == 400
     agent = await auth_headers("agent")
