@@ -14,6 +14,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from core import db
 from core.paging import Cursor, PageLimit
 from core.web.security import principal_of
 from core.web.types import Id, IdPath, IdQuery, bounded_int, query_text, text
@@ -265,17 +266,21 @@ class CaseFileController(Controller):
     @post("/", opt=REGISTER, status_code=201, summary="Open a case file (number taken)")
     async def open(self, request: Request, data: JSONBody[CaseFileBody]) -> dict[str, Any]:
         actor = principal_of(request).username
-        opened = await casefiles.open_case_file(
-            actor,
-            series_code=data.series_code,
-            title_public=data.title_public,
-            title_protected=data.title_protected,
-            classification_code=data.classification_code,
-            officer=data.officer,
-            department=data.department,
-        )
-        if data.secrecy is not None:
-            await secrecy.add(actor, _marking(data.secrecy) or {}, case_file_id=opened["id"])
+        marking = _marking(data.secrecy)
+        if marking is not None:
+            secrecy.check_marking(marking)  # a bad marking opens nothing
+        async with db.transaction():
+            opened = await casefiles.open_case_file(
+                actor,
+                series_code=data.series_code,
+                title_public=data.title_public,
+                title_protected=data.title_protected,
+                classification_code=data.classification_code,
+                officer=data.officer,
+                department=data.department,
+            )
+            if marking is not None:
+                await secrecy.add(actor, marking, case_file_id=opened["id"])
         return await casefiles.get(opened["id"], principal_of(request))
 
     @post(

@@ -190,6 +190,18 @@ async def test_case_file_marking_covers_its_documents(client, diarium, auth_head
     assert opened.status_code == 201, opened.text
     case_file = opened.json()
     assert case_file["secrecy"]["markings"][0]["on"] == "case_file"
+    before = await _count("diarium_case_file")
+    bad = await client.post(
+        f"{BASE}/case-files",
+        headers=headers,
+        json={
+            "series_code": "TKS",
+            "title_public": "Utredning",
+            "classification_code": "1.2.2",
+            "secrecy": {"provision": "hemligt", "authority": "Socialnämnden"},
+        },
+    )
+    assert bad.status_code == 422 and await _count("diarium_case_file") == before
     assert case_file["protected"]["title"] == f"Utredning om {PNR}"
     added = await client.post(
         f"{BASE}/documents", headers=headers, json=_doc(case_file_id=case_file["id"])
