@@ -276,6 +276,13 @@ async def call_in(event_id: int, actor: str) -> dict[str, Any]:
             event_id,
             {"asked": [a["person_id"] for a in asked], "without_email": len(without_email)},
         )
+        if without_email:  # their phone numbers are in the answer: a read of personal data
+            audit.record_read(
+                actor,
+                "crisis_roster_person",
+                "call_in",
+                {"ids": [p["person_id"] for p in without_email], "shown": "phone"},
+            )
     detail = f"asked {len(asked)}, e-mailed {len(asked) - len(without_email)}"
     if without_email:
         detail += "; call by phone: " + ", ".join(p["name"] for p in without_email)

@@ -33,6 +33,12 @@ async def test_every_route_is_in_the_permission_matrix(
     assert await permission_matrix.check(client, app, auth_headers, fresh, only=ours) == []
 
 
+def test_the_hourly_lagesbild_is_on_the_worker_schedule(crisis):
+    from core import jobs
+
+    assert "crisis_mode.situation_hourly" in jobs.periodic_task_names()
+
+
 def test_every_message_of_the_area_has_a_swedish_text(crisis):
     found, problems = scan(ROOT / "plugins" / "crisis_mode" / "situation", ROOT)
     assert problems == []

@@ -82,6 +82,11 @@ async def test_call_in_emails_those_on_call_and_records_their_answers(
     assert asked[tina["id"]]["emailed"] is False
     assert tina["id"] in [p["person_id"] for p in result["without_email"]]
     assert "Tina Tolk" in result["detail"]  # call her by phone
+    shown = await raw.fetchrow(
+        "SELECT actor, details FROM audit_entry WHERE action = 'read' "
+        "AND object_type = 'crisis_roster_person' AND object_id = 'call_in' ORDER BY seq DESC"
+    )
+    assert shown["actor"] == "kris-ledare" and str(tina["id"]) in shown["details"]
 
     with SmtpServer() as smtp:
         sent = await notify.send_pending(settings.replace(smtp_host=smtp.host, smtp_port=smtp.port))
