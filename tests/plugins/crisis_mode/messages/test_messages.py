@@ -160,3 +160,29 @@ async def test_bad_drafts_are_refused_in_swedish_and_english_and_change_nothing(
     )
     assert rejected.json()["status"] == "rejected"
     assert rejected.json()["reject_reason"] == "Fel område"
+
+
+async def test_an_approval_is_announced_to_connected_users(
+    client, clean, crisis_headers, auth_headers, monkeypatch
+):
+    """After the commit, the live event goes to ``core.events.publish`` (which still sends
+    it; the recording keeps a copy of what was sent)."""
+    from core import events
+
+    writer = await auth_headers("supervisor")
+    leader = await crisis_headers("leader")
+    draft = (await client.post(MESSAGES, json=draft_body(("sv", "ar")), headers=writer)).json()
+    sent: list = []
+    publish = events.publish
+
+    def recording(event) -> None:
+        publish(event)
+        sent.append(event)
+
+    monkeypatch.setattr(events, "publish", recording)
+    await client.post(f"{MESSAGES}/{draft['id']}/approve", json={}, headers=leader)
+    announced = [e for e in sent if e.type == "crisis.message_approved"]
+    assert len(announced) == 1
+    assert announced[0].data["version_id"] == draft["id"]
+    assert announced[0].data["languages"] == ["sv", "ar"]
+    assert "crisis.message_approved" in {t.name for t in events.event_types()}
