@@ -7,8 +7,9 @@ a secrecy marking is in force (with its provision). Never the protected text, th
 counterpart, personnummer or a protected title; a cancelled number shows as cancelled with no
 text. Free text matches the public columns only:
 
-- SQLite: the registry's FTS5 table ``diarium_document_fts`` with a column filter naming the
-  public columns, so no term can reach the protected ones whatever was typed;
+- SQLite: this area's FTS5 table ``diarium_public_fts`` over the public columns alone (with
+  prefix indexes; migration ``diarium_public_…t03_30_01``), so no term can reach the
+  protected ones whatever was typed;
 - PostgreSQL: the GIN index ``diarium_document_public_tsv`` over a ``tsvector`` of the public
   fields alone (migration ``diarium_public_…``).
 
@@ -35,7 +36,8 @@ MAX_LIMIT = 100
 MAX_TERMS = 8
 MAX_QUERY_CHARS = 200
 TOTAL_CAP = 1000
-PUBLIC_COLUMNS = "{number counterpart_public public_text document_type}"
+#: The longest prefix with its own FTS5 prefix index; longer stems are matched on it.
+MAX_PREFIX = 8
 DIRECTIONS = ("in", "drawn_up", "out")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PUBLIC_TSVECTOR = (
@@ -81,9 +83,11 @@ def terms(q: str) -> list[str]:
 
 
 def fts5_query(found: list[str]) -> str:
-    """An FTS5 MATCH expression for ``found`` restricted to the public columns."""
-    parts = [f'"{t}"*' if len(t) >= 3 else f'"{t}"' for t in found]
-    return f"{PUBLIC_COLUMNS} : (" + " AND ".join(parts) + ")"
+    """An FTS5 MATCH expression for ``found`` on ``diarium_public_fts``: every term a quoted
+    prefix (cut to :data:`MAX_PREFIX` characters, which have a prefix index), all required;
+    terms under three characters exact."""
+    parts = [f'"{t[:MAX_PREFIX]}"*' if len(t) >= 3 else f'"{t}"' for t in found]
+    return " AND ".join(parts)
 
 
 def tsquery(found: list[str]) -> str:
@@ -167,8 +171,10 @@ async def search(
             text_where.append(f"{PUBLIC_TSVECTOR} @@ to_tsquery('simple'::regconfig, ?)")
             text_args = [tsquery(found)]
         else:
-            source = "diarium_document_fts f JOIN diarium_document d ON d.id = f.rowid"
-            text_where.append("diarium_document_fts MATCH ?")
+            # CROSS JOIN keeps the index outermost (newest first, a page and stop) even with a
+            # date or series filter the planner might prefer
+            source = "diarium_public_fts f CROSS JOIN diarium_document d ON d.id = f.rowid"
+            text_where.append("diarium_public_fts MATCH ?")
             text_args = [fts5_query(found)]
             order = "f.rowid"
         text_where.append("d.status = 'registered'")
