@@ -116,7 +116,7 @@ class DraftController(Controller):
         return await drafts.get(draft_id)
 
     @get("/{draft_id:int}/pdf", opt=REGISTER, summary="The draft's searchable PDF/A")
-    async def pdf(self, draft_id: IdPath) -> Response[bytes]:
+    async def pdf(self, request: Request, draft_id: IdPath) -> Response[bytes]:
         from plugins.diarium.registry import files
 
         draft = await drafts.get(draft_id)
@@ -124,6 +124,8 @@ class DraftController(Controller):
         if pdfa is None:
             raise NotFound("Draft {id} has no PDF", id=draft_id)
         body = files.open_blob(pdfa["sha256"]).read_bytes()
+        if draft["personnummer"]["found"]:  # the scan shows them unmasked: the read is audited
+            await drafts.audit_read(principal_of(request).username, draft_id, "pdf")
         headers = {"Content-Disposition": f'inline; filename="utkast-{draft_id}.pdf"'}
         return Response(body, media_type="application/pdf", headers=headers)
 

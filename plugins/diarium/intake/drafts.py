@@ -202,6 +202,12 @@ async def _row(draft_id: int) -> dict[str, Any]:
     return row
 
 
+async def audit_read(actor: str, draft_id: int, what: str) -> None:
+    """Record a read of a draft's unmasked content (its scan shows the personnummer)."""
+    async with db.transaction():
+        audit.record_read(actor, "diarium_draft", draft_id, {"what": what})
+
+
 async def get(draft_id: int) -> dict[str, Any]:
     """One draft with its full (masked) text."""
     return view(await _row(draft_id))

@@ -77,6 +77,12 @@ async def test_a_letter_in_the_watched_folder_becomes_a_draft_and_is_registered(
     with pikepdf.open(io.BytesIO(pdf.content)) as document:
         assert document.open_metadata().pdfa_status.startswith("2")  # PDF/A-2
     assert "förråd" in extract_text(io.BytesIO(pdf.content))
+    read = await raw.fetchrow(
+        "SELECT actor FROM audit_entry WHERE action = 'read' AND object_type = 'diarium_draft' "
+        "AND object_id = ?",
+        str(made[0]),
+    )
+    assert read is not None and read["actor"] == intake["registrator"]  # it shows the number
 
     # searchable among the drafts
     found = await client.get(f"{BASE}/drafts", params={"q": "FÖRRÅD på min"}, headers=registrator)
