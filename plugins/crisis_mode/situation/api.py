@@ -190,6 +190,18 @@ class TagController(Controller):
         next_cursor = paging.encode_cursor(f"crisis_tags:{eid}", (last,)) if last else None
         return {"items": items, "next_cursor": next_cursor, "total": None}
 
+    @get("/untagged", opt=VIEW, summary="Crisis contacts not tagged yet, newest first")
+    async def untagged(
+        self,
+        request: Request,
+        event_id: IdQuery = None,
+        mine: Annotated[bool, QueryParameter()] = False,
+        cursor: paging.Cursor = None,
+        limit: paging.PageLimit = paging.DEFAULT_LIMIT,
+    ) -> dict[str, Any]:
+        username = principal_of(request).username if mine else None
+        return await tagging.untagged(await _event_id(event_id), limit, cursor, username)
+
     @get("/contact", opt=VIEW, summary="The tag of one contact (by id or number)")
     async def of_contact(
         self,

@@ -400,6 +400,12 @@ async def _question_topics(
     return out
 
 
+def _sentence(text: Any) -> str:
+    """A text ending as a sentence (a full stop added when it has none)."""
+    text = " ".join(str(text or "").split())
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
 def _decimal(value: float, lang: str) -> str:
     text = f"{value:.1f}"
     return text.replace(".", ",") if lang == "sv" else text
@@ -430,9 +436,7 @@ def summary(report: dict[str, Any], lang: str = "sv") -> str:
     activated = local(int(event["activated_at"]))
     if en:
         lines.append(f"Situation report from the contact centre, {end_local}.")
-        lines.append(
-            f"Crisis mode since {activated} ({level}): {event.get('reason') or ''}".strip()
-        )
+        lines.append(f"Crisis mode since {activated} ({level}): {_sentence(event.get('reason'))}")
         lines.append(
             f"Since activation: {_number(totals['contacts'], lang)} contacts"
             + (f" ({channels})" if channels else "")
@@ -440,7 +444,7 @@ def summary(report: dict[str, Any], lang: str = "sv") -> str:
         )
     else:
         lines.append(f"Lägesbild från kontaktcenter {end_local}.")
-        lines.append(f"Krisläge sedan {activated} ({level}): {event.get('reason') or ''}".strip())
+        lines.append(f"Krisläge sedan {activated} ({level}): {_sentence(event.get('reason'))}")
         lines.append(
             f"Sedan aktiveringen: {_number(totals['contacts'], lang)} kontakter"
             + (f" ({channels})" if channels else "")

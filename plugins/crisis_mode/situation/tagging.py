@@ -228,3 +228,40 @@ async def page(event_id: int, limit: int, after_id: int | None) -> tuple[list[di
             topics[int(t["tag_id"])].append(int(t["topic_id"]))
     items = [view(r, topics[int(r["id"])]) for r in rows]
     return items, (int(rows[-1]["id"]) if more else None)
+
+
+async def untagged(
+    event_id: int, limit: int, cursor: str | None, username: str | None = None
+) -> dict[str, Any]:
+    """Crisis contacts of the event not tagged yet, newest first (keyset pages on
+    ``(received_at, id)``); only those ``username`` registered when given. Number, channel,
+    time and who registered it — never the summary (a secret case's contact stays where the
+    core's secrecy rule keeps it)."""
+    from core import paging
+
+    event = await links.event(event_id)
+    start, end = links.window(event)
+    scope = f"crisis_untagged:{event_id}"
+    after = paging.decode_cursor(scope, cursor, (int, int))
+    sql = (
+        "SELECT c.id, c.number, c.channel, c.received_at, c.created_by FROM contact c "
+        "WHERE c.received_at >= ? AND c.received_at < ? AND NOT EXISTS (SELECT 1 FROM "
+        "crisis_tag t WHERE t.event_id = ? AND t.contact_id = c.id)"
+    )
+    args: list[Any] = [start, end, event_id]
+    if username:
+        sql += " AND c.created_by = ?"
+        args.append(username)
+    if after:
+        sql += " AND " + paging.keyset_clause(("c.received_at", "c.id"))
+        args.extend(after)
+    rows = await raw.fetch(
+        sql + " ORDER BY c.received_at DESC, c.id DESC LIMIT ?", *args, limit + 1
+    )
+    items, next_cursor = paging.cut(rows, limit, scope, lambda r: (r["received_at"], r["id"]))
+    shown = [
+        {"contact_id": r["id"], "contact_number": r["number"], "channel": r["channel"],
+         "received_at": r["received_at"], "registered_by": r["created_by"]}
+        for r in items
+    ]  # fmt: skip
+    return paging.page(shown, next_cursor)

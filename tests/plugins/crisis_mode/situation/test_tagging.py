@@ -140,3 +140,37 @@ async def test_bad_tagging_is_refused_and_changes_nothing(client, auth_headers, 
     it = await auth_headers("it_admin")
     body = {"contact_id": inside["id"], "topic_ids": [water]}
     assert (await client.post(f"{BASE}/tags", json=body, headers=it)).status_code == 403
+
+
+async def test_untagged_crisis_contacts_are_listed_until_tagged(
+    client, auth_headers, event, labels
+):
+    agent = await auth_headers("agent")
+    water = labels["topics"]["vatten"]["id"]
+    first = await register(int(time.time()) - 20)
+    second = await register(int(time.time()) - 10)
+    page = await client.get(
+        f"{BASE}/tags/untagged", params={"mine": "true", "limit": 1}, headers=agent
+    )
+    assert page.status_code == 200, page.text
+    body = page.json()
+    assert [c["contact_number"] for c in body["items"]] == [second["number"]]
+    assert body["items"][0]["registered_by"] == "agent-user"
+    assert "summary" not in body["items"][0]
+    more = await client.get(
+        f"{BASE}/tags/untagged",
+        params={"mine": "true", "limit": 1, "cursor": body["next_cursor"]},
+        headers=agent,
+    )
+    assert [c["contact_number"] for c in more.json()["items"]] == [first["number"]]
+    await client.post(
+        f"{BASE}/tags", json={"contact_id": second["id"], "topic_ids": [water]}, headers=agent
+    )
+    left = await client.get(f"{BASE}/tags/untagged", params={"mine": "true"}, headers=agent)
+    numbers = [c["contact_number"] for c in left.json()["items"]]
+    assert second["number"] not in numbers and first["number"] in numbers
+    bad = await client.get(f"{BASE}/tags/untagged", params={"cursor": "x"}, headers=agent)
+    assert bad.status_code == 400
+    await client.post(
+        f"{BASE}/tags", json={"contact_id": first["id"], "topic_ids": [water]}, headers=agent
+    )
