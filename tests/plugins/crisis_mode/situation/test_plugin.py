@@ -33,6 +33,20 @@ async def test_every_route_is_in_the_permission_matrix(
     assert await permission_matrix.check(client, app, auth_headers, fresh, only=ours) == []
 
 
+async def test_without_an_active_crisis_the_lagesbild_says_so(client, auth_headers, crisis):
+    from plugins.crisis_mode.activation import events
+    from plugins.crisis_mode.situation import situation
+
+    assert await events.current() is None
+    agent = await auth_headers("agent")
+    for path in ("/situation", "/situation/chart", "/tags/untagged", "/roster/call-ins"):
+        headers = agent if path != "/roster/call-ins" else await auth_headers("crisis_team")
+        answer = await client.get(f"{BASE}{path}", headers={**headers, "Accept-Language": "sv"})
+        assert answer.status_code == 409, (path, answer.text)
+        assert answer.json()["detail"] == "Inget krisläge är aktivt"
+    assert await situation.hourly() is None  # the worker's task does nothing
+
+
 def test_the_hourly_lagesbild_is_on_the_worker_schedule(crisis):
     from core import jobs
 
