@@ -36,6 +36,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 RUNS_SCOPE = "diarium-disposal-runs"
+CHUNK = 500  # ids per IN (…) list
 PROPOSAL_LOCK = 0x0D1A_0A7C  # the advisory lock key of disposal proposals (PostgreSQL)
 RUN_SQL = (
     "SELECT id, status, board, as_of, note, proposed_by, proposed_at, decided_by, decided_at, "
@@ -320,14 +321,8 @@ async def decide(
     return await get(run_id)
 
 
-async def _still_due(item: dict[str, Any], rules: list[dict], now: int) -> str:
+def _why_not(document: dict[str, Any] | None, rules: list[dict], now: int) -> str:
     """Why a listed document may no longer be disposed of ('' when it still may)."""
-    document = await raw.fetchrow(
-        "SELECT d.id, d.document_type, d.disposed_at, d.status, c.board, c.status AS "
-        "case_status, c.classification_code, c.closed_at FROM diarium_document d "
-        "JOIN diarium_case_file c ON c.id = d.case_file_id WHERE d.id = ?",
-        item["document_id"],
-    )
     if document is None:
         return "document gone"
     if document["disposed_at"] is not None:
@@ -341,6 +336,28 @@ async def _still_due(item: dict[str, Any], rules: list[dict], now: int) -> str:
     if when > now:
         return "not yet due under the plan"
     return ""
+
+
+def _chunks(values: list[Any], size: int = CHUNK) -> list[list[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+async def _documents_now(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The listed documents as they are now, with their case files."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        rows = await raw.fetch(
+            "SELECT d.id, d.document_type, d.disposed_at, d.status, c.board, c.status AS "
+            "case_status, c.classification_code, c.closed_at FROM diarium_document d "
+            f"JOIN diarium_case_file c ON c.id = d.case_file_id WHERE d.id IN ({_marks(chunk)})",
+            *chunk,
+        )
+        found.update({row["id"]: row for row in rows})
+    return found
 
 
 async def execute(actor: str, run_id: int) -> dict[str, Any]:
@@ -371,46 +388,58 @@ async def execute(actor: str, run_id: int) -> dict[str, Any]:
             )
         rules = await _rules()
         items = await raw.fetch(ITEM_SQL + " WHERE run_id = ? ORDER BY id", run_id)
-        shas: set[str] = set()
-        cases: set[int] = set()
-        disposed = skipped = 0
+        current = await _documents_now([item["document_id"] for item in items])
+        skips: list[tuple[str, int]] = []
+        chosen: list[dict[str, Any]] = []
         for item in items:
-            reason = await _still_due(item, rules, now)
+            reason = _why_not(current.get(item["document_id"]), rules, now)
             if reason:
-                skipped += 1
-                await raw.fetch(
-                    "UPDATE diarium_disposal_item SET status = 'skipped', skipped_reason = ? "
-                    "WHERE id = ?",
-                    reason,
-                    item["id"],
-                )
-                continue
+                skips.append((reason, item["id"]))
+            else:
+                chosen.append(item)
+        if skips:
+            await raw.executemany(
+                "UPDATE diarium_disposal_item SET status = 'skipped', skipped_reason = ? "
+                "WHERE id = ?",
+                skips,
+            )
+        shas: set[str] = set()
+        per_document: dict[int, int] = {}
+        for chunk in _chunks([item["document_id"] for item in chosen]):
             files = await raw.fetch(
-                "SELECT sha256 FROM diarium_document_file WHERE document_id = ?",
-                item["document_id"],
+                "SELECT document_id, sha256 FROM diarium_document_file "
+                f"WHERE document_id IN ({_marks(chunk)})",
+                *chunk,
             )
-            shas.update(f["sha256"] for f in files)
-            cases.add(item["case_file_id"])
+            for row in files:
+                shas.add(row["sha256"])
+                per_document[row["document_id"]] = per_document.get(row["document_id"], 0) + 1
             await raw.fetch(
-                "DELETE FROM diarium_document_file WHERE document_id = ?", item["document_id"]
+                f"DELETE FROM diarium_document_file WHERE document_id IN ({_marks(chunk)})", *chunk
             )
-            await raw.fetch(
+        if chosen:
+            await raw.executemany(
                 "UPDATE diarium_document SET disposed_at = ?, disposal_ref = ? WHERE id = ?",
-                now,
-                run["decision_ref"],
-                item["document_id"],
+                [(now, run["decision_ref"], item["document_id"]) for item in chosen],
             )
-            await raw.fetch(
-                "UPDATE diarium_disposal_item SET status = 'disposed' WHERE id = ?", item["id"]
+            await raw.executemany(
+                "UPDATE diarium_disposal_item SET status = 'disposed' WHERE id = ?",
+                [(item["id"],) for item in chosen],
             )
+        for item in chosen:
             audit.record(
                 actor,
                 "diarium.document_disposed",
                 "diarium_document",
                 item["document_number"],
-                {"run": run_id, "decision_ref": run["decision_ref"], "files": len(files)},
+                {
+                    "run": run_id,
+                    "decision_ref": run["decision_ref"],
+                    "files": per_document.get(item["document_id"], 0),
+                },
             )
-            disposed += 1
+        cases = {item["case_file_id"] for item in chosen}
+        disposed, skipped = len(chosen), len(skips)
         shas.update(await _purge_exports(cases, now))
         removed, size = await _release_blobs(run_id, shas)
         await raw.fetch(
@@ -441,12 +470,12 @@ async def execute(actor: str, run_id: int) -> dict[str, Any]:
 async def _purge_exports(case_ids: set[int], now: int) -> set[str]:
     """Stored export packages of these case files: marked purged; their content to remove."""
     shas: set[str] = set()
-    for case_id in sorted(case_ids):
+    for chunk in _chunks(sorted(case_ids)):
         rows = await raw.fetch(
             "UPDATE diarium_export SET status = 'purged', purged_at = ? "
-            "WHERE case_file_id = ? AND status = 'stored' RETURNING sha256",
+            f"WHERE case_file_id IN ({_marks(chunk)}) AND status = 'stored' RETURNING sha256",
             now,
-            case_id,
+            *chunk,
         )
         shas.update(r["sha256"] for r in rows if r["sha256"])
     return shas
