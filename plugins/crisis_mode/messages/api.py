@@ -274,12 +274,14 @@ class PublicController(Controller):
         opt={"public": True, "media_types": (cap.CAP_MEDIA,)},
         summary="The current CAP 1.2 alert",
     )
-    async def current_alert(self) -> Response[bytes]:
+    async def current_alert(self, request: Request) -> Response[bytes]:
+        base = _base(request)
+
         async def produce() -> bytes | None:
             alerts = await cap.current_alerts()
-            return await cap.by_identifier(alerts[0]["identifier"]) if alerts else None
+            return await cap.by_identifier(alerts[0]["identifier"], base) if alerts else None
 
-        body = await _cached(("cap", _hour()), produce)
+        body = await _cached(("cap", base, _hour()), produce)
         if body is None:
             raise NotFound("There is no current CAP alert")
         return Response(body, media_type=cap.CAP_MEDIA, headers={"Cache-Control": "max-age=30"})
@@ -289,8 +291,11 @@ class PublicController(Controller):
         opt={"public": True, "media_types": (cap.CAP_MEDIA,)},
         summary="One CAP 1.2 alert by its identifier",
     )
-    async def alert(self, identifier: IdentifierPath) -> Response[bytes]:
-        body = await _cached(("cap", identifier), lambda: cap.by_identifier(identifier))
+    async def alert(self, request: Request, identifier: IdentifierPath) -> Response[bytes]:
+        base = _base(request)
+        body = await _cached(
+            ("alert", base, identifier), lambda: cap.by_identifier(identifier, base)
+        )
         return Response(body, media_type=cap.CAP_MEDIA, headers={"Cache-Control": "max-age=30"})
 
     @get(

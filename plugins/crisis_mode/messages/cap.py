@@ -28,6 +28,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 CAP_MEDIA = "application/cap+xml"
 ATOM_MEDIA = "application/atom+xml"
 ZONE = ZoneInfo("Europe/Stockholm")
+PAGE_PATH = "/api/v1/plugins/crisis_mode/public/page"
 FEED_DAYS = 7  # a cancelled message stays in the index this long, so fetchers see the Cancel
 
 
@@ -78,7 +79,9 @@ def _alert_head(
     return alert
 
 
-def _info(alert: ET.Element, version: dict[str, Any], text: dict[str, Any], exercise: bool) -> None:
+def _info(
+    alert: ET.Element, version: dict[str, Any], text: dict[str, Any], exercise: bool, base: str
+) -> None:
     lang = text["language"]
     info = _sub(alert, "info")
     _sub(info, "language", lang)
@@ -97,7 +100,7 @@ def _info(alert: ET.Element, version: dict[str, Any], text: dict[str, Any], exer
     _sub(info, "description", text["body"])
     if text.get("instruction"):
         _sub(info, "instruction", text["instruction"])
-    _sub(info, "web", version["web"] or service.page_url(lang))
+    _sub(info, "web", version["web"] or f"{base}{PAGE_PATH}?lang={lang}")
     area = _sub(info, "area")
     _sub(area, "areaDesc", version["area_desc"] or _municipality())
 
@@ -113,8 +116,9 @@ def _document(alert: ET.Element) -> bytes:
     return ET.tostring(alert, encoding="UTF-8", xml_declaration=True, default_namespace=NS)
 
 
-async def alert_for_version(row: dict[str, Any]) -> bytes:
-    """The CAP alert of one approved (or superseded) version row."""
+async def alert_for_version(row: dict[str, Any], base: str) -> bytes:
+    """The CAP alert of one approved (or superseded) version row (``base``: the appliance's
+    public address, for the page's absolute link)."""
     message = await service._message(row["message_id"])
     version = await service._view({**row, "authors": []}, message)
     sender = service.cap_sender()
@@ -129,11 +133,11 @@ async def alert_for_version(row: dict[str, Any]) -> bytes:
         f"kris-{row['message_id']}",
     )
     for text in version["texts"]:
-        _info(alert, version, text, message["exercise"])
+        _info(alert, version, text, message["exercise"], base)
     return _document(alert)
 
 
-async def cancel_alert(message: dict[str, Any]) -> bytes:
+async def cancel_alert(message: dict[str, Any], base: str) -> bytes:
     """The Cancel of a cancelled message: references every alert it sent; one ``info`` in
     Swedish and English saying so (with the note of the one who cancelled it)."""
     earlier = await _alerts_before(message["id"])
@@ -154,21 +158,21 @@ async def cancel_alert(message: dict[str, Any]) -> bytes:
             "The municipality has withdrawn the earlier crisis message.", lang
         )
         text = {"language": lang, "title": headline, "body": body, "instruction": ""}
-        _info(alert, version, text, bool(message["exercise"]))
+        _info(alert, version, text, bool(message["exercise"]), base)
     return _document(alert)
 
 
-async def by_identifier(identifier: str) -> bytes:
+async def by_identifier(identifier: str, base: str) -> bytes:
     """The alert with this identifier (an approved version's or a message's Cancel)."""
     row = await raw.fetchrow(
         service.VERSION_SQL + " WHERE cap_identifier = ? AND status IN ('approved', 'superseded')",
         identifier,
     )
     if row is not None:
-        return await alert_for_version(row)
+        return await alert_for_version(row, base)
     message = await raw.fetchrow(service.MESSAGE_SQL + " WHERE cancel_identifier = ?", identifier)
     if message is not None:
-        return await cancel_alert(message)
+        return await cancel_alert(message, base)
     raise NotFound("There is no CAP alert {identifier}", identifier=identifier[:200])
 
 

@@ -1,6 +1,7 @@
 """Demo data: an approved crisis message of an exercise (boil-water notice in central Ekeby)
 in Swedish, English, Arabic and Finnish — written by the demo's actor, approved by the demo
-municipality's crisis team member."""
+municipality's crisis team member. When the activation area's demo exercise is active, the
+message belongs to it and its approval publishes it (IVR, knowledge base)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ TEXTS = (
 )
 
 
-def draft() -> service.DraftInput:
-    """The demo message as a draft (an exercise, CAP category Health)."""
+def draft(exercise: bool | None = True) -> service.DraftInput:
+    """The demo message as a draft (CAP category Health; an exercise unless ``exercise`` is
+    None: then as the active crisis event)."""
     configured = set(service.languages())
     return service.DraftInput(
         texts=[t for t in TEXTS if t.language in configured],
@@ -56,15 +58,18 @@ def draft() -> service.DraftInput:
         severity="Moderate",
         certainty="Observed",
         area_desc="Centrala Ekeby",
-        exercise=True,
+        exercise=exercise,
     )
 
 
 async def seed(actor: str = "demo") -> dict | None:
     """Write and approve the demo message; nothing when a message exists already."""
+    from plugins.crisis_mode.activation import events
+
     if await raw.fetchrow("SELECT id FROM crisis_message LIMIT 1"):
         return None
-    version = await service.create_draft(actor, draft())
+    active = await events.current()  # the demo's exercise (activation area), if it runs
+    version = await service.create_draft(actor, draft(None if active else True))
     users = {r["username"] for r in await raw.fetch("SELECT username FROM kc_user")}
     approver = APPROVER if APPROVER in users and actor != APPROVER else None
     if approver is None:

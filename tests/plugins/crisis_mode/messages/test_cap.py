@@ -156,6 +156,7 @@ async def test_alert_update_and_cancel_validate_and_reference_the_earlier_alerts
     assert "strömlöst" in _text(sv, "description")
     assert _text(sv, "instruction").startswith("Använd inte levande ljus")
     assert _text(sv, "senderName") and _text(sv, "web").endswith("/public/page?lang=sv")
+    assert _text(sv, "web").startswith("http://")  # absolute: the request's address
     assert sv.findtext(f"{{{NS}}}area/{{{NS}}}areaDesc") == "Norra Ekeby"
     assert _text(infos["ar"], "headline") == "انقطاع التيار الكهربائي في شمال إيكيبي"
 
