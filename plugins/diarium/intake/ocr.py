@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import DomainError
+from core.errors import DomainError, Unavailable
 from plugins.diarium import runtime
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ TIFF = "image/tiff"
 ACCEPTED = (PDF, TIFF)
 PRIOR_TEXT = 6  # ocrmypdf's exit code for "the page already has text"
 OTHER_ERROR = 15  # ocrmypdf's exit code for any other error
+NOT_SET_UP = (3, 9)  # ocrmypdf: a missing dependency (a program, a language), a bad setup
 STARTUP_S = 60  # the OCR process's start (imports) on a busy machine
 BARCODE_PAGES = 3  # cover sheets come first: only the first pages are searched for codes
 
@@ -48,6 +49,12 @@ class BadScan(DomainError):
 
     status = 422
     code = "bad-scan"
+
+
+class OcrUnavailable(Unavailable):
+    """Tesseract, its Swedish model or Ghostscript is missing on this machine."""
+
+    code = "ocr-unavailable"
 
 
 class TooLarge(DomainError):
@@ -310,6 +317,11 @@ async def run_ocr(data: bytes, mime: str, filename: str = "") -> OcrResult:
             codes = []
         if code != 0 or not target.exists():
             log.warning("ocrmypdf exit %s for %s: %s", code, filename, problem[-2000:])
+            if code in NOT_SET_UP:
+                raise OcrUnavailable(
+                    "The OCR is not set up on the server (Tesseract's Swedish model and "
+                    "Ghostscript are needed); ask IT to run scripts/bootstrap.sh"
+                )
             raise BadScan(
                 "The scan {name} could not be read by the OCR (the file may be damaged)",
                 name=filename or "-",

@@ -6,7 +6,8 @@ renaming it into ``intake_dir/.claimed/`` under a unique name — a rename is at
 workers (or two runs) only one gets it. The claimed file is read, OCR'd and its draft
 committed; only then is it moved to ``done/<date>/``. A file that cannot become a draft goes
 to ``failed/<date>/`` with a ``.problem.txt`` saying why (Swedish and English), and nothing
-else changes. A claim left behind by a crashed worker is taken again after
+else changes. When the OCR itself is missing on the machine the file goes back where it was,
+for a later run. A claim left behind by a crashed worker is taken again after
 ``claim_stale_seconds``; the draft's unique source key (the file's SHA-256) makes that retry
 find the draft the crashed run had committed instead of making a second one.
 """
@@ -198,6 +199,16 @@ async def poll_folder(actor: str = "system:diarium-intake", limit: int = 50) -> 
             data = claimed.read_bytes()
             received_at = int(claimed.stat().st_mtime)
             draft, created = await make_draft(data, name, "scan", received_at, actor)
+        except ocr.OcrUnavailable as error:  # not the file's fault: back it goes, for later
+            os.rename(claimed, base / name)
+            log.error("diarium intake: the watched folder waits: %s", error.render(lambda m: m))
+            return {
+                "configured": True,
+                "drafts": made,
+                "failed": failed,
+                "duplicates": duplicates,
+                "unavailable": error.render(lambda m: m),
+            }
         except DomainError as error:
             text = _problem_text(error)
             _finish(claimed, base, FAILED, text)

@@ -248,6 +248,20 @@ async def test_bad_scans_get_a_clear_problem_and_change_nothing(
     after = await raw.fetchrow("SELECT COUNT(*) AS n FROM diarium_blob")
     assert after["n"] == blobs["n"]
     shutil.rmtree(intake["dir"] / "failed")
+    # the OCR missing on the machine (here: a language model it does not have) is a 503, and
+    # a scan in the folder stays there for a later run
+    intake_setting(ocr_languages="xyz", max_scan_bytes=30_000_000)
+    scan = as_tiff(scan_image(("Hej",)))
+    missing = await client.post(
+        upload, params={"filename": "brev.tif"}, content=scan, headers=registrator
+    )
+    assert missing.status_code == 503, missing.text
+    assert missing.json()["type"].endswith("ocr-unavailable")
+    (intake["dir"] / "väntar.tif").write_bytes(scan)
+    waiting = await scans.poll_folder()
+    assert waiting["drafts"] == [] and "OCR" in waiting["unavailable"]
+    assert (intake["dir"] / "väntar.tif").read_bytes() == scan
+    (intake["dir"] / "väntar.tif").unlink()
     # no permission, no upload
     agent = await auth_headers("agent")
     refused = await client.post(
