@@ -757,7 +757,20 @@ async def approve(actor: str, version_id: int) -> dict[str, Any]:
             "languages": [t["language"] for t in version["texts"]],
         }
         db.on_commit(lambda: events.publish(Event(EVENT_APPROVED, payload)))
-    published = await publish(event, actor) if event is not None else None
+    published = None
+    if event is not None:
+        try:  # the approval is committed; an output failing is reported, never a 500
+            published = await publish(event, actor)
+        except Exception as exc:
+            log.exception("crisis message: publishing version %s failed", row["version"])
+            published = {
+                "status": "failed",
+                "detail": f"failed: {exc}"[:300],
+                "detail_sv": f"misslyckades: {exc}"[:300],
+                "manual": "Publish the message again (POST …/messages/publish)",
+                "manual_sv": "Publicera meddelandet igen (POST …/messages/publish)",
+                "steps": [],
+            }
     return {"version": await get_version(row["id"]), "knowledge": articles, "published": published}
 
 

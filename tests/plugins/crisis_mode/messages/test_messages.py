@@ -186,3 +186,21 @@ async def test_an_approval_is_announced_to_connected_users(
     assert announced[0].data["version_id"] == draft["id"]
     assert announced[0].data["languages"] == ["sv", "ar"]
     assert "crisis.message_approved" in {t.name for t in events.event_types()}
+
+
+async def test_two_approvals_at_once_approve_the_draft_once(
+    client, clean, crisis_headers, auth_headers
+):
+    import asyncio
+
+    writer = await auth_headers("supervisor")
+    leader = await crisis_headers("leader")
+    second = await crisis_headers("second")
+    draft = (await client.post(MESSAGES, json=draft_body(("sv",)), headers=writer)).json()
+    url = f"{MESSAGES}/{draft['id']}/approve"
+    answers = await asyncio.gather(
+        client.post(url, json={}, headers=leader), client.post(url, json={}, headers=second)
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    log = (await client.get(f"{MESSAGES}/{draft['id']}", headers=writer)).json()["log"]
+    assert [e["action"] for e in log] == ["drafted", "approved"]
