@@ -127,6 +127,7 @@ async def create(new: NewDraft, actor: str) -> tuple[dict[str, Any], bool]:
         "pdfa_sha256": pdfa,
         "files": files_list,
         "content_text": text,
+        "search_text": search_text(text, sender, subject),
         "pages": new.pages,
         "ocr_ms": new.ocr_ms,
         "letter_date": suggest.letter_date(text),
@@ -181,6 +182,12 @@ async def create(new: NewDraft, actor: str) -> tuple[dict[str, Any], bool]:
     )
     assert existing is not None
     return await get(int(existing["id"])), False
+
+
+def search_text(text: str, sender: str, subject: str) -> str:
+    """What ``q`` searches: text, sender and subject lower-cased here (SQLite's LOWER() folds
+    only ASCII, so Å, Ä and Ö would not match otherwise), spaces tidied."""
+    return " ".join(f"{sender}\n{subject}\n{text}".lower().split())
 
 
 def _publish(draft_id: int, source: str) -> None:
@@ -295,13 +302,11 @@ async def list_page(
         where.append("source = ?")
         args.append(source)
     if q:
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        words = " ".join(q.lower().split())
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern += "%"
-        where.append(
-            "(LOWER(content_text) LIKE ? ESCAPE '\\' OR LOWER(suggested_subject) LIKE ? "
-            "ESCAPE '\\' OR LOWER(suggested_sender) LIKE ? ESCAPE '\\')"
-        )
-        args += [pattern, pattern, pattern]
+        where.append("search_text LIKE ? ESCAPE '\\'")
+        args.append(pattern)
     total_row = await raw.fetchrow(
         f"SELECT COUNT(*) AS n FROM diarium_draft WHERE {' AND '.join(where)}", *args
     )
@@ -400,6 +405,13 @@ async def update(principal: Principal, draft_id: int, changes: dict[str, Any]) -
     async with db.transaction():
         await _open_row(draft_id)
         if changes:
+            if {"suggested_sender", "suggested_subject"} & set(changes):
+                row = await _row(draft_id)
+                changes["search_text"] = search_text(
+                    row["content_text"],
+                    str(changes.get("suggested_sender", row["suggested_sender"])),
+                    str(changes.get("suggested_subject", row["suggested_subject"])),
+                )
             sets = ", ".join(f"{name} = ?" for name in changes)
             await raw.fetch(
                 f"UPDATE diarium_draft SET {sets}, updated_at = ? WHERE id = ?",
@@ -412,7 +424,7 @@ async def update(principal: Principal, draft_id: int, changes: dict[str, Any]) -
                 "diarium.draft_updated",
                 "diarium_draft",
                 draft_id,
-                {"fields": sorted(changes)},
+                {"fields": sorted(set(changes) - {"search_text"})},
             )
     return await get(draft_id)
 

@@ -29,6 +29,7 @@ class DiariumDraft(Table, tablename="diarium_draft"):
     pdfa_sha256 = Varchar(length=64, default="")
     files = JSON(default="[]")
     content_text = Text(default="")
+    search_text = Text(default="")
     pages = Integer(default=0)
     ocr_ms = Integer(default=0)
     letter_date = Varchar(length=10, default="")

@@ -27,6 +27,7 @@ TABLES = (
         pdfa_sha256 VARCHAR(64) NOT NULL DEFAULT '',
         files {json} NOT NULL DEFAULT '[]',
         content_text TEXT NOT NULL DEFAULT '',
+        search_text TEXT NOT NULL DEFAULT '',
         pages INTEGER NOT NULL DEFAULT 0,
         ocr_ms INTEGER NOT NULL DEFAULT 0,
         letter_date VARCHAR(10) NOT NULL DEFAULT '',

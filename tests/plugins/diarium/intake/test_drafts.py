@@ -60,6 +60,12 @@ async def test_list_search_and_page_the_drafts(client, auth_headers, intake):
     )
     assert [d["id"] for d in rest.json()["items"]] == [made[0]["id"]]
     assert rest.json()["next_cursor"] is None
+    # Swedish letters in any case (SQLite's own LOWER() folds only ASCII)
+    shouting = await make(f"VI KLAGAR PÅ SNÖRÖJNINGEN VID ÅN {tag}")
+    found = await client.get(
+        f"{BASE}/drafts", params={"q": f"snöröjningen  vid ån {tag}"}, headers=registrator
+    )
+    assert [d["id"] for d in found.json()["items"]] == [shouting["id"]]
     first = made[0]
     assert first["suggestions"]["sender"] == "Per Olsson"
     assert first["suggestions"]["subject"] == "Trasig belysning i Ekparken"
