@@ -10,8 +10,8 @@ text. Free text matches the public columns only:
 - SQLite: this area's FTS5 table ``diarium_public_fts`` over the public columns alone (with
   prefix indexes; migration ``diarium_public_…t03_30_01``), so no term can reach the
   protected ones whatever was typed;
-- PostgreSQL: the GIN index ``diarium_document_public_tsv`` over a ``tsvector`` of the public
-  fields alone (migration ``diarium_public_…``).
+- PostgreSQL: the GIN index on ``diarium_document.public_tsv``, a stored ``tsvector`` of the
+  public fields alone (migrations ``diarium_public_…``).
 
 Every word typed is reduced to letters and digits, stemmed (Swedish, as the knowledge base
 does) and matched as a prefix (``bygglov`` finds ``bygglovet``), all words required. A query
@@ -40,10 +40,8 @@ TOTAL_CAP = 1000
 MAX_PREFIX = 8
 DIRECTIONS = ("in", "drawn_up", "out")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-PUBLIC_TSVECTOR = (
-    "to_tsvector('simple'::regconfig, translate(d.number, '/-', '  ') || ' ' || "
-    "d.counterpart_public || ' ' || d.public_text || ' ' || d.document_type)"
-)
+#: The stored ``tsvector`` of the public fields (PostgreSQL; migration ``…t03_30_02``).
+PUBLIC_TSVECTOR = "d.public_tsv"
 #: The columns of a document a public view is built from (never the protected ones).
 COLUMNS = (
     "d.id, d.number, d.case_file_id, d.series_id, d.direction, d.document_date, "
