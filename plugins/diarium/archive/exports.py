@@ -224,6 +224,8 @@ async def export(actor: str, case_file_id: int, fmt: str = "zip") -> dict[str, A
         )
         for number in secret:
             audit.record_read(actor, "diarium_document", number, {"in": "fgs export"})
+        if case.markings:
+            audit.record_read(actor, "diarium_case_file", case.number, {"in": "fgs export"})
     return await get(export_id)
 
 

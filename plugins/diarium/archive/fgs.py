@@ -756,8 +756,3 @@ def archive(built: Built, fmt: str, out: io.BufferedIOBase | Path) -> None:
 def mime_of_format(fmt: str) -> str:
     """The MIME type of a package archive."""
     return "application/zip" if fmt == "zip" else "application/x-tar"
-
-
-def cleanup(built: Built) -> None:
-    """Remove the package folder (after it was archived)."""
-    shutil.rmtree(built.root, ignore_errors=True)
