@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 PASSWORD_SECRET = "diarium-imap-password"
 ACTOR = "system:diarium-mailbox"
 TIMEOUT_S = 30
+SECURITY = ("ssl", "starttls", "none")
 NO_RECEIPT = re.compile(r"^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster)@", re.I)
 UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -71,6 +72,10 @@ class Session:
         port = int(runtime.setting("mailbox_port", 993))
         security = str(runtime.setting("mailbox_security", "ssl"))
         user = str(runtime.setting("mailbox_username", ""))
+        if security not in SECURITY:
+            raise MailboxError(
+                f"mailbox_security is {security!r}; it must be one of {', '.join(SECURITY)}"
+            )
         password = keystore.get(PASSWORD_SECRET)
         if password is None:
             raise MailboxError(f"the keyring has no {PASSWORD_SECRET}")

@@ -230,6 +230,22 @@ async def test_registration_sends_the_receipt_and_files_the_mail(
     assert draft["status"] == "registered" and draft["mail_state"] == "filed"
 
 
+async def test_a_misconfigured_mailbox_is_refused_before_connecting(
+    client, auth_headers, shared_mailbox, intake_setting
+):
+    registrator = await auth_headers("registrator")
+    intake_setting(mailbox_security="SSL ")  # a typo must never mean "no TLS"
+    response = await client.post(f"{BASE}/intake/mailbox/poll", headers=registrator)
+    assert response.status_code == 503 and "mailbox_security" in response.json()["detail"]
+    intake_setting(mailbox_security="none")
+    keystore.delete(mailbox.PASSWORD_SECRET)
+    try:
+        response = await client.post(f"{BASE}/intake/mailbox/poll", headers=registrator)
+        assert response.status_code == 503 and mailbox.PASSWORD_SECRET in response.text
+    finally:
+        keystore.put(mailbox.PASSWORD_SECRET, shared_mailbox.password)
+
+
 async def test_no_receipt_to_automatic_senders(shared_mailbox):
     imap = shared_mailbox
     message_id = f"<{uuid.uuid4().hex}@example.org>"
