@@ -262,3 +262,25 @@ async def test_no_receipt_to_automatic_senders(shared_mailbox):
     await mailbox.poll_mailbox()
     [draft] = await drafts_of(message_id)
     assert draft["receipt_to"] == ""
+
+
+async def test_a_mail_without_message_id_is_known_by_its_content(shared_mailbox):
+    imap = shared_mailbox
+    raw_message = (
+        "From: Åsa Ek <asa.ek@example.org>\r\nTo: registrator@ekeby.example\r\n"
+        f"Subject: Utan id {uuid.uuid4().hex}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Ett brev från en gammal e-postklient.\r\n"
+    ).encode()
+    before = await raw.fetchrow("SELECT COUNT(*) AS n FROM diarium_draft")
+    imap.append("INBOX", raw_message)
+    first = await mailbox.poll_mailbox()
+    assert len(first["drafts"]) == 1
+    imap.append("INBOX", raw_message)  # delivered again, byte for byte
+    second = await mailbox.poll_mailbox()
+    assert second["drafts"] == [] and second["moved"] == 1
+    after = await raw.fetchrow("SELECT COUNT(*) AS n FROM diarium_draft")
+    assert after["n"] == before["n"] + 1
+    key = await raw.fetchrow(
+        "SELECT source_key FROM diarium_draft WHERE id = ?", first["drafts"][0]
+    )
+    assert key["source_key"].startswith("mail-sha256:")
