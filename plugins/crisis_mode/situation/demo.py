@@ -178,7 +178,7 @@ async def _seed_hour(
                 ),
             )
             chosen = [topic_ids[code]]
-            if code == "dricksvatten" and rng.random() < 0.3:
+            if code == "dricksvatten" and not latest and rng.random() < 0.3:
                 chosen.append(topic_ids["oro"])
             question = (
                 rng.choice(QUESTIONS)
