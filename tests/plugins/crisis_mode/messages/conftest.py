@@ -67,7 +67,11 @@ async def clean(crisis, app) -> AsyncIterator[None]:
 
     async def reset() -> None:
         from core.db import raw
+        from plugins.crisis_mode.activation import events
+        from plugins.crisis_mode.activation import service as activation
 
+        if await events.current() is not None:  # the session is shared with other areas
+            await activation.deactivate("test", "test reset")
         if await raw.fetchrow("SELECT id FROM crisis_message WHERE status = 'open'"):
             await service.cancel("test", "test reset")
 
