@@ -12,7 +12,8 @@ A run goes proposed → approved → executed (or proposed → rejected):
   decision's reference, e.g. the board's minute) or rejects it.
 - **execute**: only an approved run. Each listed document is checked again against the plan
   as it is now (no longer due: skipped, with the reason). A disposed document loses its files;
-  its registry entry stays, marked ``disposed_at`` with the decision reference. Stored content
+  its registry entry stays untouched, and its item records when and by which decision it was
+  disposed of (:func:`disposals` tells it for any documents). Stored content
   no document references any more leaves the store, and so do stored export packages of the
   case files concerned (they hold the same content). One transaction, audited; the content
   is removed from disk after the commit (:func:`finish_removals` finishes what a crash left).
@@ -46,7 +47,7 @@ RUN_SQL = (
 ITEM_SQL = (
     "SELECT id, run_id, document_id, document_number, case_file_id, case_number, "
     "document_type, rule_id, rule_ref, period_years, due_at, files, bytes, status, "
-    "skipped_reason FROM diarium_disposal_item"
+    "skipped_reason, disposed_at, decision_ref FROM diarium_disposal_item"
 )
 #: Documents some ``dispose`` rule of their board and type may let go by now: a coarse filter
 #: in SQL (``period_years`` × 365 days is never more than the calendar years), the exact
@@ -59,7 +60,8 @@ CANDIDATE_SQL = (
     "AND r.action = 'dispose' AND r.period_years IS NOT NULL "
     "WHERE c.status = 'closed' AND c.closed_at IS NOT NULL "
     "AND c.closed_at <= CAST(? AS BIGINT) - CAST(r.period_years AS BIGINT) * 31536000 "
-    "AND d.disposed_at IS NULL AND d.status = 'registered'"
+    "AND d.status = 'registered' AND NOT EXISTS (SELECT 1 FROM diarium_disposal_item x "
+    "WHERE x.document_id = d.id AND x.status = 'disposed')"
 )
 
 
@@ -325,7 +327,7 @@ def _why_not(document: dict[str, Any] | None, rules: list[dict], now: int) -> st
     """Why a listed document may no longer be disposed of ('' when it still may)."""
     if document is None:
         return "document gone"
-    if document["disposed_at"] is not None:
+    if document["disposed"]:
         return "already disposed"
     if document["case_status"] != "closed" or document["closed_at"] is None:
         return "case file reopened"
@@ -351,8 +353,10 @@ async def _documents_now(ids: list[int]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(ids):
         rows = await raw.fetch(
-            "SELECT d.id, d.document_type, d.disposed_at, d.status, c.board, c.status AS "
-            "case_status, c.classification_code, c.closed_at FROM diarium_document d "
+            "SELECT d.id, d.document_type, d.status, c.board, c.status AS case_status, "
+            "c.classification_code, c.closed_at, EXISTS (SELECT 1 FROM diarium_disposal_item x "
+            "WHERE x.document_id = d.id AND x.status = 'disposed') AS disposed "
+            "FROM diarium_document d "
             f"JOIN diarium_case_file c ON c.id = d.case_file_id WHERE d.id IN ({_marks(chunk)})",
             *chunk,
         )
@@ -419,12 +423,9 @@ async def execute(actor: str, run_id: int) -> dict[str, Any]:
             )
         if chosen:
             await raw.executemany(
-                "UPDATE diarium_document SET disposed_at = ?, disposal_ref = ? WHERE id = ?",
-                [(now, run["decision_ref"], item["document_id"]) for item in chosen],
-            )
-            await raw.executemany(
-                "UPDATE diarium_disposal_item SET status = 'disposed' WHERE id = ?",
-                [(item["id"],) for item in chosen],
+                "UPDATE diarium_disposal_item SET status = 'disposed', disposed_at = ?, "
+                "decision_ref = ? WHERE id = ?",
+                [(now, run["decision_ref"], item["id"]) for item in chosen],
             )
         for item in chosen:
             audit.record(
@@ -501,6 +502,20 @@ async def _release_blobs(run_id: int, shas: set[str]) -> tuple[int, int]:
         removed += 1
         size += blob_size
     return removed, size
+
+
+async def disposals(document_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The disposal of each of these documents that was disposed of: ``{document_id:
+    {"disposed_at", "decision_ref", "run_id"}}`` (for the registry's views and the export)."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(list(document_ids)):
+        rows = await raw.fetch(
+            "SELECT document_id, disposed_at, decision_ref, run_id FROM diarium_disposal_item "
+            f"WHERE status = 'disposed' AND document_id IN ({_marks(chunk)})",
+            *chunk,
+        )
+        found.update({r["document_id"]: r for r in rows})
+    return found
 
 
 def blob_path(sha256: str) -> Path:

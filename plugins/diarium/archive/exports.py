@@ -24,7 +24,7 @@ from core import audit, db, paging
 from core.db import raw
 from core.errors import Conflict, InvalidInput, NotFound
 from plugins.diarium import runtime
-from plugins.diarium.archive import fgs
+from plugins.diarium.archive import disposal, fgs
 
 SCOPE = "diarium-exports"
 EXPORT_SQL = (
@@ -40,7 +40,7 @@ CASE_SQL = (
 DOCUMENT_SQL = (
     "SELECT id, number, doc_seq, direction, document_date, registered_at, registered_by, "
     "counterpart_public, counterpart_protected, public_text, protected_text, document_type, "
-    "status, disposed_at, disposal_ref, personnummer_encrypted FROM diarium_document "
+    "status, personnummer_encrypted FROM diarium_document "
     "WHERE case_file_id = ? ORDER BY doc_seq, id"
 )
 
@@ -109,7 +109,9 @@ async def case_file_for_export(case_file_id: int) -> fgs.CaseFile:
         case_file_id,
     )
     documents = []
-    for row in await raw.fetch(DOCUMENT_SQL, case_file_id):
+    rows = await raw.fetch(DOCUMENT_SQL, case_file_id)
+    disposed = await disposal.disposals([row["id"] for row in rows])
+    for row in rows:
         # The e-archive receives the protected texts whole: personnummer put back.
         row = pnr.unseal(row, row["personnummer_encrypted"] or "")
         stored = await raw.fetch(
@@ -146,8 +148,8 @@ async def case_file_for_export(case_file_id: int) -> fgs.CaseFile:
                 status=row["status"],
                 markings=_markings([s for s in secrecy if s["document_id"] == row["id"]]),
                 files=items,
-                disposed_at=row["disposed_at"],
-                disposal_ref=row["disposal_ref"] or "",
+                disposed_at=disposed.get(row["id"], {}).get("disposed_at"),
+                disposal_ref=disposed.get(row["id"], {}).get("decision_ref") or "",
                 personnummer=bool(row["personnummer_encrypted"]),
             )
         )

@@ -35,7 +35,9 @@ class DiariumDisposalRun(Table, tablename="diarium_disposal_run"):
 
 class DiariumDisposalItem(Table, tablename="diarium_disposal_item"):
     """A document a run lists, with the rule of the informationshanteringsplan that allows its
-    disposal. ``status``: listed | disposed | skipped (no longer due at execution)."""
+    disposal. ``status``: listed | disposed | skipped (no longer due at execution). A disposed
+    one carries the time and the decision (at most one disposed item per document): the
+    registry entry itself stays untouched."""
 
     run_id = Integer()
     document_id = Integer()
@@ -51,6 +53,8 @@ class DiariumDisposalItem(Table, tablename="diarium_disposal_item"):
     bytes = BigInt(default=0)
     status = Varchar(length=10, default="listed")
     skipped_reason = Varchar(length=200, default="")
+    disposed_at = BigInt(null=True, default=None)
+    decision_ref = Varchar(length=200, default="")
 
 
 class DiariumDisposalBlob(Table, tablename="diarium_disposal_blob"):

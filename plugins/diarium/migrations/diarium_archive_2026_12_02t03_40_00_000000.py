@@ -2,8 +2,10 @@
 the documents each lists, the files a run is to remove from the store, and the FGS 2.0
 packages exported to the e-archive.
 
-The registry entry of a disposed document stays: ``diarium_document`` gains ``disposed_at``
-and ``disposal_ref`` (the decision the files were removed by); its status is untouched.
+The registry entry of a disposed document stays as it is; the disposal is recorded here, in
+its run's item (``status = 'disposed'``, ``disposed_at``, ``decision_ref``; at most one per
+document). ``diarium_document`` itself is not written: on SQLite each update of it re-indexes
+the entry's FTS row, which made a large execution take minutes.
 """
 
 from core.db import ddl
@@ -49,6 +51,8 @@ TABLES = (
         bytes BIGINT NOT NULL DEFAULT 0,
         status VARCHAR(10) NOT NULL DEFAULT 'listed',
         skipped_reason VARCHAR(200) NOT NULL DEFAULT '',
+        disposed_at BIGINT NULL,
+        decision_ref VARCHAR(200) NOT NULL DEFAULT '',
         UNIQUE (run_id, document_id)
     )""",
     """CREATE TABLE IF NOT EXISTS diarium_disposal_blob (
@@ -79,18 +83,14 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS diarium_disposal_blob_pending ON diarium_disposal_blob "
     "(run_id) WHERE removed_at IS NULL",
     "CREATE INDEX IF NOT EXISTS diarium_export_case_file ON diarium_export (case_file_id, id)",
-    "ALTER TABLE diarium_document ADD COLUMN disposed_at BIGINT NULL",
-    "ALTER TABLE diarium_document ADD COLUMN disposal_ref VARCHAR(200) NOT NULL DEFAULT ''",
+    "CREATE UNIQUE INDEX IF NOT EXISTS diarium_disposal_item_disposed ON "
+    "diarium_disposal_item (document_id) WHERE status = 'disposed'",
 )
 DROPS = ("diarium_export", "diarium_disposal_blob", "diarium_disposal_item", "diarium_disposal_run")
 
 
 def _backwards() -> list[str]:
-    return [
-        "ALTER TABLE diarium_document DROP COLUMN disposal_ref",
-        "ALTER TABLE diarium_document DROP COLUMN disposed_at",
-        *[f"DROP TABLE IF EXISTS {table}" for table in DROPS],
-    ]
+    return [f"DROP TABLE IF EXISTS {table}" for table in DROPS]
 
 
 async def forwards():

@@ -109,12 +109,16 @@ async def test_a_run_goes_proposed_approved_executed(client, auth_headers, archi
 
     # The registry entry stays, marked with the decision; its files are gone.
     entry = await raw.fetchrow(
-        "SELECT number, status, public_text, disposed_at, disposal_ref FROM diarium_document "
-        "WHERE id = ?",
-        material["id"],
+        "SELECT number, status, public_text FROM diarium_document WHERE id = ?", material["id"]
     )
-    assert entry["status"] == "registered" and entry["public_text"]
-    assert entry["disposed_at"] and entry["disposal_ref"] == DECISION
+    assert entry == {
+        "number": material["number"],
+        "status": "registered",
+        "public_text": "Minnesanteckningar från platsbesök",
+    }
+    assert item["disposed_at"] and item["decision_ref"] == DECISION
+    marked = await disposal.disposals([material["id"], application["id"]])
+    assert set(marked) == {material["id"]} and marked[material["id"]]["decision_ref"] == DECISION
     assert await counts(material["id"]) == 0
     # Content nothing else references leaves the store; shared content and kept files stay.
     assert not await has_row(blobs["notes"]) and not stored(blobs["notes"])
@@ -174,11 +178,7 @@ async def test_a_rejected_run_changes_nothing(client, auth_headers, archive_data
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
     refused = await client.post(f"{RUNS}/{run['id']}/execute", headers=decider)
     assert refused.status_code == 409
-    entry = await raw.fetchrow(
-        "SELECT disposed_at, disposal_ref FROM diarium_document WHERE id = ?",
-        archive_data["fresh_material"]["id"],
-    )
-    assert entry["disposed_at"] is None and entry["disposal_ref"] == ""
+    assert await disposal.disposals([archive_data["fresh_material"]["id"]]) == {}
     assert await audited("diarium.disposal_rejected", str(run["id"])) == ["supervisor-user"]
     # Rejected: its documents may be proposed again.
     listed = await client.get(
@@ -219,11 +219,7 @@ async def test_a_document_no_longer_due_is_skipped(client, auth_headers, archive
     assert executed.status_code == 200, executed.text
     item = next(d for d in executed.json()["documents"] if d["document_number"] == number)
     assert item["status"] == "skipped" and item["skipped_reason"] == "case file reopened"
-    entry = await raw.fetchrow(
-        "SELECT disposed_at FROM diarium_document WHERE id = ?",
-        archive_data["fresh_material"]["id"],
-    )
-    assert entry["disposed_at"] is None
+    assert await disposal.disposals([archive_data["fresh_material"]["id"]]) == {}
 
 
 async def test_nothing_due_is_a_409_in_both_languages(client, auth_headers, archive_data):
