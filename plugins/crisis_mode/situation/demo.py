@@ -1,7 +1,8 @@
 """Demo data (through ``seed_demo_data``): the crisis team's topics and areas, an on-call
 roster (jour, POSOM, interpreters) and shifts for the next day; and, when the demo has a
-crisis event (the activation area's demo exercise), phone and e-mail contacts over the
-event's hours tagged by agents — with one topic (drinking water) rising fast in the latest
+crisis event (the activation area's demo exercise), the call-in of the roster, and phone and
+e-mail contacts over the event's hours (up to six; the current one when it just began) tagged
+by agents — with one topic (drinking water) rising fast in the latest
 hour — some with a question that had no approved answer, and a kept lägesbild.
 
 Idempotent: nothing is added twice when the topics already exist.
@@ -114,6 +115,8 @@ async def seed(rng: random.Random, actor: str = "demo") -> dict[str, int]:
         )
     event = await links.current()
     if event is not None:
+        # the activation area's demo exercise ran its plan before this roster existed
+        await roster.call_in(int(event["id"]), actor)
         made["contacts"] = await seed_contacts(rng, event, actor)
     return made
 

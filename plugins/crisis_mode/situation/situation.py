@@ -7,8 +7,10 @@ active, and kept with the event.
 **Rising fast** (documented rule, the same for every topic): in the latest hour of the
 report a topic is rising when it has at least :data:`RISING_MIN` contacts *and* at least
 :data:`RISING_FACTOR` times the mean of the previous :data:`RISING_WINDOW` hours of the event
-(fewer at the start of the event). The event's first hour has nothing to compare with and
-never flags. The same test is made for every hour, so the chart marks where each topic rose.
+(fewer at the start of the event). Before the event nothing was counted, so the event's first
+hour compares with 0: a topic reaching the minimum in the first hour is rising (the public
+suddenly asks about it); the minimum keeps small counts from flagging. The same test is made
+for every hour, so the chart marks where each topic rose.
 An on-demand report's latest hour is the hour running now (partly counted: it can only err on
 the side of not yet rising); the hourly report covers whole hours up to the full hour.
 
@@ -100,7 +102,7 @@ def rising_flags(counts: list[int]) -> list[tuple[bool, float]]:
     for i, count in enumerate(counts):
         before = counts[max(0, i - RISING_WINDOW) : i]
         baseline = sum(before) / len(before) if before else 0.0
-        rising = bool(before) and count >= RISING_MIN and count >= RISING_FACTOR * baseline
+        rising = count >= RISING_MIN and count >= RISING_FACTOR * baseline
         out.append((rising, baseline))
     return out
 
@@ -400,6 +402,18 @@ async def _question_topics(
     return out
 
 
+def _rising_text(topic: dict[str, Any], lang: str) -> str:
+    """``Dricksvatten (60 senaste timmen mot i snitt 18,3 per timme före)``."""
+    n, label, baseline = topic["this_hour"], topic["label"], topic["baseline"]
+    if lang == "en":
+        if not baseline:
+            return f"{label} ({n} in the latest hour, none before)"
+        return f"{label} ({n} in the latest hour against a mean of {baseline:.1f} an hour before)"
+    if not baseline:
+        return f"{label} ({n} senaste timmen, inga före)"
+    return f"{label} ({n} senaste timmen mot i snitt {_decimal(baseline, lang)} per timme före)"
+
+
 def _sentence(text: Any) -> str:
     """A text ending as a sentence (a full stop added when it has none)."""
     text = " ".join(str(text or "").split())
@@ -462,16 +476,7 @@ def summary(report: dict[str, Any], lang: str = "sv") -> str:
         lines.append(("Leading topics: " if en else "Vanligaste ämnen: ") + listed + ".")
     rising = [t for t in report["topics"] if t["rising"]]
     if rising:
-        parts = [
-            (
-                f"{t['label']} ({t['this_hour']} in the latest hour against a mean of "
-                f"{t['baseline']:.1f} an hour before)"
-                if en
-                else f"{t['label']} ({t['this_hour']} senaste timmen mot i snitt "
-                f"{_decimal(t['baseline'], lang)} per timme före)"
-            )
-            for t in rising
-        ]
+        parts = [_rising_text(t, lang) for t in rising]
         lines.append(("Rising fast: " if en else "Ökar snabbt: ") + "; ".join(parts) + ".")
     else:
         lines.append("No topic is rising fast." if en else "Inget ämne ökar snabbt.")

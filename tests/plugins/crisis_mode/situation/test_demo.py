@@ -8,7 +8,7 @@ import random
 
 from core import db
 from core.db import raw
-from plugins.crisis_mode.situation import demo, situation
+from plugins.crisis_mode.situation import demo, roster, situation
 
 
 async def test_the_demo_shows_a_rising_topic(event, auth_headers, client):
@@ -19,6 +19,8 @@ async def test_the_demo_shows_a_rising_topic(event, auth_headers, client):
             return
         assert made["topics"] == len(demo.TOPICS) and made["people"] == len(demo.PEOPLE)
         assert made["contacts"] > 30
+        called = {c["name"] for c in await roster.call_ins(int(event["id"]))}
+        assert {name for name, *_ in demo.PEOPLE} <= called  # the roster was called in
         report = await situation.build(int(event["id"]))
         assert report["rising"] == ["dricksvatten"]
         assert len(report["hours"]) == 6 and report["questions"]["total"] >= 1

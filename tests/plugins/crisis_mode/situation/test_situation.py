@@ -66,8 +66,9 @@ def test_the_rising_rule():
     # twice the mean is rising, just under is not
     assert situation.rising_flags([5, 5, 5, 10])[-1][0] is True
     assert situation.rising_flags([5, 5, 5, 9])[-1][0] is False
-    # the first hour of an event has nothing to compare with
-    assert situation.rising_flags([60]) == [(False, 0.0)]
+    # the event's first hour compares with 0 (nothing was counted before the event)
+    assert situation.rising_flags([6]) == [(True, 0.0)]
+    assert situation.rising_flags([4]) == [(False, 0.0)]
     assert situation.rising_flags([60, 130])[-1] == (True, 60.0)
 
 
