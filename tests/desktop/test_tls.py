@@ -19,8 +19,11 @@ from tests.desktop.conftest import AGENT_PASSWORD, until
 from tests.support import services
 
 
-@pytest.fixture
-def tls_server(tmp_path, runtime):
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory, runtime):
+    """One ``kontakt serve`` over TLS with a self-signed certificate, for this module's tests
+    (none of them stops it or changes its settings)."""
+    tmp_path = tmp_path_factory.mktemp("tls-server")
     cert_path, key_path = tmp_path / "tls.crt", tmp_path / "tls.key"
     cert = installer_tls.make_self_signed(cert_path, key_path, ["localhost", "127.0.0.1"])
     port = services.free_port()
