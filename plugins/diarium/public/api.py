@@ -52,7 +52,7 @@ async def public_search(
     limit: Annotated[int, QueryParameter(ge=1, le=search.MAX_LIMIT)] = search.DEFAULT_LIMIT,
     lang: LangQuery = None,
 ) -> Response[dict[str, Any]]:
-    """Newest registration first; ``total`` is exact up to 1000 matches (else null with
+    """Newest registration first; ``total`` is exact up to 500 matches (else null with
     ``total_at_least``). Never protected text, protected counterpart or personnummer."""
     chosen = lang if lang in LANGUAGES else language_of(request)
     result = await search.search(

@@ -35,7 +35,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_TERMS = 8
 MAX_QUERY_CHARS = 200
-TOTAL_CAP = 1000
+TOTAL_CAP = 500
 #: The longest prefix with its own FTS5 prefix index; longer stems are matched on it.
 MAX_PREFIX = 8
 DIRECTIONS = ("in", "drawn_up", "out")
@@ -199,9 +199,11 @@ async def search(
         result["total"] = len(items)
     else:
         count_clause = (" WHERE " + " AND ".join(where)) if where else ""
+        # in the page's order, so the capped count stops as early as the page does (FTS5
+        # and a table scan would otherwise start from the oldest rows)
         counted = await raw.fetchrow(
             f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {source}{count_clause} "
-            f"LIMIT {TOTAL_CAP + 1}) AS capped",
+            f"ORDER BY {order} DESC LIMIT {TOTAL_CAP + 1}) AS capped",
             *base_args,
         )
         n = int(counted["n"]) if counted else 0
