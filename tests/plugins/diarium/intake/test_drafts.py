@@ -155,7 +155,7 @@ async def test_register_into_a_new_case_file(client, auth_headers, intake):
                 "classification_code": "1.2.2",
                 "officer": intake["officer"],
             },
-            "public_text": "Synpunkt om belysning i Ekparken",
+            "public_text": "Trasig belysning i Ekparken",
         },
         headers=registrator,
     )

@@ -199,13 +199,13 @@ async def test_registration_sends_the_receipt_and_files_the_mail(
 ):
     imap = shared_mailbox
     message_id = f"<{uuid.uuid4().hex}@example.org>"
-    sender = f"lisa-{uuid.uuid4().hex[:6]}@example.org"
+    sender = f"tove-{uuid.uuid4().hex[:6]}@example.org"
     imap.append(
         "INBOX",
         message(
             "Fråga om förskoleplats",
-            "Hej!\nNär får vi besked om förskoleplatsen?\n\nHälsningar\nLisa Ängström",
-            sender=f"Lisa Ängström <{sender}>",
+            "Hej!\nNär får vi besked om förskoleplatsen?\n\nHälsningar\nTove Ängström",
+            sender=f"Tove Ängström <{sender}>",
             message_id=message_id,
         ),
     )
