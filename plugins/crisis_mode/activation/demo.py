@@ -18,6 +18,7 @@ SET_ASIDE = (
     "bibliotek-kultur", "skolval", "parkeringstillstand", "agarbyte-avfall", "faktura-avgift",
 )  # fmt: skip
 REASON = "Bakterier i dricksvattnet i centrala Ekeby; kokningsrekommendation"
+BUILDING = "Stadshuset (vattnet avstängt, huset utryms)"
 
 
 def prepared_plan(case_types: list[str]) -> list[dict]:
@@ -59,4 +60,4 @@ async def seed(actor: str) -> dict | None:
         for r in await raw.fetch(f"SELECT code FROM case_type WHERE code IN ({marks})", *SET_ASIDE)
     ]
     await plan.save(team, prepared_plan(sorted(existing)))
-    return await service.activate(team, REASON, "heightened", exercise=True, building=None)
+    return await service.activate(team, REASON, "heightened", exercise=True, building=BUILDING)

@@ -11,7 +11,7 @@ async def test_the_demo_prepares_the_plan_and_activates_an_exercise(crisis, ende
     assert result is not None
     event = result["event"]
     assert event["exercise"] is True and event["status"] == "active"
-    assert event["reason"] == demo.REASON
+    assert event["reason"] == demo.REASON and event["building"] == demo.BUILDING
     assert [s["step"] for s in result["steps"]] == list(plan.KINDS)
     assert all(s["status"] in ("done", "skipped", "failed") for s in result["steps"])
     stored = await plan.get()
