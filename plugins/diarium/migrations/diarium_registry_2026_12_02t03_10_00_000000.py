@@ -4,8 +4,8 @@ Series with their number patterns and gap-free yearly counters, case files (akte
 with a public and a protected text, secrecy markings, content-addressed blobs and the files of
 a document, the classification plan (KLASSA) and the informationshanteringsplan.
 
-Search: PostgreSQL gets trigram GIN indexes (``pg_trgm``) over the searchable text; SQLite gets
-an external-content FTS5 table ``diarium_document_fts`` kept in step by triggers.
+Search: PostgreSQL gets stored ``tsvector`` columns with GIN indexes over the searchable text;
+SQLite gets an external-content FTS5 table ``diarium_document_fts`` kept in step by triggers.
 """
 
 from core.db import ddl
@@ -144,6 +144,8 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS diarium_document_case ON diarium_document (case_file_id, doc_seq)",
     "CREATE INDEX IF NOT EXISTS diarium_document_series ON diarium_document (series_id, year, id)",
     "CREATE INDEX IF NOT EXISTS diarium_document_date ON diarium_document (document_date, id)",
+    "CREATE INDEX IF NOT EXISTS diarium_document_series_date ON diarium_document "
+    "(series_id, document_date)",
     "CREATE INDEX IF NOT EXISTS diarium_document_direction ON diarium_document (direction, id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS diarium_document_draft ON diarium_document (draft_id) "
     "WHERE draft_id IS NOT NULL",
@@ -158,21 +160,20 @@ TABLES = (
 
 SEARCH = {
     "postgres": [
-        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        # What a registrator searches: the number, the public and the protected fields. Kept in
-        # the row (a generated column) so one trigram index answers every word of a query.
-        "ALTER TABLE diarium_document ADD COLUMN IF NOT EXISTS search_public TEXT "
-        "GENERATED ALWAYS AS (lower(number || ' ' || counterpart_public || ' ' || public_text "
-        "|| ' ' || document_type)) STORED",
-        "ALTER TABLE diarium_document ADD COLUMN IF NOT EXISTS search_protected TEXT "
-        "GENERATED ALWAYS AS (lower(counterpart_protected || ' ' || protected_text)) STORED",
+        # What a registrator searches, as word vectors kept in the row (generated columns):
+        # the number, the public counterpart, content and document type; and apart from them
+        # the protected counterpart and content. The 'simple' configuration (no stemming)
+        # matches words and their prefixes, as SQLite's FTS5 table does.
+        "ALTER TABLE diarium_document ADD COLUMN IF NOT EXISTS search_public tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple', number || ' ' || counterpart_public || ' ' "
+        "|| public_text || ' ' || document_type)) STORED",
+        "ALTER TABLE diarium_document ADD COLUMN IF NOT EXISTS search_protected tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple', counterpart_protected || ' ' "
+        "|| protected_text)) STORED",
         "CREATE INDEX IF NOT EXISTS diarium_document_search_public ON diarium_document "
-        "USING gin (search_public gin_trgm_ops)",
+        "USING gin (search_public)",
         "CREATE INDEX IF NOT EXISTS diarium_document_search_protected ON diarium_document "
-        "USING gin (search_protected gin_trgm_ops)",
-        "CREATE INDEX IF NOT EXISTS diarium_case_file_titles ON diarium_case_file "
-        "USING gin ((lower(number || ' ' || title_public || ' ' || title_protected)) "
-        "gin_trgm_ops)",
+        "USING gin (search_protected)",
     ],
     "sqlite": [
         "CREATE VIRTUAL TABLE IF NOT EXISTS diarium_document_fts USING fts5("

@@ -4,10 +4,10 @@ date range, case file and status; newest first, keyset-paged.
 
 Built to answer quickly over a million entries:
 
-- PostgreSQL: every word (3 characters or more) is a substring match on a generated,
-  lower-cased text column indexed with trigrams (``pg_trgm`` GIN): ``search_public`` (number,
-  counterpart, brief content, document type) and ``search_protected``; shorter words only
-  narrow the rows the others found.
+- PostgreSQL: every word is a prefix match (``word:*``, the 'simple' configuration) on stored
+  ``tsvector`` columns with GIN indexes: ``search_public`` (number, counterpart, brief
+  content, document type) and ``search_protected``. Newest first without reading every hit of
+  a frequent word: the newest ids are walked backwards first (:func:`_windowed`).
 - SQLite: an FTS5 table over the same columns; each word is a prefix match (``"word"*``),
   restricted to the public columns for those who may not read protected text.
 - Filters without words read the composite indexes (series and year, document date,
@@ -32,6 +32,7 @@ WORD_RE = re.compile(r"[\w/:.§-]+", re.UNICODE)
 MAX_WORDS = 8
 SCOPE = "diarium-search"
 NUMBER_LIKE = re.compile(r"\d[/.:-]\d")
+WINDOW = 20_000  # ids walked newest first before the planner gets the rest (PostgreSQL)
 PUBLIC_COLUMNS = "{number counterpart_public public_text document_type}"
 
 
@@ -52,8 +53,49 @@ def _date(value: str | None, name: str) -> str | None:
         ) from None
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _tokens(words: list[str]) -> list[str]:
+    """PostgreSQL tsquery terms: each word's parts as a phrase of prefixes (``2026 <-> 12:*``);
+    only letters and digits reach the query."""
+    terms = []
+    for word in words:
+        parts = [t.lower() for t in re.split(r"[^\w]+", word) if t]
+        if parts:
+            terms.append(" <-> ".join(f"{part}:*" for part in parts))
+    return terms
+
+
+async def _windowed(
+    sql: str, where: list[str], args: list[Any], wanted: int, before: int | None
+) -> list[dict[str, Any]]:
+    """PostgreSQL: newest first without reading every hit of a frequent word. The newest
+    ``WINDOW`` ids are asked first (the primary key's range ANDed with the GIN word index, or
+    walked backwards: the planner's choice, both bounded by the window); only when they hold
+    fewer than a page (a rare word, or filters on older entries) is the rest asked, where a
+    rare word's GIN posting list or the composite indexes answer it."""
+    clause = " AND ".join(where) + " AND " if where else ""
+    if db.in_transaction():
+        return await raw.fetch(
+            f"{sql} WHERE {clause}TRUE ORDER BY d.id DESC LIMIT ?", *args, wanted
+        )
+    top = await raw.fetchrow("SELECT MAX(id) AS top FROM diarium_document")
+    ceiling = (before - 1) if before is not None else int((top or {}).get("top") or 0)
+    floor = ceiling - WINDOW
+    rows = await raw.fetch(
+        f"{sql} WHERE {clause}d.id > ? AND d.id <= ? ORDER BY d.id DESC LIMIT ?",
+        *args,
+        floor,
+        ceiling,
+        wanted,
+    )
+    if len(rows) >= wanted or floor <= 0:
+        return rows
+    rest = await raw.fetch(
+        f"{sql} WHERE {clause}d.id <= ? ORDER BY d.id DESC LIMIT ?",
+        *args,
+        floor,
+        wanted - len(rows),
+    )
+    return rows + rest
 
 
 def _fts_query(words: list[str], protected: bool) -> str:
@@ -152,30 +194,19 @@ async def search(
     source = documents.FROM
     order = "d.id DESC"
     if words and postgres:
-        if not any(len(w) >= 3 for w in words):
-            raise InvalidInput(
-                "Search for at least one word of three characters or more",
-                location=("query", "q"),
-            )
-        for word in words:
-            if len(word) >= 3:
-                if protected:
-                    where.append(
-                        "(d.search_public LIKE ? ESCAPE '\\' OR "
-                        "d.search_protected LIKE ? ESCAPE '\\')"
-                    )
-                    args.extend([_like(word), _like(word)])
-                else:
-                    where.append("d.search_public LIKE ? ESCAPE '\\'")
-                    args.append(_like(word))
-            else:  # too short for the trigram index: a filter on what the others found
-                column = (
-                    "(d.search_public || ' ' || d.search_protected)"
-                    if protected
-                    else ("d.search_public")
+        tokens = _tokens(words)
+        if not tokens:
+            raise InvalidInput("Search for at least one word", location=("query", "q"))
+        for token in tokens:  # every word, in the public fields or (if allowed) the protected
+            if protected:
+                where.append(
+                    "(d.search_public @@ to_tsquery('simple', ?) "
+                    "OR d.search_protected @@ to_tsquery('simple', ?))"
                 )
-                where.append(f"strpos({column}, ?) > 0")
-                args.append(word)
+                args.extend([token, token])
+            else:
+                where.append("d.search_public @@ to_tsquery('simple', ?)")
+                args.append(token)
     elif words:
         expression = _fts_query(words, protected)
         if not expression:
@@ -189,9 +220,12 @@ async def search(
         args.insert(0, expression)
         order = "diarium_document_fts.rowid DESC"
     sql = f"SELECT {documents.COLUMNS} {source}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    rows = await raw.fetch(f"{sql} ORDER BY {order} LIMIT ?", *args, limit + 1)
+    if postgres and case_file_id is None and number is None:
+        rows = await _windowed(sql, where, args, limit + 1, after[0] if after else None)
+    else:
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await raw.fetch(f"{sql} ORDER BY {order} LIMIT ?", *args, limit + 1)
     page, next_cursor = paging.cut(rows, limit, SCOPE, lambda r: (r["id"],))
     items = [documents.brief(r, protected and not r["secret"]) for r in page]
     return paging.page(items, next_cursor)

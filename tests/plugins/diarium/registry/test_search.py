@@ -104,3 +104,27 @@ async def test_search_refuses_bad_input(client, diarium, auth_headers) -> None:
     assert (
         await client.get(f"{BASE}/search", headers=await auth_headers("agent"))
     ).status_code == 403
+
+
+async def test_newest_window_then_the_rest(client, diarium, auth_headers, monkeypatch) -> None:
+    """PostgreSQL asks the newest ids first, then the rest: a tiny window gives the same
+    pages as one query over everything."""
+    from plugins.diarium.registry import search
+
+    registrator = await auth_headers("registrator")
+    params = {"q": "föreningsbidrag", "limit": 1}
+
+    async def pages() -> list[str]:
+        seen, cursor = [], None
+        for _ in range(10):
+            query = {**params, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get(f"{BASE}/search", headers=registrator, params=query)).json()
+            seen += [d["number"] for d in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        return seen
+
+    whole = await pages()
+    monkeypatch.setattr(search, "WINDOW", 1)
+    assert await pages() == whole and len(whole) >= 2
