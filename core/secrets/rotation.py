@@ -136,7 +136,8 @@ async def rotate_keys(
                 },
             )
     for spec in fields.registered():
-        report.results.append(await _rewrite(spec, rotate_index or resume))
+        if await spec.table.table_exists().run():  # a plugin never enabled has no table yet
+            report.results.append(await _rewrite(spec, rotate_index or resume))
     async with db.transaction():
         audit.record(
             actor,
