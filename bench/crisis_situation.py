@@ -6,7 +6,8 @@ the admin API runs them), 12 topics and 6 areas, and a crisis event activated 24
 Then ``--contacts`` core contacts spread over those 24 hours (phone 70 %, e-mail 20 %, web
 10 %; one topic rising fast in the last hour) are bulk-loaded outside the API (sqlite3
 ``executemany``; asyncpg ``copy_records_to_table``), each tagged with one or two topics and an
-area, one in ten with a question that had no approved answer. In a fresh process
+area, one in ten with a question that had no approved answer, with the running counts tagging
+keeps (``crisis_tag_count``). In a fresh process
 :func:`plugins.crisis_mode.situation.situation.build` — the report the API answers at
 ``GET /situation`` — is timed, and so are the chart (SVG), and keeping a lägesbild
 (``situation.keep``: the report in Swedish and English, the chart, stored and audited).
@@ -25,6 +26,7 @@ import sqlite3
 import statistics
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +48,7 @@ TAG_COLUMNS = (
     "area_id", "question", "tagged_by", "tagged_at", "updated_at",
 )  # fmt: skip
 TOPIC_COLUMNS = ("tag_id", "event_id", "topic_id", "hour_start", "channel", "area_id")
+COUNT_COLUMNS = ("event_id", "hour_start", "topic_id", "channel", "area_id", "n")
 
 
 def seed_main(env: dict[str, str], queue: Any) -> None:
@@ -119,6 +122,16 @@ def generate(ids: dict[str, Any], contacts: int) -> tuple[list[tuple], list[tupl
     return contact_rows, tag_rows, topic_rows
 
 
+def running_counts(tags: list[tuple], topics: list[tuple]) -> list[tuple]:
+    """The counts tagging keeps in ``crisis_tag_count`` (as ``tagging.count`` adds them)."""
+    cells: Counter = Counter()
+    for event, _c, _n, channel, _r, hour, area, *_ in tags:
+        cells[(event, hour, 0, channel, area or 0)] += 1
+    for _tag, event, topic, hour, channel, area in topics:
+        cells[(event, hour, topic, channel, area or 0)] += 1
+    return [(*key, n) for key, n in cells.items()]
+
+
 def _insert(table: str, columns: tuple[str, ...]) -> str:
     marks = ", ".join("?" for _ in columns)
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
@@ -131,6 +144,7 @@ def load_sqlite(path: str, data: tuple[list, list, list]) -> None:
     con.executemany(_insert("contact", CONTACT_COLUMNS), contacts)
     con.executemany(_insert("crisis_tag", TAG_COLUMNS), tags)
     con.executemany(_insert("crisis_tag_topic", TOPIC_COLUMNS), topics)
+    con.executemany(_insert("crisis_tag_count", COUNT_COLUMNS), running_counts(tags, topics))
     con.commit()
     con.execute("ANALYZE")
     con.close()
@@ -147,6 +161,9 @@ def load_postgres(url: str, data: tuple[list, list, list]) -> None:
             await con.copy_records_to_table("crisis_tag", records=tags, columns=TAG_COLUMNS)
             await con.copy_records_to_table("crisis_tag_topic", records=topics,
                                             columns=TOPIC_COLUMNS)  # fmt: skip
+            await con.copy_records_to_table(
+                "crisis_tag_count", records=running_counts(tags, topics), columns=COUNT_COLUMNS
+            )
             await con.execute("ANALYZE")
         finally:
             await con.close()

@@ -2,7 +2,9 @@
 
 Topics and areas the crisis team keeps; the tags of crisis contacts (one row per contact and
 event, one row per topic of it, with the hour, channel and area copied so the lägesbild
-counts each from one covering index, without joins or table reads); the kept lägesbilder; the on-call roster, its
+counts each from one covering index, without joins or table reads) and the running counts
+per event, hour, topic, channel and area that tagging keeps (``crisis_tag_count``, topic 0
+= the tagged contact itself, area 0 = none); the kept lägesbilder; the on-call roster, its
 call-ins and the shifts.
 """
 
@@ -54,6 +56,15 @@ TABLES = (
         hour_start BIGINT NOT NULL DEFAULT 0,
         channel VARCHAR(12) NOT NULL DEFAULT '',
         area_id BIGINT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS crisis_tag_count (
+        id {pk},
+        event_id BIGINT NOT NULL,
+        hour_start BIGINT NOT NULL,
+        topic_id BIGINT NOT NULL,
+        channel VARCHAR(12) NOT NULL DEFAULT '',
+        area_id BIGINT NOT NULL DEFAULT 0,
+        n INTEGER NOT NULL DEFAULT 0
     )""",
     """CREATE TABLE IF NOT EXISTS crisis_situation_report (
         id {pk},
@@ -117,6 +128,8 @@ TABLES = (
     "(tag_id, topic_id)",
     "CREATE INDEX IF NOT EXISTS crisis_tag_topic_hour ON crisis_tag_topic "
     "(event_id, hour_start, topic_id, channel, area_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS crisis_tag_count_cell ON crisis_tag_count "
+    "(event_id, hour_start, topic_id, channel, area_id)",
     "CREATE INDEX IF NOT EXISTS crisis_situation_report_event ON crisis_situation_report "
     "(event_id, created_at)",
     "CREATE UNIQUE INDEX IF NOT EXISTS crisis_call_in_once ON crisis_call_in "
@@ -125,6 +138,7 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS crisis_shift_span ON crisis_shift (ends_at, starts_at)",
 )
 DROPS = (
+    "crisis_tag_count",
     "crisis_shift",
     "crisis_call_in",
     "crisis_roster_person",

@@ -14,13 +14,12 @@ for every hour, so the chart marks where each topic rose.
 An on-demand report's latest hour is the hour running now (partly counted: it can only err on
 the side of not yet rising); the hourly report covers whole hours up to the full hour.
 
-Counting is a handful of aggregate queries, each answered from a covering index: crisis
-contacts per local day, hour and channel from the core's ``contact_report`` index (the event's
-partial first and last hour through the index on ``received_at``); topics per hour, channel
-and area in one grouping of ``crisis_tag_topic (event_id, hour_start, topic_id, channel,
-area_id)``; tagged contacts per hour and area from ``crisis_tag (event_id, hour_start,
-area_id)``; questions from a partial index. At most a few thousand grouped rows reach Python,
-never a row per contact.
+Counting is a handful of queries, each answered from an index: crisis contacts per local day,
+hour and channel from the core's covering ``contact_report`` index (the event's partial first
+and last hour through the index on ``received_at``); tagged contacts and topics per hour,
+channel and area from the running counts tagging keeps in ``crisis_tag_count`` (one row per
+cell, at most a few thousand for a day); questions from a partial index. Nothing per contact
+reaches Python.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from zoneinfo import ZoneInfo
 from core import audit, db, events
 from core.cases import service as cases
 from core.contracts import Event
+from core.db import raw
 from core.errors import NotFound
 from plugins.crisis_mode.situation import chart, links, topics
 from plugins.crisis_mode.situation.tagging import hour_of
@@ -155,9 +155,9 @@ async def _contacts_per_hour(
     ]
     for h in edges:
         queries.append(
-            _fetch(
-                "SELECT channel, COUNT(*) AS n FROM contact WHERE received_at >= {} "
-                "AND received_at < {} GROUP BY channel",
+            raw.fetch(
+                "SELECT channel, COUNT(*) AS n FROM contact WHERE received_at >= ? "
+                "AND received_at < ? GROUP BY channel",
                 max(h, start),
                 min(h + 3600, end),
             )
@@ -187,33 +187,26 @@ async def build_langs(
     eid = event["id"]
     first_hour, last_hour = hour_of(start), hour_of(end - 1)
     hour_list = list(range(first_hour, last_hour + 1, 3600))
-    (contacts, topic_cells, tag_cells, questions, question_count, topic_rows,
+    (contacts, cells, questions, question_count, topic_rows,
      area_names) = await asyncio.gather(
         _contacts_per_hour(start, end, hour_list),
-        _fetch(
-            "SELECT hour_start, topic_id, channel, area_id, COUNT(*) AS n FROM crisis_tag_topic "
-            "WHERE event_id = {} AND hour_start < {} "
-            "GROUP BY hour_start, topic_id, channel, area_id",
+        raw.fetch(
+            "SELECT hour_start, topic_id, channel, area_id, n FROM crisis_tag_count "
+            "WHERE event_id = ? AND hour_start < ? AND n <> 0",
             eid,
             end,
         ),
-        _fetch(
-            "SELECT hour_start, area_id, COUNT(*) AS n FROM crisis_tag "
-            "WHERE event_id = {} AND hour_start < {} GROUP BY hour_start, area_id",
-            eid,
-            end,
-        ),
-        _fetch(
+        raw.fetch(
             "SELECT id, contact_number, channel, received_at, area_id, question, tagged_by "
-            "FROM crisis_tag WHERE event_id = {} AND received_at < {} AND question <> '' "
-            "ORDER BY received_at DESC, id DESC LIMIT {}",
+            "FROM crisis_tag WHERE event_id = ? AND received_at < ? AND question <> '' "
+            "ORDER BY received_at DESC, id DESC LIMIT ?",
             eid,
             end,
             LATEST_QUESTIONS,
         ),
-        _fetch(
+        raw.fetch(
             "SELECT COUNT(*) AS n FROM crisis_tag "
-            "WHERE event_id = {} AND received_at < {} AND question <> ''",
+            "WHERE event_id = ? AND received_at < ? AND question <> ''",
             eid,
             end,
         ),
@@ -221,6 +214,11 @@ async def build_langs(
         topics.rows_by_id("area"),
     )  # fmt: skip
     question_topics = await _question_topics([int(q["id"]) for q in questions], topic_rows)
+    for cell in cells:  # area 0 is "no area" in the running counts
+        if not cell["area_id"]:
+            cell["area_id"] = None
+    topic_cells = [c for c in cells if int(c["topic_id"]) != 0]
+    tag_cells = [c for c in cells if int(c["topic_id"]) == 0]
     data = (contacts, topic_cells, tag_cells, questions, question_count, topic_rows, area_names,
             question_topics)  # fmt: skip
     return {lang: _assemble(event, start, end, hour_list, data, lang) for lang in langs}
@@ -389,8 +387,8 @@ async def _question_topics(
 ) -> dict[int, list[str]]:
     if not tag_ids:
         return {}
-    marks = ", ".join("{}" for _ in tag_ids)
-    rows = await _fetch(
+    marks = ", ".join("?" for _ in tag_ids)
+    rows = await raw.fetch(
         f"SELECT tag_id, topic_id FROM crisis_tag_topic WHERE tag_id IN ({marks}) "
         "ORDER BY topic_id",
         *tag_ids,
@@ -517,8 +515,6 @@ async def keep(
 ) -> dict[str, Any]:
     """Build the lägesbild and keep it with the event (report, Swedish and English text,
     chart); audited. Returns the kept report's metadata with the report itself."""
-    from core.db import raw
-
     event = await links.event(event_id)
     both = await build_langs(event, at, ("sv", "en"))
     report, report_en = both["sv"], both["en"]
@@ -570,8 +566,6 @@ def _announce(row: dict[str, Any], rising: list[str]) -> None:
 
 
 async def get_row(report_id: int) -> dict[str, Any]:
-    from core.db import raw
-
     row = await raw.fetchrow("SELECT * FROM crisis_situation_report WHERE id = ?", report_id)
     if row is None:
         raise NotFound("No lägesbild with id {id}", id=report_id)
@@ -580,8 +574,6 @@ async def get_row(report_id: int) -> dict[str, Any]:
 
 async def kept(event_id: int) -> list[dict[str, Any]]:
     """The lägesbilder kept with an event, oldest first (metadata only)."""
-    from core.db import raw
-
     rows = await raw.fetch(
         "SELECT id, event_id, kind, created_by, created_at, period_start, period_end, contacts "
         "FROM crisis_situation_report WHERE event_id = ? ORDER BY created_at, id",
@@ -608,8 +600,6 @@ async def kept_report(report_id: int) -> dict[str, Any]:
 async def hourly(now: int | None = None) -> dict[str, Any] | None:
     """The worker's hourly lägesbild while a crisis is active: whole hours up to the full
     hour, once per full hour (a second worker finds it kept and does nothing)."""
-    from core.db import raw
-
     event = await links.current()
     if event is None:
         return None

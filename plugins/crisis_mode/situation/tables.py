@@ -58,6 +58,18 @@ class CrisisTagTopic(Table, tablename="crisis_tag_topic"):
     area_id = BigInt(null=True, default=None)
 
 
+class CrisisTagCount(Table, tablename="crisis_tag_count"):
+    """Running counts kept by tagging: per event, hour, topic (0 = the tagged contact itself),
+    channel and area (0 = none)."""
+
+    event_id = BigInt()
+    hour_start = BigInt()
+    topic_id = BigInt()
+    channel = Varchar(length=12, default="")
+    area_id = BigInt(default=0)
+    n = Integer(default=0)
+
+
 class CrisisSituationReport(Table, tablename="crisis_situation_report"):
     """A kept lägesbild: ``kind`` on_demand | scheduled | final; the report as JSON text."""
 
@@ -127,6 +139,7 @@ TABLES = [
     CrisisArea,
     CrisisTag,
     CrisisTagTopic,
+    CrisisTagCount,
     CrisisSituationReport,
     CrisisRosterPerson,
     CrisisCallIn,

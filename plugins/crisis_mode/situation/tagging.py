@@ -6,8 +6,10 @@ A *crisis contact* is any core contact whose ``received_at`` falls in the event'
 (activation to deactivation), in any channel and by any process: the lägesbild counts them
 from the core's ``contact`` table (its index on ``received_at``), so nothing depends on a hook
 having run. Tagging reads the contact by id (or number), checks the window, and stores the
-tag and one row per topic with the hour, channel and area copied, in one audited
-transaction. Tagging again replaces the topics, area and question.
+tag and one row per topic with the hour, channel and area copied, and moves the running
+counts of ``crisis_tag_count`` (the contact and each topic per event, hour, channel and area),
+in one audited transaction. Tagging again replaces the topics, area and question (the old
+counts are taken back).
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ async def tag(
                 tag_id,
             )
             await raw.fetch("DELETE FROM crisis_tag_topic WHERE tag_id = ?", tag_id)
+            await count(int(event["id"]), hour, contact["channel"], existing["area_id"],
+                        sorted(kept_topics), -1)  # fmt: skip
+        await count(int(event["id"]), hour, contact["channel"], area, topics, 1)
         await raw.executemany(
             "INSERT INTO crisis_tag_topic (tag_id, event_id, topic_id, hour_start, channel, "
             "area_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -165,6 +170,25 @@ async def tag(
             {"event": event["id"], "topics": topics, "area": area, "question": bool(question)},
         )
     return await get(int(event["id"]), int(contact["id"]))
+
+
+COUNT_SQL = (
+    "INSERT INTO crisis_tag_count (event_id, hour_start, topic_id, channel, area_id, n) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, hour_start, topic_id, channel, area_id) "
+    "DO UPDATE SET n = crisis_tag_count.n + excluded.n"
+)
+
+
+async def count(
+    event_id: int, hour: int, channel: str, area_id: int | None, topic_ids: list[int], step: int
+) -> None:
+    """Add ``step`` (1 or -1) to the running counts of a tagged contact (topic 0) and of each
+    of its topics, in the caller's transaction; the lägesbild reads these few rows instead of
+    a row per tag."""
+    cells = [0, *topic_ids]
+    await raw.executemany(
+        COUNT_SQL, [(event_id, hour, t, channel, area_id or 0, step) for t in cells]
+    )
 
 
 async def get(event_id: int, contact_id: int) -> dict[str, Any]:

@@ -107,3 +107,31 @@ async def register(received_at: int, channel: str = "phone", summary: str = "Kri
     )
     assert row is not None
     return row
+
+
+async def counts_agree(event_id: int) -> bool:
+    """Whether the running counts equal the tags themselves (per hour, topic, channel, area;
+    topic 0 = the tagged contacts)."""
+    kept = await raw.fetch(
+        "SELECT hour_start, topic_id, channel, area_id, n FROM crisis_tag_count "
+        "WHERE event_id = ? AND n <> 0",
+        event_id,
+    )
+    topics = await raw.fetch(
+        "SELECT hour_start, topic_id, channel, area_id, COUNT(*) AS n FROM crisis_tag_topic "
+        "WHERE event_id = ? GROUP BY hour_start, topic_id, channel, area_id",
+        event_id,
+    )
+    tags = await raw.fetch(
+        "SELECT hour_start, 0 AS topic_id, channel, area_id, COUNT(*) AS n FROM crisis_tag "
+        "WHERE event_id = ? GROUP BY hour_start, channel, area_id",
+        event_id,
+    )
+
+    def cells(rows: list[dict]) -> dict:
+        return {
+            (r["hour_start"], r["topic_id"], r["channel"], r["area_id"] or 0): int(r["n"])
+            for r in rows
+        }
+
+    return cells(kept) == cells(topics + tags) and bool(kept)

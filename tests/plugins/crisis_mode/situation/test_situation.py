@@ -17,7 +17,12 @@ import pytest
 from core import db
 from core.db import raw
 from plugins.crisis_mode.situation import situation, tagging
-from tests.plugins.crisis_mode.situation.conftest import BASE, agent_principal, register
+from tests.plugins.crisis_mode.situation.conftest import (
+    BASE,
+    agent_principal,
+    counts_agree,
+    register,
+)
 
 WATER = (2, 2, 3, 2, 3, 12)  # per hour of the event, the last hour running now
 SCHOOL = (4, 4, 4, 4, 4, 4)
@@ -80,6 +85,7 @@ async def test_the_lagesbild_counts_and_flags_the_rising_topic(
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["event"]["id"] == event["id"] and report["exercise"] is True
+    assert await counts_agree(int(event["id"]))
     assert report["label"] == "ÖVNING"
     hours = report["hours"]
     assert len(hours) == 6 and hours[0]["hour"] == seeded["first"]

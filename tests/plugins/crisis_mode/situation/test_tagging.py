@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from core.db import raw
-from tests.plugins.crisis_mode.situation.conftest import BASE, register
+from tests.plugins.crisis_mode.situation.conftest import BASE, counts_agree, register
 
 
 async def test_the_crisis_team_keeps_topics_and_agents_only_read_them(
@@ -83,6 +83,7 @@ async def test_an_agent_tags_a_crisis_contact_and_tags_it_again(
         f"{BASE}/tags/contact", params={"contact_number": contact["number"]}, headers=agent
     )
     assert shown.status_code == 200 and shown.json()["topic_ids"] == [school]
+    assert await counts_agree(int(event["id"]))  # the running counts were taken back too
     page = (await client.get(f"{BASE}/tags", params={"limit": 1}, headers=agent)).json()
     assert len(page["items"]) == 1 and page["items"][0]["contact_number"] == contact["number"]
     actions = [
