@@ -62,3 +62,12 @@ async def crisis_headers(client, crisis):
         return tokens[who]
 
     return get
+
+
+async def forget_stored_plan() -> None:
+    """Back to the default plan (a test that stored its own leaves it for the others)."""
+    from core import db
+    from core.db import raw
+
+    async with db.transaction():
+        await raw.fetch("DELETE FROM crisis_plan_step")

@@ -11,6 +11,7 @@ import pytest
 from core.errors import Conflict
 from core.hookspecs import hookimpl
 from plugins.crisis_mode.activation import events, plan, service
+from tests.plugins.crisis_mode.conftest import forget_stored_plan
 
 
 class Watcher:
@@ -25,13 +26,22 @@ class Watcher:
         self.seen.append((event["id"], active, actor, committed["status"] == "active"))
 
 
+@pytest.fixture
+async def default_plan_after(crisis):
+    """These tests store a plan of their own; later tests (of every area) expect the default."""
+    yield
+    await forget_stored_plan()
+
+
 class Broken:
     @hookimpl
     def crisis_mode_changed(self, event):
         raise RuntimeError("the wallboard is down")
 
 
-async def test_every_plugin_hears_of_the_switch_and_a_failing_one_stops_nothing(app, crisis, ended):
+async def test_every_plugin_hears_of_the_switch_and_a_failing_one_stops_nothing(
+    app, crisis, ended, default_plan_after
+):
     host = app.state.host
     watcher = Watcher()
     host.pm.register(Broken(), name="test-crisis-broken")
@@ -52,7 +62,7 @@ async def test_every_plugin_hears_of_the_switch_and_a_failing_one_stops_nothing(
     assert (await events.get(event_id))["status"] == "ended"
 
 
-async def test_two_activations_at_once_give_one_event(crisis, ended):
+async def test_two_activations_at_once_give_one_event(crisis, ended, default_plan_after):
     await plan.save("test", [{"kind": "roster", "enabled": False}])
     results = await asyncio.gather(
         service.activate("kris-ledare", "Brand i Stadshuset", "extraordinary"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.db import raw
-from tests.plugins.crisis_mode.conftest import BASE
+from tests.plugins.crisis_mode.conftest import BASE, forget_stored_plan
 
 PLAN = f"{BASE}/plan"
 
@@ -14,6 +14,7 @@ PLAN = f"{BASE}/plan"
 async def test_the_plan_is_read_by_the_crisis_roles_and_kept_by_crisis_write(
     client, auth_headers, crisis
 ):
+    await forget_stored_plan()  # an earlier test may have stored one
     agent = await auth_headers("agent")
     shown = await client.get(PLAN, headers=agent)
     assert shown.status_code == 200
