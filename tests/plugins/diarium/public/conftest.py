@@ -22,6 +22,14 @@ SECRETS = (
     "Testakt, skyddad rubrik",
 )
 PROVISION = "OSL 26 kap. 1 §"
+#: The public side's own series: the other areas register in the shared ``TKS`` series in the
+#: same session, so every search of these tests is scoped to this one.
+WEB_SERIES = {
+    "code": "WEB",
+    "name": "Webbdiariets testserie",
+    "board": "Kommunstyrelsen",
+    "pattern": "{code} {year}/{seq}",
+}
 
 
 def letter_pdf() -> bytes:
@@ -44,9 +52,20 @@ async def entries(diarium) -> dict[str, Any]:
     """Three documents in the test case file and one standing alone: ``public`` (a building
     permit letter), ``secret`` (secret-marked, with a PDF), ``broken`` (a "PDF" that is not
     one), ``alone`` (a series number of its own, drawn up)."""
-    from plugins.diarium.registry import documents, files
+    from plugins.diarium.registry import casefiles, documents, files, series
 
-    case_file = diarium["case_file"]
+    try:
+        await series.get_by_code(WEB_SERIES["code"])
+    except Exception:
+        await series.create("test", **WEB_SERIES)
+    case_file = await casefiles.open_case_file(
+        "test",
+        series_code=WEB_SERIES["code"],
+        title_public="Testakt för registreringen",
+        title_protected="Testakt, skyddad rubrik",
+        classification_code="1.2.1",
+        officer=diarium["officer"],
+    )
     registrator = diarium["registrator"]
     public = await documents.register(
         registrator,
@@ -87,7 +106,7 @@ async def entries(diarium) -> dict[str, Any]:
     )
     alone = await documents.register(
         registrator,
-        series_code="TKS",
+        series_code=WEB_SERIES["code"],
         direction="drawn_up",
         document_date="2026-11-23",
         public_text="Tjänsteanteckning om parkeringsplatser",

@@ -40,7 +40,7 @@ def numbers(body: dict) -> list[str]:
 
 async def test_finds_public_entries_by_stemmed_prefix_and_number(client, entries):
     public, secret = entries["public"]["number"], entries["secret"]["number"]
-    response = await client.get(SEARCH, params={"q": "bygglov Storgatan"})
+    response = await client.get(SEARCH, params={"series": "WEB", "q": "bygglov Storgatan"})
     assert response.status_code == 200, response.text
     assert numbers(response.json()) == [public]  # "bygglov" finds "bygglovet"
     item = response.json()["items"][0]
@@ -49,16 +49,16 @@ async def test_finds_public_entries_by_stemmed_prefix_and_number(client, entries
     assert item["case_file"]["number"] == entries["case_file"]["number"]
     assert item["case_file"]["title"] == "Testakt för registreringen"
     assert item["secret"] is False and item["direction"] == "in"
-    exact = (await client.get(SEARCH, params={"q": public})).json()
+    exact = (await client.get(SEARCH, params={"series": "WEB", "q": public})).json()
     assert numbers(exact) == [public] and exact["total"] == 1
     case_number = entries["case_file"]["number"]
-    in_case = (await client.get(SEARCH, params={"q": case_number})).json()
+    in_case = (await client.get(SEARCH, params={"series": "WEB", "q": case_number})).json()
     assert {public, secret} <= set(numbers(in_case))
     assert entries["alone"]["number"] not in numbers(in_case)
 
 
 async def test_a_secret_marked_entry_shows_only_its_public_fields(client, entries):
-    response = await client.get(SEARCH, params={"q": "socialtjänstlagen"})
+    response = await client.get(SEARCH, params={"series": "WEB", "q": "socialtjänstlagen"})
     assert response.status_code == 200
     body = response.json()
     assert numbers(body) == [entries["secret"]["number"]]
@@ -71,17 +71,17 @@ async def test_a_secret_marked_entry_shows_only_its_public_fields(client, entrie
 
 @pytest.mark.parametrize("query", HOSTILE)
 async def test_hostile_queries_never_reach_protected_fields(client, entries, query):
-    for params in ({"q": query}, {"q": query, "lang": "en"}):
+    for params in ({"series": "WEB", "q": query}, {"series": "WEB", "q": query, "lang": "en"}):
         response = await client.get(SEARCH, params=params)
         assert response.status_code == 200, response.text
         assert response.json()["items"] == [], query
-    page = await client.get(PAGE, params={"q": query})
+    page = await client.get(PAGE, params={"series": "WEB", "q": query})
     assert page.status_code == 200
     assert 'class="entry"' not in page.text and "Inga poster" in page.text
 
 
 async def test_whole_listing_never_shows_protected_text(client, entries):
-    response = await client.get(SEARCH, params={"limit": 100})
+    response = await client.get(SEARCH, params={"series": "WEB", "limit": 100})
     assert response.status_code == 200
     assert {entries["public"]["number"], entries["alone"]["number"]} <= set(
         numbers(response.json())
@@ -91,11 +91,14 @@ async def test_whole_listing_never_shows_protected_text(client, entries):
 
 
 async def test_pages_follow_the_cursor_newest_first(client, entries):
-    first = (await client.get(SEARCH, params={"q": "bygglovet", "limit": 1})).json()
+    first = (
+        await client.get(SEARCH, params={"series": "WEB", "q": "bygglovet", "limit": 1})
+    ).json()
     assert first["next_cursor"] and len(first["items"]) == 1 and first["total"] == 2
     second = (
         await client.get(
-            SEARCH, params={"q": "bygglovet", "limit": 1, "cursor": first["next_cursor"]}
+            SEARCH,
+            params={"series": "WEB", "q": "bygglovet", "limit": 1, "cursor": first["next_cursor"]},
         )
     ).json()
     assert numbers(first) == [entries["broken"]["number"]]  # the newer one first
@@ -105,14 +108,16 @@ async def test_pages_follow_the_cursor_newest_first(client, entries):
 
 async def test_filters_and_languages(client, entries):
     body = (
-        await client.get(SEARCH, params={"direction": "drawn_up", "series": "TKS", "lang": "en"})
+        await client.get(SEARCH, params={"direction": "drawn_up", "series": "WEB", "lang": "en"})
     ).json()
     assert entries["alone"]["number"] in numbers(body)
     assert all(item["direction"] == "drawn_up" for item in body["items"])
     assert body["items"][0]["direction_label"] == "Drawn up" and body["language"] == "en"
-    sv = await client.get(SEARCH, params={"direction": "in"}, headers={"Accept-Language": "sv"})
+    sv = await client.get(
+        SEARCH, params={"series": "WEB", "direction": "in"}, headers={"Accept-Language": "sv"}
+    )
     assert sv.json()["items"][0]["direction_label"] == "Inkommande"
-    day = {"date_from": "2026-11-21", "date_to": "2026-11-21"}
+    day = {"series": "WEB", "date_from": "2026-11-21", "date_to": "2026-11-21"}
     dated = (await client.get(SEARCH, params=day)).json()
     assert numbers(dated) == [entries["secret"]["number"]]
 
@@ -140,7 +145,7 @@ async def test_bad_input_is_a_problem(client, entries, params, field):
 
 
 async def test_the_search_page_works_without_script(client, entries):
-    response = await client.get(PAGE, params={"q": "bygglov", "lang": "en"})
+    response = await client.get(PAGE, params={"series": "WEB", "q": "bygglov", "lang": "en"})
     assert response.status_code == 200
     assert response.headers["content-language"] == "en"
     assert "<script" not in response.text
@@ -148,7 +153,7 @@ async def test_the_search_page_works_without_script(client, entries):
     assert "Ask for a copy" in response.text and "Storgatan 12" in response.text
     sv = await client.get(PAGE, headers={"Accept-Language": "sv-SE,sv;q=0.9"})
     assert sv.status_code == 200 and 'lang="sv"' in sv.text and "Webbdiarium" in sv.text
-    bad = await client.get(PAGE, params={"direction": "sideways", "lang": "sv"})
+    bad = await client.get(PAGE, params={"series": "WEB", "direction": "sideways", "lang": "sv"})
     assert bad.status_code == 400 and "Okänd riktning" in bad.text
     css = await client.get(f"{BASE}/public/static/webbdiarium.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
@@ -167,7 +172,7 @@ async def test_random_text_never_fails_nor_reaches_protected_fields(client, entr
     ]  # fmt: skip
     for _ in range(150):
         q = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 6)))
-        response = await client.get(SEARCH, params={"q": q[:200]})
+        response = await client.get(SEARCH, params={"series": "WEB", "q": q[:200]})
         assert response.status_code == 200, (q, response.text)
         for item in response.json()["items"]:
             assert item["number"] in {entries["public"]["number"], entries["broken"]["number"]}, q

@@ -68,14 +68,17 @@ async def test_demo_data(diarium_plugin) -> None:
     from core.db import raw
     from plugins.diarium.registry import demo
 
+    # another area's demo test in this session may have seeded the registry's part already
+    before = await raw.fetch("SELECT id FROM diarium_series WHERE code = 'KS'")
     made = await demo.seed(random.Random(7), "demo")
-    assert made == 7
+    assert made == (0 if before else 7)
     assert await demo.seed(random.Random(7), "demo") == 0  # seeded once
     codes = {r["code"] for r in await raw.fetch("SELECT code FROM diarium_series")}
     assert {"KS", "BUN", "SBN"} <= codes
     marked = await raw.fetch(
-        "SELECT d.number FROM diarium_document d JOIN diarium_secrecy s ON s.document_id = d.id"
-    )
+        "SELECT d.number FROM diarium_document d JOIN diarium_secrecy s ON s.document_id = d.id "
+        "WHERE d.number LIKE 'KS %' OR d.number LIKE 'BUN-%' OR d.number LIKE 'SBN%'"
+    )  # the demo's series only: other tests of the session mark their own documents
     assert len(marked) == 1 and marked[0]["number"].startswith("BUN-")
     unclassified = await raw.fetch(
         "SELECT number FROM diarium_case_file c WHERE NOT EXISTS (SELECT 1 FROM diarium_class k "
