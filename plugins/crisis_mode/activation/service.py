@@ -222,6 +222,17 @@ async def activate(
     return {"event": event, "steps": results}
 
 
+async def _keep_final_situation(event_id: int, actor: str) -> None:
+    """Keep the event's last lägesbild (kind ``final``) for its record; a failure is logged and
+    never stops the deactivation."""
+    from plugins.crisis_mode.situation import situation
+
+    try:
+        await situation.keep(event_id, actor, "final")
+    except Exception:
+        log.exception("the final lägesbild of crisis event %s could not be kept", event_id)
+
+
 async def deactivate(actor: str, reason: str) -> dict[str, Any]:
     """Switch crisis mode off: record the end, undo the plan's steps (reverse order) and
     announce it; returns ``{event, steps}``. Conflict when crisis mode is not active."""
@@ -246,6 +257,7 @@ async def deactivate(actor: str, reason: str) -> dict[str, Any]:
             audit.record(actor, "crisis.deactivate", "crisis_event", event_id, {"reason": reason})
         event = await crisis_events.get(event_id)
         await _announce(event, False, actor)
+        await _keep_final_situation(event_id, actor)
         ran = [
             line
             for line in await crisis_events.timeline(event_id)

@@ -172,6 +172,11 @@ async def test_activation_runs_the_plan_and_deactivation_undoes_it(
     assert off and off[0]["data"]["text_sv"] == "ÖVNING – Krisläget är avslutat"
     assert (await client.get(f"{BASE}/state", headers=agent)).json()["active"] is False
     assert len(await _audit("crisis.deactivate", event["id"])) == 1
+    final = await raw.fetch(
+        "SELECT kind FROM crisis_situation_report WHERE event_id = ? AND kind = 'final'",
+        event["id"],
+    )
+    assert len(final) == 1  # the last lägesbild, kept for the event's record
 
     shown = await client.get(f"{BASE}/events/{event['id']}", headers=agent)
     assert shown.status_code == 200
