@@ -167,6 +167,21 @@ class AuthController(Controller):
         """Revoke this request's token; it can never be used again."""
         await service.logout(bearer_token(request), principal_of(request).username)
 
+    @post(
+        "/renew",
+        opt={"permission": "session.self"},
+        status_code=200,
+        summary="Swap this request's token for a fresh one before it expires",
+    )
+    async def renew(self, request: Request) -> LoginAnswer:
+        """A new bearer token with a full lifetime; the token used for this request is revoked
+        at once. A revoked or expired token answers 401 (sign in again)."""
+        principal = principal_of(request)
+        answer = await service.renew(
+            request.app.state.settings, bearer_token(request), principal.username
+        )
+        return msgspec.convert(answer, LoginAnswer)
+
     @get("/me", opt={"permission": "session.self"}, summary="Who am I, what may I do")
     async def me(self, request: Request) -> Me:
         """The signed-in user and the permissions their roles give."""

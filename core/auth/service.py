@@ -315,6 +315,40 @@ async def login(
     return {"token": token, "expires_at": iso_utc(expires), "user": public_user(row)}
 
 
+async def renew(settings: Settings, token: str, username: str) -> dict[str, Any]:
+    """Swap a valid bearer token for a fresh one (a full lifetime) and revoke the old one.
+
+    No password is needed: the caller already proved the session. The old token is revoked
+    in the same transaction, only if it still is valid, so two renewals of one token give one
+    new token (the other answers 401).
+    """
+    now = int(time.time())
+    fresh = secrets.token_urlsafe(32)
+    expires = now + settings.token_ttl_minutes * 60
+    async with db.transaction():
+        rows = await raw.fetch(
+            "UPDATE auth_token SET revoked = ? WHERE token_hash = ? AND revoked = ? "
+            'AND expires_at > ? RETURNING "user"',
+            True,
+            token_digest(token),
+            False,
+            now,
+        )
+        if not rows:
+            raise Unauthorized("The session has ended; sign in again")
+        await AuthToken.insert(
+            AuthToken(
+                token_hash=token_digest(fresh),
+                user=rows[0]["user"],
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        audit.record(username, "auth.renew", "user", username, {})
+    row = await User.select().where(User.username == username).first()
+    return {"token": fresh, "expires_at": iso_utc(expires), "user": public_user(row)}
+
+
 async def _login_failed(
     settings: Settings, subjects: throttle.Subjects, username: str, client: str
 ) -> None:

@@ -1,16 +1,20 @@
 """The appliance's HTTP API: sign-in, session renewal and the calls the desktop needs.
 
 One :class:`ApiClient` per signed-in session. Every call goes through :meth:`request`, which
-renews the session shortly before the token expires (a fresh sign-in with the credentials
-held in memory only, never written anywhere), turns transport failures into
-:class:`Unreachable` and problem answers into :class:`ApiError`.
+renews the session shortly before the token expires (``POST /api/v1/auth/renew`` swaps the
+token for a fresh one; the password is never kept, not even in memory), turns transport
+failures into :class:`Unreachable` and problem answers into :class:`ApiError`. A token the
+server no longer accepts (revoked, expired) raises :class:`SessionExpired` and tells the
+``on_expired`` listeners, which show the sign-in window again.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import logging
 import ssl
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +45,8 @@ class ApiClient:
         self.token = ""
         self.expires_at = 0.0
         self.me: dict[str, Any] = {}
-        self._credentials: tuple[str, str] | None = None
+        self.on_expired: list[Callable[[], None]] = []
+        self._renewing: Any = None
         verify: ssl.SSLContext | bool = pinned.context() if pinned else True
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, verify=verify)
 
@@ -70,27 +75,50 @@ class ApiClient:
         answer = await self._send(
             "POST", "/api/v1/auth/login", json={"username": username, "password": password}
         )
-        self.token = answer["token"]
-        self.expires_at = datetime.fromisoformat(answer["expires_at"]).timestamp()
-        self._credentials = (username, password)
+        self._take(answer)
         self.me = await self.get("/api/v1/auth/me")
         return self.me
 
-    async def renew(self) -> None:
-        """A fresh token before this one expires (the old one is then revoked)."""
-        if self._credentials is None:
-            raise SessionExpired(401, {"detail": "not signed in"})
-        old = self.token
-        answer = await self._send(
-            "POST",
-            "/api/v1/auth/login",
-            json={"username": self._credentials[0], "password": self._credentials[1]},
-        )
+    def _take(self, answer: dict[str, Any]) -> None:
         self.token = answer["token"]
         self.expires_at = datetime.fromisoformat(answer["expires_at"]).timestamp()
-        if old:
-            with contextlib.suppress(ApiError, Unreachable):
-                await self._send("POST", "/api/v1/auth/logout", token=old)
+
+    async def renew(self) -> None:
+        """Swap the token for a fresh one before it expires (the server revokes the old one).
+
+        Concurrent callers share one renewal. A 401 means the session is over: the token is
+        dropped and the ``on_expired`` listeners are told (sign in again).
+        """
+        if not self.token:
+            raise SessionExpired(401, {"detail": "not signed in"})
+        if self._renewing is None:
+            self._renewing = asyncio.ensure_future(self._renew())
+        renewing = self._renewing
+        try:
+            await asyncio.shield(renewing)
+        finally:
+            if renewing.done() and self._renewing is renewing:
+                self._renewing = None
+
+    async def _renew(self) -> None:
+        try:
+            answer = await self._send("POST", "/api/v1/auth/renew")
+        except SessionExpired:
+            self._expired()
+            raise
+        self._take(answer)
+
+    def _expired(self) -> None:
+        """The server refused the token: forget it and tell who shows the sign-in window."""
+        if not self.token:
+            return
+        self.token = ""
+        self.me = {}
+        for listener in list(self.on_expired):
+            try:
+                listener()
+            except Exception:  # a listener's failure must not hide the expiry
+                logging.getLogger(__name__).exception("session expiry listener failed")
 
     async def sign_out(self) -> None:
         """Revoke the token and forget the credentials."""
@@ -101,7 +129,6 @@ class ApiClient:
             pass
         finally:
             self.token = ""
-            self._credentials = None
             self.me = {}
 
     async def close(self) -> None:
@@ -136,15 +163,13 @@ class ApiClient:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """An authenticated call; renews the session when it is about to expire."""
-        if self._credentials and self.expires_at - time.time() < RENEW_BEFORE_SECONDS:
+        if self.token and self.expires_at - time.time() < RENEW_BEFORE_SECONDS:
             await self.renew()
         try:
             return await self._send(method, path, **kwargs)
         except SessionExpired:
-            if self._credentials is None:
-                raise
-            await self.renew()  # revoked elsewhere (password change): one fresh try
-            return await self._send(method, path, **kwargs)
+            self._expired()  # revoked elsewhere (sign-out, password change, deactivation)
+            raise
 
     async def get(self, path: str, **params: Any) -> Any:
         clean = {key: value for key, value in params.items() if value not in (None, "", False)}

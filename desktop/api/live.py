@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from desktop.api.client import ApiClient
 from desktop.api.errors import ApiError, Unreachable
@@ -70,6 +70,12 @@ class LiveEvents:
                 raise
             except InvalidStatus as exc:
                 if exc.response.status_code == 401:
+                    with contextlib.suppress(ApiError, Unreachable):
+                        await self.client.renew()
+            except ConnectionClosed as exc:
+                log.info("live events: %s", exc)
+                if exc.rcvd is not None and exc.rcvd.code == CLOSE_SIGNED_OUT:
+                    # the server ended this token's session: renew it, or sign in again
                     with contextlib.suppress(ApiError, Unreachable):
                         await self.client.renew()
             except (OSError, WebSocketException, TimeoutError) as exc:

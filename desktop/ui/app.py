@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import i18n
+from desktop.i18n import _
 from desktop.ui import tasks
 from desktop.ui.signin import SignInWindow
 
@@ -41,12 +42,22 @@ class DesktopApp:
         from desktop.viewmodels.session import Session
 
         self.session = Session(client, storage.data_dir())
+        client.on_expired.append(self.session_expired)
         self.session.start()
         self.main = MainWindow(self.session, self.sign_out)
         self.main.show()
         self.main.activateWindow()
         if self.signin is not None:
             self.signin.close()
+
+    def session_expired(self) -> None:
+        """The server no longer accepts the token (revoked or expired): sign in again.
+
+        What was typed stays: the draft and the outbox are on disk and come back with the
+        next sign-in."""
+        self.sign_out()
+        if self.signin is not None:
+            self.signin.message.setText(_("Your session has ended. Please sign in again."))
 
     def sign_out(self) -> None:
         session, self.session = self.session, None

@@ -92,7 +92,7 @@ async def check(
                 problems.append(f"{label} without token: {response.status_code}, expected 401")
         for role in ROLES:
             allowed = op.public or (op.permission in permissions.for_roles([role]))
-            ends_session = op.path.endswith("/logout")
+            ends_session = op.path.endswith(("/logout", "/renew"))
             headers = await (fresh_headers(role) if ends_session else auth_headers(role))
             response = await client.request(op.method, op.url(), headers=headers, **body)
             status = response.status_code
