@@ -13,6 +13,10 @@ PORT="${KONTAKT_PORT:-8080}"
 # so that the demo's history gets its calls too
 export KONTAKT_PLUGIN_TELEPHONY_CENTREX_DRIVER="${KONTAKT_PLUGIN_TELEPHONY_CENTREX_DRIVER:-simulator}"
 .venv/bin/kontakt plugins enable telephony_centrex
+# the reception, crisis mode and diarium plugins too, before the demo: the demo's crisis
+# exercise then opens the answer group, puts its approved message on the IVR (with audio) and
+# starts the reception's roll call, and the diarium's demo registry is there
+for plugin in visitor_reception crisis_mode diarium; do .venv/bin/kontakt plugins enable "$plugin"; done
 if .venv/bin/kontakt --help | grep -q '^  demo'; then .venv/bin/kontakt demo; fi
 .venv/bin/kontakt worker > "$KONTAKT_DATA_DIR/worker.log" 2>&1 &
 WORKER=$!
