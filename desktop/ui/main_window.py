@@ -16,10 +16,12 @@ from desktop.ui.case_list import CaseListsView
 from desktop.ui.case_view import CaseWindow
 from desktop.ui.contact_form import ContactFormView
 from desktop.ui.knowledge import KnowledgeView
+from desktop.ui.my_groups import MyGroupsView
 from desktop.ui.sla_monitor import SlaMonitorView
 from desktop.ui.widgets import name
 from desktop.viewmodels.case_view import CaseViewModel
 from desktop.viewmodels.contact_form import ContactFormModel
+from desktop.viewmodels.my_groups import MyGroupsModel
 from desktop.viewmodels.session import Session
 from desktop.viewmodels.sla_monitor import SlaMonitorModel
 
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.case_lists = CaseListsView(session.client, self.open_case, self.case_type_names, self)
         self.knowledge = KnowledgeView(session.client, self)
         self.callbacks = CallbacksView(session.client, self)
+        self.my_groups = MyGroupsView(MyGroupsModel(session.client), self)
         self.monitor_model = SlaMonitorModel()
         self.tabs = QTabWidget(self)
         name(self.tabs, _("Views"))
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
             (self.case_lists, _("Cases"), "F3"),
             (self.knowledge, _("Knowledge"), "F4"),
             (self.callbacks, _("Call-backs"), "F5"),
+            (self.my_groups, _("My groups"), "F8"),
         ]
         if session.can(MONITOR_PERMISSION):
             self.monitor = SlaMonitorView(self.monitor_model, self)
@@ -122,6 +126,7 @@ class MainWindow(QMainWindow):
         tasks.spawn(self.contact_model.load_case_types())
         self.case_lists.reload()
         self.callbacks.reload()
+        self.my_groups.reload()
         self.refresh_state()
 
     def _case_types_loaded(self) -> None:
@@ -151,6 +156,7 @@ class MainWindow(QMainWindow):
         """After the live events were interrupted: fetch what may have changed."""
         self.case_lists.reload()
         self.callbacks.reload()
+        self.my_groups.reload()
         tasks.spawn(self.session.flush_outbox())
 
     def refresh_state(self) -> None:
