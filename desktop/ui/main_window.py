@@ -17,11 +17,14 @@ from desktop.ui.case_view import CaseWindow
 from desktop.ui.contact_form import ContactFormView
 from desktop.ui.knowledge import KnowledgeView
 from desktop.ui.my_groups import MyGroupsView
+from desktop.ui.reports import ReportsView
 from desktop.ui.sla_monitor import SlaMonitorView
 from desktop.ui.widgets import name
 from desktop.viewmodels.case_view import CaseViewModel
 from desktop.viewmodels.contact_form import ContactFormModel
 from desktop.viewmodels.my_groups import MyGroupsModel
+from desktop.viewmodels.reports import PERMISSION as REPORTS_PERMISSION
+from desktop.viewmodels.reports import ReportsModel
 from desktop.viewmodels.session import Session
 from desktop.viewmodels.sla_monitor import SlaMonitorModel
 
@@ -75,6 +78,10 @@ class MainWindow(QMainWindow):
         if session.can(MONITOR_PERMISSION):
             self.monitor = SlaMonitorView(self.monitor_model, self)
             views.append((self.monitor, _("SLA monitor"), "F6"))
+        if session.can(REPORTS_PERMISSION):
+            self.reports = ReportsView(ReportsModel(session.client), self)
+            self.reports.reload()
+            views.append((self.reports, _("Reports"), "F11"))
         context = panels.PanelContext(session, self.contact_model, self.open_case)
         self.panels: list[QWidget] = []
         for spec in panels.enabled(session.client.permissions()):
