@@ -429,12 +429,9 @@ class CaseFileController(Controller):
     async def lift(
         self, request: Request, case_file_id: IdPath, marking_id: IdPath, data: JSONBody[ReasonBody]
     ) -> dict[str, Any]:
-        marking = await secrecy.get(marking_id)
-        if marking["case_file_id"] != case_file_id:
-            from core.errors import NotFound
-
-            raise NotFound("No secrecy marking with id {id}", id=marking_id)
-        await secrecy.lift(principal_of(request).username, marking_id, data.reason)
+        await secrecy.lift_of(
+            principal_of(request).username, marking_id, data.reason, case_file_id=case_file_id
+        )
         return await casefiles.get(case_file_id, principal_of(request))
 
 
@@ -526,12 +523,9 @@ class DocumentController(Controller):
     async def lift(
         self, request: Request, document_id: IdPath, marking_id: IdPath, data: JSONBody[ReasonBody]
     ) -> dict[str, Any]:
-        marking = await secrecy.get(marking_id)
-        if marking["document_id"] != document_id:
-            from core.errors import NotFound
-
-            raise NotFound("No secrecy marking with id {id}", id=marking_id)
-        await secrecy.lift(principal_of(request).username, marking_id, data.reason)
+        await secrecy.lift_of(
+            principal_of(request).username, marking_id, data.reason, document_id=document_id
+        )
         return await documents.get(document_id, principal_of(request))
 
 

@@ -136,6 +136,29 @@ async def lift(actor: str, marking_id: int, reason: str = "") -> dict[str, Any]:
     return await get(marking_id)
 
 
+async def lift_of(
+    actor: str,
+    marking_id: int,
+    reason: str = "",
+    *,
+    document_id: int | None = None,
+    case_file_id: int | None = None,
+) -> dict[str, Any]:
+    """Lift a marking of the given document or case file; 404 when it marks another one."""
+    marking = await get(marking_id)
+    owner = (
+        ("document_id", document_id)
+        if document_id is not None
+        else (
+            "case_file_id",
+            case_file_id,
+        )
+    )
+    if marking[owner[0]] != owner[1]:
+        raise NotFound("No secrecy marking with id {id}", id=marking_id)
+    return await lift(actor, marking_id, reason)
+
+
 async def _flag(document_id: int | None, case_file_id: int | None) -> None:
     """Recompute the ``secret`` flag of the documents a marking concerns."""
     in_force = (
