@@ -36,7 +36,7 @@ from core.cases import service as cases
 from core.contracts import Event
 from core.db import raw
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
-from core.i18n import gettext
+from core.i18n import N_, gettext
 from core.knowledge import service as knowledge
 from plugins.crisis_mode import runtime
 
@@ -331,6 +331,15 @@ async def _version_row(version_id: int) -> dict[str, Any]:
     return row
 
 
+async def _locked_draft(version_id: int, not_a_draft: str) -> dict[str, Any]:
+    """The version's row under the message lock; 409 with ``not_a_draft`` unless a draft."""
+    await _lock()
+    row = await _version_row(version_id)
+    if row["status"] != "draft":
+        raise Conflict(not_a_draft, version=row["version"], status=row["status"])
+    return row
+
+
 async def _view(row: dict[str, Any], message: dict[str, Any] | None = None) -> dict[str, Any]:
     message = message or await _message(row["message_id"])
     view = dict(row)
@@ -595,14 +604,9 @@ async def update_draft(
     event = await _current_event()
     now = int(time.time())
     async with db.transaction():
-        await _lock()
-        row = await _version_row(version_id)
-        if row["status"] != "draft":
-            raise Conflict(
-                "Version {version} is {status}; only a draft can be changed",
-                version=row["version"],
-                status=row["status"],
-            )
+        row = await _locked_draft(
+            version_id, N_("Version {version} is {status}; only a draft can be changed")
+        )
         if expected_version is not None and expected_version != row["version"]:
             raise Conflict(
                 "The draft is version {current}, not {expected}",
@@ -780,14 +784,9 @@ async def reject(actor: str, version_id: int, reason: str) -> dict[str, Any]:
     event = await _current_event()
     now = int(time.time())
     async with db.transaction():
-        await _lock()
-        row = await _version_row(version_id)
-        if row["status"] != "draft":
-            raise Conflict(
-                "Version {version} is {status}; only a draft can be rejected",
-                version=row["version"],
-                status=row["status"],
-            )
+        row = await _locked_draft(
+            version_id, N_("Version {version} is {status}; only a draft can be rejected")
+        )
         await raw.fetch(
             "UPDATE crisis_message_version SET status = 'rejected', rejected_by = ?, "
             "rejected_at = ?, reject_reason = ? WHERE id = ?",
