@@ -132,8 +132,7 @@ TABLES = (
     "(event_id, hour_start, topic_id, channel, area_id)",
     "CREATE INDEX IF NOT EXISTS crisis_situation_report_event ON crisis_situation_report "
     "(event_id, created_at)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS crisis_call_in_once ON crisis_call_in "
-    "(event_id, person_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS crisis_call_in_once ON crisis_call_in (event_id, person_id)",
     "CREATE INDEX IF NOT EXISTS crisis_call_in_code ON crisis_call_in (code_hash)",
     "CREATE INDEX IF NOT EXISTS crisis_shift_span ON crisis_shift (ends_at, starts_at)",
 )
