@@ -86,50 +86,43 @@ async def seed(rng: random.Random, actor: str = "demo") -> int:
     def officer(code: str) -> str:
         return OFFICERS[code] if OFFICERS[code] in users else ""
 
-    made = 0
-    lekplats = await casefiles.open_case_file(
-        registrator,
-        series_code="KS",
-        title_public="Medborgarförslag om ny lekplats i Norrby",
-        classification_code="1.1.2",
-        officer=officer("KS"),
-    )
-    for direction, counterpart, text, doc_type, back in (
+    async def case_file(
+        code: str, title: str, process: str, docs: tuple[tuple[str, str, str, str, int], ...]
+    ) -> None:
+        """Open a case file and register its documents (direction, counterpart, text, type,
+        days back)."""
+        opened = await casefiles.open_case_file(
+            registrator,
+            series_code=code,
+            title_public=title,
+            classification_code=process,
+            officer=officer(code),
+        )
+        for direction, counterpart, text, doc_type, back in docs:
+            await documents.register(
+                registrator,
+                case_file_id=opened["id"],
+                direction=direction,
+                document_date=day(back),
+                counterpart_public=counterpart,
+                public_text=text,
+                document_type=doc_type,
+            )
+
+    lekplats_docs = (
         ("in", "Privatperson", "Medborgarförslag om lekplats i Norrby", "Medborgarförslag", 40),
         ("drawn_up", "", "Tjänsteskrivelse med förslag till beslut", "Tjänsteskrivelse", 12),
         ("out", "Förslagsställaren", "Underrättelse om beslut", "Skrivelse", 3),
-    ):
-        await documents.register(
-            registrator,
-            case_file_id=lekplats["id"],
-            direction=direction,
-            document_date=day(back),
-            counterpart_public=counterpart,
-            public_text=text,
-            document_type=doc_type,
-        )
-        made += 1
-    bygglov = await casefiles.open_case_file(
-        registrator,
-        series_code="SBN",
-        title_public="Bygglov för nybyggnad av enbostadshus, Ekeby 4:12",
-        classification_code="3.1.1",
-        officer=officer("SBN"),
     )
-    for direction, counterpart, text, doc_type, back in (
+    await case_file("KS", "Medborgarförslag om ny lekplats i Norrby", "1.1.2", lekplats_docs)
+    bygglov_docs = (
         ("in", "Wallins Bygg AB", "Ansökan om bygglov med ritningar", "Ansökan om bygglov", 30),
         ("in", "Grannar på Ekeby 4:11", "Yttrande från grannar", "Skrivelse", 14),
-    ):
-        await documents.register(
-            registrator,
-            case_file_id=bygglov["id"],
-            direction=direction,
-            document_date=day(back),
-            counterpart_public=counterpart,
-            public_text=text,
-            document_type=doc_type,
-        )
-        made += 1
+    )
+    await case_file(
+        "SBN", "Bygglov för nybyggnad av enbostadshus, Ekeby 4:12", "3.1.1", bygglov_docs
+    )
+    made = len(lekplats_docs) + len(bygglov_docs)
     krankning = await casefiles.open_case_file(
         registrator,
         series_code="BUN",
