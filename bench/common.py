@@ -7,6 +7,7 @@ database), provisioned exactly as ``kontakt init`` does it (:func:`core.provisio
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import multiprocessing
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,16 @@ def clean_environ() -> None:
     """Forget KONTAKT_* variables of the calling shell: a benchmark makes its own installation."""
     for key in [k for k in os.environ if k.startswith("KONTAKT_")]:
         del os.environ[key]
+
+
+def prepare_backends(choice: str) -> list[str]:
+    """The backends a ``--backend`` choice names (``both``: each), with a clean environment
+    and, when PostgreSQL is among them, the services running."""
+    backends = list(BACKENDS) if choice == "both" else [choice]
+    clean_environ()
+    if "postgres" in backends:
+        ensure_services()
+    return backends
 
 
 # --- services -------------------------------------------------------------------------------
@@ -317,3 +328,29 @@ def _fmt(value: Any) -> str:
             return f"{value:,.1f}"
         return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
     return str(value)
+
+
+def entries_main(
+    argv: list[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    bench: str,
+    columns: list[tuple[str, str]],
+    run: Callable[[Report, list[str], bool, int | None], None],
+) -> int:
+    """``main`` of a bench over generated registry entries: ``--quick`` (20 000 entries),
+    ``--backend`` and ``--entries``; the figures as JSON lines and a table of ``bench``."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help="20 000 entries: a smoke run")
+    parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
+    parser.add_argument("--entries", type=int, default=None, help="override the entry count")
+    args = parser.parse_args(argv)
+    backends = prepare_backends(args.backend)
+    report = Report(args.quick)
+    report.add({"bench": "machine", **machine()})
+    try:
+        run(report, backends, args.quick, args.entries)
+    finally:
+        print(report.table(bench, columns))
+    return 0

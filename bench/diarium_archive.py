@@ -22,7 +22,6 @@ board's informationshanteringsplan names them: two kept, four disposed of after 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import multiprocessing
 import random
@@ -33,13 +32,10 @@ from typing import Any
 
 from bench import diarium_search as entries_bench
 from bench.common import (
-    BACKENDS,
     Report,
-    clean_environ,
-    ensure_services,
+    entries_main,
     installation,
     log,
-    machine,
 )
 
 TYPES = (
@@ -253,22 +249,14 @@ def run(report: Report, backends: list[str], quick: bool, entries: int | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.diarium_archive", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="20 000 entries: a smoke run")
-    parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
-    parser.add_argument("--entries", type=int, default=None, help="override the entry count")
-    args = parser.parse_args(argv)
-    backends = list(BACKENDS) if args.backend == "both" else [args.backend]
-    clean_environ()
-    if "postgres" in backends:
-        ensure_services()
-    report = Report(args.quick)
-    report.add({"bench": "machine", **machine()})
-    try:
-        run(report, backends, args.quick, args.entries)
-    finally:
-        print(report.table("diarium_archive", COLUMNS))
-    return 0
+    return entries_main(
+        argv,
+        prog="python -m bench.diarium_archive",
+        description=__doc__,
+        bench="diarium_archive",
+        columns=COLUMNS,
+        run=run,
+    )
 
 
 if __name__ == "__main__":

@@ -29,12 +29,11 @@ from typing import Any
 from bench.common import (
     BACKENDS,
     Report,
-    clean_environ,
-    ensure_services,
     installation,
     latency_summary,
     log,
     machine,
+    prepare_backends,
     use_installation,
 )
 
@@ -214,10 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="postgres")
     args = parser.parse_args(argv)
-    backends = list(BACKENDS) if args.backend == "both" else [args.backend]
-    clean_environ()
-    if "postgres" in backends:
-        ensure_services()
+    backends = prepare_backends(args.backend)
     report = Report(args.quick)
     report.add({"bench": "machine", **machine()})
     seconds = 3.0 if args.quick else args.seconds

@@ -25,7 +25,6 @@ Prints p50/p95/p99 in milliseconds per kind and over all; the goal is p95 < 50 m
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import multiprocessing
@@ -36,13 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import (
-    BACKENDS,
     Report,
-    clean_environ,
-    ensure_services,
+    entries_main,
     installation,
     log,
-    machine,
     percentile,
 )
 from bench.knowledge_search import NOUNS
@@ -417,22 +413,14 @@ def _row(backend, kind, plan, seconds, hits, load_s) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.diarium_search", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="20 000 entries: a smoke run")
-    parser.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
-    parser.add_argument("--entries", type=int, default=None, help="override the entry count")
-    args = parser.parse_args(argv)
-    backends = list(BACKENDS) if args.backend == "both" else [args.backend]
-    clean_environ()
-    if "postgres" in backends:
-        ensure_services()
-    report = Report(args.quick)
-    report.add({"bench": "machine", **machine()})
-    try:
-        run(report, backends, args.quick, args.entries)
-    finally:
-        print(report.table("diarium_search", COLUMNS))
-    return 0
+    return entries_main(
+        argv,
+        prog="python -m bench.diarium_search",
+        description=__doc__,
+        bench="diarium_search",
+        columns=COLUMNS,
+        run=run,
+    )
 
 
 if __name__ == "__main__":
