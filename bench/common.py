@@ -179,6 +179,18 @@ def provision_main(env: dict[str, str]) -> None:
     asyncio.run(go())
 
 
+def in_child(target: Callable[..., None], *args: Any, timeout: float) -> Any:
+    """Run ``target(*args, queue)`` in a fresh (spawned) process and return what it puts on
+    the queue (one fresh process each, as the engine is captured once per process)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get(timeout=timeout)
+    proc.join()
+    return result
+
+
 def use_installation(inst: Installation, **overrides: Any):
     """Configure keyring and database of this process for ``inst``; returns its settings."""
     from core.audit import signing

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import random
 import sqlite3
 import statistics
@@ -28,7 +27,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import installation, log
+from bench.common import in_child, installation, log
 
 GOAL_MS = 50.0
 PER_CASE = 5
@@ -278,13 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     args = parser.parse_args(argv)
     backend = "postgres" if args.postgres else "sqlite"
-    ctx = multiprocessing.get_context("spawn")
     with installation(backend, with_redis=False) as inst:
-        queue = ctx.Queue()
-        proc = ctx.Process(target=seed_main, args=(inst.env, queue))
-        proc.start()
-        ids = queue.get(timeout=600)
-        proc.join()
+        ids = in_child(seed_main, inst.env, timeout=600)
         log(f"generating and loading {args.docs} documents on {backend}")
         started = time.perf_counter()
         cases, documents = generate(ids, args.docs)
@@ -294,10 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             load_sqlite(str(inst.data_dir / "kontakt.sqlite3"), cases, documents)
         load_seconds = time.perf_counter() - started
         log(f"loaded in {load_seconds:.1f} s; measuring")
-        proc = ctx.Process(target=measure_main, args=(inst.env, args.repeat, queue))
-        proc.start()
-        result = queue.get(timeout=3600)
-        proc.join()
+        result = in_child(measure_main, inst.env, args.repeat, timeout=3600)
     worst = max(figures["p95_ms"] for figures in result.values())
     print(
         json.dumps(
