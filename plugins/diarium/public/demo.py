@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
 from core.auth.service import Principal
 from core.db import raw
@@ -42,6 +43,11 @@ async def seed(rng: random.Random, actor: str) -> None:
     )
     numbers = [d["number"] for d in docs]
     pick = (lambda: rng.choice(numbers)) if numbers else (lambda: "")
+
+    async def logged(**fields: Any) -> dict[str, Any]:
+        """A request logged by the staff member, naming a demo document."""
+        return await requests.log_request(staff, requests.NewRequest(document_ref=pick(), **fields))
+
     now = int(time.time())
     await requests.log_request(
         requests.web_principal(),
@@ -53,42 +59,30 @@ async def seed(rng: random.Random, actor: str) -> None:
             requester_email="journalist@tidningen.example",
         ),
     )
-    phoned = await requests.log_request(
-        staff,
-        requests.NewRequest(
-            channel="phone",
-            description="Bygglovshandlingar för Storgatan 12, ritningar och beslut.",
-            document_ref=pick(),
-            requester_name="Per Persson",
-            delivery="post",
-            requester_address="Storgatan 14\n123 45 Exempelstad",
-            received_at=now - 3600,
-        ),
+    phoned = await logged(
+        channel="phone",
+        description="Bygglovshandlingar för Storgatan 12, ritningar och beslut.",
+        requester_name="Per Persson",
+        delivery="post",
+        requester_address="Storgatan 14\n123 45 Exempelstad",
+        received_at=now - 3600,
     )
     await requests.start(staff, phoned["id"], "Handlingarna tas fram ur akten.")
-    handed = await requests.log_request(
-        staff,
-        requests.NewRequest(
-            channel="desk",
-            description="Vill läsa delegationsbeslut om parkeringstillstånd.",
-            document_ref=pick(),
-            delivery="view",
-            received_at=now - 2 * 86400,
-        ),
+    handed = await logged(
+        channel="desk",
+        description="Vill läsa delegationsbeslut om parkeringstillstånd.",
+        delivery="view",
+        received_at=now - 2 * 86400,
     )
     await requests.start(staff, handed["id"])
     await requests.decide(staff, handed["id"], "handed_out")
-    refused = await requests.log_request(
-        staff,
-        requests.NewRequest(
-            channel="mail",
-            description="Begär kopia av utredningen om en elevs skolgång.",
-            document_ref=pick(),
-            requester_name="Anna Andersson",
-            delivery="post",
-            requester_address="Box 1\n123 45 Exempelstad",
-            received_at=now - 86400,
-        ),
+    refused = await logged(
+        channel="mail",
+        description="Begär kopia av utredningen om en elevs skolgång.",
+        requester_name="Anna Andersson",
+        delivery="post",
+        requester_address="Box 1\n123 45 Exempelstad",
+        received_at=now - 86400,
     )
     reason = "Handlingen innehåller uppgifter om enskilds personliga förhållanden."
     await requests.decide(staff, refused["id"], "refused", provisions=[PROVISION], reason=reason)
