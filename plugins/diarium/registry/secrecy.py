@@ -146,15 +146,11 @@ async def lift_of(
 ) -> dict[str, Any]:
     """Lift a marking of the given document or case file; 404 when it marks another one."""
     marking = await get(marking_id)
-    owner = (
-        ("document_id", document_id)
-        if document_id is not None
-        else (
-            "case_file_id",
-            case_file_id,
-        )
-    )
-    if marking[owner[0]] != owner[1]:
+    if document_id is not None:
+        belongs = marking["document_id"] == document_id
+    else:
+        belongs = marking["case_file_id"] == case_file_id
+    if not belongs:
         raise NotFound("No secrecy marking with id {id}", id=marking_id)
     return await lift(actor, marking_id, reason)
 
