@@ -2,7 +2,7 @@
 
 Every check (``--checks all``) and every phase (examples, coverage, fuzzing and the
 stateful phase that chains operations), authenticated as the administrator with a bearer
-token; the password change, logout and user-administration operations run with the token
+token; the password change, logout, renewal and user-administration operations run with the token
 of their own throwaway user, so the administrator's token stays valid. The server has an
 installation of its own (data directory, and database on PostgreSQL), because the run
 creates, changes and deletes whatever the API lets it.
@@ -34,7 +34,7 @@ ADMIN_PASSWORD = "schemathesis-admin-1"
 THROWAWAY_PASSWORD = "schemathesis-throwaway-1"
 MAX_EXAMPLES = 2
 # the run must not change these users' credentials: their operations use the throwaway user
-OWN_USER_PATHS = r"^/api/v1/(auth/(password|logout)|users/)"
+OWN_USER_PATHS = r"^/api/v1/(auth/(password|logout|renew)|users/)"
 # checks whose failures mean the document is not the truth (or the server broke)
 MUST_PASS = {
     "ServerError",  # not_a_server_error
