@@ -38,12 +38,14 @@ async def message_history(event_id: int) -> list[dict[str, Any]]:
 
 
 def window(event: dict[str, Any], now: int | None = None) -> tuple[int, int]:
-    """[start, end) of the event: activation to deactivation (or now, while active)."""
+    """[start, end) of the event in epoch seconds: from activation up to and including the
+    second of deactivation (or of now, while active), so a contact taken in the very second
+    the crisis ends still belongs to it."""
     start = int(event["activated_at"])
     end = event.get("deactivated_at")
     if end is None:
-        end = max(start + 1, int(now if now is not None else time.time()) + 1)
-    return start, int(end)
+        end = int(now if now is not None else time.time())
+    return start, max(start + 1, int(end) + 1)
 
 
 def is_active(event: dict[str, Any]) -> bool:

@@ -168,7 +168,9 @@ async def test_an_exercise_from_activation_to_its_record(
         "lägesbild",
         "volume_hour",
         "topic_total",
+        "question",
     } <= sections, sections
+    assert "Får barnen bada?" in as_csv.content.decode("utf-8-sig")
     flat = as_csv.content.decode("utf-8-sig")
     for needed in ("roll_call", "Strömavbrott i norra Ekeby", "Dricksvatten"):
         assert needed in flat, needed
