@@ -60,14 +60,16 @@ class DesktopApp:
             self.signin.message.setText(_("Your session has ended. Please sign in again."))
 
     def sign_out(self) -> None:
+        """Back to the sign-in window. It opens before the main window closes: with no window
+        open for a moment, Qt would end the application."""
         session, self.session = self.session, None
+        self.show_sign_in()
         if self.main is not None:
             self.main.close()
             self.main.deleteLater()
             self.main = None
         if session is not None:
             tasks.spawn(session.stop())
-        self.show_sign_in()
 
 
 def preload() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from PySide6.QtWidgets import QApplication
 
 from desktop.api.client import ApiClient
 from desktop.ui.app import DesktopApp
@@ -39,9 +40,11 @@ def test_the_client_renews_through_the_renew_endpoint(desk_server, role_users, r
     assert statuses == [401, 200]  # the old token revoked by the renewal, the new one works
 
 
-def test_a_revoked_token_brings_back_the_sign_in_window(desk_server, role_users, run):
+def test_a_revoked_token_brings_back_the_sign_in_window(desk_server, role_users, run, qtbot):
     server = desk_server
     desktop = DesktopApp()
+    last_window_closed: list[bool] = []  # the application would quit there
+    QApplication.instance().lastWindowClosed.connect(lambda: last_window_closed.append(True))
 
     async def scenario() -> None:
         sign_in(desktop, server, role_users["agent"])
@@ -58,6 +61,8 @@ def test_a_revoked_token_brings_back_the_sign_in_window(desk_server, role_users,
         assert desktop.signin is not None and desktop.signin.isVisible()
         assert "logga in igen" in desktop.signin.message.text().lower()
         assert client.token == ""
-        desktop.signin.close()
+        # the sign-in window came up before the main window closed: never a moment without one
+        assert last_window_closed == []
 
     run(scenario())
+    qtbot.addWidget(desktop.signin)  # closed after the test, outside the client's loop
