@@ -75,6 +75,7 @@ def _row(code: str, names: tuple[str, str]) -> dict[str, Any]:
         "name_en": names[1],
         "waiting": 0,
         "longest_wait_seconds": 0,
+        "waiting_since": None,
         "agents_ready": 0,
         "agents_busy": 0,
         "agents_paused": 0,
@@ -102,7 +103,8 @@ async def snapshot(now: float | None = None) -> dict[str, Any]:
     for item in await fetch(WAITING_SQL, today.isoformat()):
         target = row(item["answer_group"])
         target["waiting"] = int(item["waiting"])
-        target["longest_wait_seconds"] = max(0, int(now) - int(item["oldest"]))
+        target["waiting_since"] = int(item["oldest"])
+        target["longest_wait_seconds"] = max(0, int(now) - target["waiting_since"])
     for item in await fetch(AGENTS_SQL, True):
         key = ("agents_busy" if item["state"] in BUSY else
                "agents_ready" if item["state"] == "ready" else "agents_paused")  # fmt: skip
@@ -121,6 +123,7 @@ async def snapshot(now: float | None = None) -> dict[str, Any]:
     total.update(
         waiting=sum(r["waiting"] for r in ordered),
         longest_wait_seconds=max((r["longest_wait_seconds"] for r in ordered), default=0),
+        waiting_since=min(filter(None, (r["waiting_since"] for r in ordered)), default=None),
         callbacks_waiting=sum(r["callbacks_waiting"] for r in ordered),
     )
     return {
@@ -138,6 +141,17 @@ def _today(tally: stats.Tally) -> dict[str, Any]:
     return {key: values[key] for key in keys}
 
 
+def _lasting(board: dict[str, Any]) -> dict[str, Any]:
+    """The board without what changes by the clock alone (the time of the snapshot and the
+    waits counted from it): the page counts waits up itself from ``waiting_since``."""
+    ticking = ("at", "longest_wait_seconds")
+    return {
+        "groups": [{k: v for k, v in r.items() if k not in ticking} for r in board["groups"]],
+        "total": {k: v for k, v in board["total"].items() if k not in ticking},
+        **{k: v for k, v in board.items() if k not in ("groups", "total", *ticking)},
+    }
+
+
 class Publisher:
     """Sends the snapshot as a live event every ``seconds`` when it changed (API process)."""
 
@@ -146,10 +160,10 @@ class Publisher:
         self.last: str = ""
         self._task: asyncio.Task[None] | None = None
 
-    async def publish_if_changed(self) -> bool:
+    async def publish_if_changed(self, now: float | None = None) -> bool:
         """Publish the snapshot if it differs from the last one sent; returns whether it did."""
-        board = await snapshot()
-        key = json.dumps({k: v for k, v in board.items() if k != "at"}, sort_keys=True)
+        board = await snapshot(now)
+        key = json.dumps(_lasting(board), sort_keys=True)
         if key == self.last:
             return False
         events.publish(Event(EVENT, board))

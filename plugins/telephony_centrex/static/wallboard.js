@@ -7,6 +7,9 @@
   const POLL_MS = 15000;
   let socket = null;
   let timer = null;
+  let ticker = null;
+  let last = null; // the last board received, and the offset of the server's clock
+  let skew = 0;
 
   const $ = (id) => document.getElementById(id);
   const token = () => sessionStorage.getItem(KEY) || "";
@@ -42,7 +45,7 @@
   function fill(row, item, name) {
     cell(row, name);
     cell(row, String(item.waiting), item.waiting > 0 ? "waiting busy" : "");
-    cell(row, duration(item.longest_wait_seconds));
+    cell(row, duration(waited(item)));
     cell(row, item.agents_ready === undefined ? "–" : String(item.agents_ready));
     cell(row, item.agents_busy === undefined ? "–" : String(item.agents_busy));
     cell(row, item.agents_paused === undefined ? "–" : String(item.agents_paused));
@@ -50,6 +53,18 @@
     cell(row, duration(item.asa_seconds));
     cell(row, percent(item.abandon_rate));
     cell(row, String(item.callbacks_waiting));
+  }
+
+  // the longest wait counts up every second from when the caller began to wait
+  function waited(item) {
+    if (!item.waiting_since) return item.waiting > 0 ? item.longest_wait_seconds : 0;
+    return Math.max(0, Date.now() / 1000 + skew - item.waiting_since);
+  }
+
+  function receive(board) {
+    skew = board.at - Date.now() / 1000;
+    last = board;
+    render(board);
   }
 
   function render(board) {
@@ -81,6 +96,8 @@
     if (socket) socket.close();
     socket = null;
     clearInterval(timer);
+    clearInterval(ticker);
+    last = null;
     show(false);
   }
 
@@ -95,7 +112,7 @@
         : "Inloggningen har gått ut. Logga in igen.";
       return;
     }
-    if (response.ok) render(await response.json());
+    if (response.ok) receive(await response.json());
   }
 
   function follow() {
@@ -103,7 +120,7 @@
     socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(token())}`);
     socket.addEventListener("message", (message) => {
       const event = JSON.parse(message.data);
-      if (event.type === "telephony.wallboard") render(event.data);
+      if (event.type === "telephony.wallboard") receive(event.data);
     });
     socket.addEventListener("close", () => {
       if (token()) setTimeout(() => { if (token()) follow(); }, 5000);
@@ -116,6 +133,8 @@
     if (!token()) return;
     clearInterval(timer);
     timer = setInterval(load, POLL_MS);
+    clearInterval(ticker);
+    ticker = setInterval(() => { if (last) render(last); }, 1000);
     follow();
   }
 
