@@ -60,8 +60,11 @@ def catalogue(lang: str) -> dict[str, str]:
     return dict(_catalogue(lang))
 
 
-def negotiate(accept_language: str | None, default: str = "sv") -> str:
-    """Pick sv or en from an Accept-Language header, honouring q-values (q=0 never)."""
+def negotiate(
+    accept_language: str | None, default: str = "sv", languages: tuple[str, ...] = LANGUAGES
+) -> str:
+    """Pick one of ``languages`` (sv or en) from an Accept-Language header, honouring
+    q-values (q=0 never)."""
     if not accept_language:
         return default
     best, best_q = default, -1.0
@@ -74,6 +77,6 @@ def negotiate(accept_language: str | None, default: str = "sv") -> str:
             except ValueError:
                 q = 0.0
         lang = tag.strip().lower().split("-")[0]
-        if lang in LANGUAGES and q > 0 and q > best_q:
+        if lang in languages and q > 0 and q > best_q:
             best, best_q = lang, q
     return best

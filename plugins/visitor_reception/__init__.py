@@ -3,7 +3,8 @@ told at once, the reception sees who is inside, and an evacuation roll call list
 
 This module holds the hook implementations only; see ``kiosks`` (pairing and the kiosk's
 token), ``hosts``, ``visits`` (check-in and sign-out), ``rollcall``, ``pdf``, ``notice``
-(GDPR Art. 13), ``page`` (the kiosk's web page) and ``api``.
+(GDPR Art. 13), ``languages`` (the kiosk's), ``page`` (the kiosk's web page),
+``rollcall_page`` (the reception's live roll call) and ``api``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def register_piccolo_app() -> Any:
 def register_routes() -> list[Any]:
     from plugins.visitor_reception.api import ROUTES
     from plugins.visitor_reception.page import ROUTES as PAGE_ROUTES
+    from plugins.visitor_reception.rollcall_page import ROUTES as ROLL_CALL_PAGE_ROUTES
 
-    return [*ROUTES, *PAGE_ROUTES]
+    return [*ROUTES, *PAGE_ROUTES, *ROLL_CALL_PAGE_ROUTES]
 
 
 @hookimpl
@@ -58,7 +60,14 @@ def register_permissions() -> list[Permission]:
 
 @hookimpl
 def register_event_types() -> list[EventType]:
-    return [EventType("reception.visitor_arrived", "reception.host", "A visitor has arrived")]
+    return [
+        EventType("reception.visitor_arrived", "reception.host", "A visitor has arrived"),
+        EventType(
+            "reception.roll_call",
+            "reception.desk",
+            "The roll call changed: started, or someone ticked off as safe",
+        ),
+    ]
 
 
 @hookimpl
@@ -74,11 +83,12 @@ def register_periodic_tasks() -> list[PeriodicTask]:
 
 @hookimpl
 def plugin_setup(config: dict[str, Any]) -> None:
-    from plugins.visitor_reception import runtime
+    from plugins.visitor_reception import languages, runtime
 
     i18n.add_locale_dir(PLUGIN_DIR / "locale")
     try:
         runtime.auto_signout_minutes(str(config.get("auto_signout_time") or "19:00"))
+        languages.parse(str(config.get("kiosk_languages") or "sv,en"))
     except ValueError as exc:
         raise PluginSetupError(str(exc)) from exc
     if str(config.get("retention_action") or "anonymise") not in ("anonymise", "delete"):

@@ -18,11 +18,22 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from core.web.problems import language_of
 from core.web.security import principal_of
 from core.web.types import Id, IdPath, bounded_int, text, text_path
-from plugins.visitor_reception import hosts, invitations, kiosks, notice, pdf, rollcall, visits
+from plugins.visitor_reception import (
+    hosts,
+    invitations,
+    kiosks,
+    languages,
+    notice,
+    pdf,
+    rollcall,
+    visits,
+)
 
 PDF = "application/pdf"
 Language = Annotated[str, msgspec.Meta(pattern=r"^(sv|en)$")]
 LanguageQuery = Annotated[str | None, QueryParameter(pattern=r"^(sv|en)$")]
+KioskLanguage = Annotated[str, msgspec.Meta(pattern=languages.PATTERN)]
+KioskLanguageQuery = Annotated[str | None, QueryParameter(pattern=languages.PATTERN)]
 HostQuery = Annotated[str, QueryParameter(pattern=r"^[^\x00]*$", min_length=2, max_length=60)]
 NumberPath = Annotated[str, PathParameter(pattern=r"^B\d{4}-\d{5,9}$")]
 UsernamePath = Annotated[str, text_path(64)]
@@ -41,7 +52,7 @@ class CheckInBody(msgspec.Struct, forbid_unknown_fields=True):
     purpose: text(300) = ""  # type: ignore[valid-type]
     organisation: text(120) = ""  # type: ignore[valid-type]
     needs_assistance: bool = False
-    language: Language = "sv"
+    language: KioskLanguage = "sv"
 
 
 class CodeBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -120,7 +131,7 @@ class KioskController(Controller):
         return {"items": await hosts.search(q)}
 
     @get("/notice", opt=KIOSK_OPT, summary="The GDPR Art. 13 notice in the visitor's language")
-    async def notice(self, request: Request, lang: LanguageQuery = None) -> dict[str, Any]:
+    async def notice(self, request: Request, lang: KioskLanguageQuery = None) -> dict[str, Any]:
         return notice.texts(lang or language_of(request))
 
     @post("/check-in", opt=KIOSK_OPT, status_code=201, summary="Check a visitor in")
@@ -216,7 +227,7 @@ class RollCallController(Controller):
         listed = await rollcall.people(principal_of(request), roll)
         html = rollcall.as_offline_html(roll, listed, lang or language_of(request))
         headers = {"Content-Disposition": 'attachment; filename="utrymning.html"'}
-        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+        return Response(html, media_type="text/html", headers=headers)
 
     @put("/{roll_id:int}/safe/{number:str}", opt=DESK, summary="Tick a visitor off as safe")
     async def safe(

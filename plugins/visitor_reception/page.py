@@ -1,5 +1,6 @@
-"""The kiosk's web page (Swedish and English), served by the appliance for a tablet or PC at
-the entrance in Chromium's kiosk mode.
+"""The kiosk's web page (in the languages of the setting ``kiosk_languages``: Swedish and
+English by default, Finnish, Arabic, Somali and Ukrainian shipped too), served by the
+appliance for a tablet or PC at the entrance in Chromium's kiosk mode.
 
 The page itself holds no data and needs no token; its script keeps the kiosk's token (given
 once in the pairing link's fragment, ``page#token=kiosk_…``) in the browser's local storage
@@ -17,14 +18,16 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from core.errors import NotFound
-from core.i18n import LANGUAGES, negotiate, translator
-from plugins.visitor_reception import notice
+from core.i18n import translator
+from plugins.visitor_reception import languages, notice
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 STATIC_TYPES = {
     "kiosk.js": "text/javascript; charset=utf-8",
     "kiosk.css": "text/css; charset=utf-8",
+    "rollcall.js": "text/javascript; charset=utf-8",
+    "rollcall.css": "text/css; charset=utf-8",
 }
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -34,7 +37,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_env = Environment(
+TEMPLATES = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     undefined=StrictUndefined,
     autoescape=select_autoescape(["html"]),
@@ -43,15 +46,30 @@ _env = Environment(
 
 
 def render(lang: str) -> str:
-    """The kiosk page in ``lang``."""
-    other = "en" if lang == "sv" else "sv"
-    return _env.get_template("kiosk.html").render(
+    """The kiosk page in ``lang``, with links to the other configured languages."""
+    others = [
+        {
+            "code": code,
+            "name": languages.SHIPPED[code],
+            "dir": languages.direction(code),
+            "url": "page?" + urlencode({"lang": code}),
+        }
+        for code in languages.configured()
+        if code != lang
+    ]
+    return TEMPLATES.get_template("kiosk.html").render(
         lang=lang,
+        dir=languages.direction(lang),
         _=translator(lang),
         notice=notice.texts(lang),
-        other_lang=other,
-        switch_url="page?" + urlencode({"lang": other}),
+        others=others,
     )
+
+
+def html(body: str, lang: str) -> Response[str]:
+    """A page of the plugin with its strict headers (CSP ``script-src 'self'``)."""
+    headers = {**PAGE_HEADERS, "Content-Language": lang}
+    return Response(body, media_type="text/html", headers=headers)
 
 
 @get(
@@ -61,11 +79,13 @@ def render(lang: str) -> str:
     summary="The kiosk page",
 )
 async def kiosk_page(
-    request: Request, lang: Annotated[str | None, QueryParameter(pattern=r"^(sv|en)$")] = None
+    request: Request,
+    lang: Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")] = None,
 ) -> Response[str]:
-    chosen = lang if lang in LANGUAGES else negotiate(request.headers.get("accept-language"))
-    headers = {**PAGE_HEADERS, "Content-Language": chosen}
-    return Response(render(chosen), media_type="text/html; charset=utf-8", headers=headers)
+    """The kiosk page in ``lang`` if the kiosk offers it, else in the browser's best offered
+    language, else in the first of ``kiosk_languages``."""
+    chosen = languages.choose(lang, request.headers.get("accept-language"))
+    return html(render(chosen), chosen)
 
 
 @get("/static/{name:str}", opt={"public": True}, include_in_schema=False)

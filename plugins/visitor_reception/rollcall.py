@@ -8,19 +8,23 @@ are shown here (an evacuation needs them); every such read is audited.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core import audit, db
+from core import audit, db, events
 from core.auth.service import Principal
+from core.contracts import Event
 from core.db import raw
 from core.errors import Conflict, NotFound
 from core.i18n import translator
 from plugins.visitor_reception import pdf, visits
 
+log = logging.getLogger(__name__)
+EVENT = "reception.roll_call"  # registered in __init__.register_event_types
 ROLL_SQL = "SELECT id, reason, actor, started_at, people FROM visitor_roll_call"
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -39,6 +43,7 @@ async def start(actor: str, reason: str) -> dict[str, Any]:
             {"reason": reason, "actor": actor, "started_at": int(time.time()), "people": people},
         )
         audit.record(actor, "reception.roll_call", "visitor_roll_call", roll_id, {"people": people})
+    _publish({"roll_call": roll_id, "started": True})
     return await get(roll_id)
 
 
@@ -100,7 +105,25 @@ async def mark_safe(principal: Principal, roll_id: int, number: str, safe: bool)
             number,
             {"roll_call": roll["id"]},
         )
-    return visits.view(await visits.get_row(number), reveal=True)
+    view = visits.view(await visits.get_row(number), reveal=True)
+    _publish(
+        {
+            "roll_call": roll["id"],
+            "number": number,
+            "safe_at": view["safe_at"],
+            "safe_by": view["safe_by"],
+        }
+    )
+    return view
+
+
+def _publish(data: dict[str, Any]) -> None:
+    """Tell every reception desk (``reception.desk``) that the roll call changed, after the
+    commit; names stay out of the event (the desks read the list themselves)."""
+    try:
+        events.publish(Event(EVENT, data))
+    except Exception:
+        log.exception("live event %s failed", EVENT)
 
 
 def summary(roll: dict[str, Any], listed: list[dict[str, Any]]) -> dict[str, Any]:

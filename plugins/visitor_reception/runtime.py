@@ -9,6 +9,7 @@ DEFAULTS: dict[str, Any] = {
     "auto_signout_time": "19:00",
     "default_location": "Huvudentrén",
     "kiosk_checkins_per_minute": 30,
+    "kiosk_languages": "sv,en",
     "kiosk_searches_per_minute": 120,
     "retention_days": 365,
     "retention_decision": "",
