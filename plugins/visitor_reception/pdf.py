@@ -15,6 +15,7 @@ import segno
 from fpdf import FPDF
 
 from core.i18n import N_, gettext
+from plugins.visitor_reception.languages import RTL
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
@@ -46,8 +47,11 @@ def local_time(epoch: int, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def badge(visit: dict[str, Any], code: str, lang: str, zone: ZoneInfo) -> bytes:
     """The badge (A6 landscape): the visitor's name (left out for a protected visit), the
-    host, the date, the visit number and the sign-out QR code."""
+    host, the date, the visit number and the sign-out QR code. Arabic script is shaped and
+    laid out right to left (HarfBuzz)."""
     pdf = _pdf("L", (105, 148))
+    if lang in RTL:
+        pdf.set_text_shaping(True)
     pdf.add_page()
     pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 7, gettext(N_("Visitor"), lang).upper(), new_x="LMARGIN", new_y="NEXT")
