@@ -264,6 +264,8 @@ class CaseController(Controller):
         q: TextSearch = None,
         mine: FromQuery[bool] = False,
         overdue: FromQuery[bool] = False,
+        answer_group: CodeQuery = None,
+        my_groups: FromQuery[bool] = False,
         limit: paging.PageLimit = paging.DEFAULT_LIMIT,
         cursor: paging.Cursor = None,
     ) -> paging.Page[CaseItem]:
@@ -283,6 +285,8 @@ class CaseController(Controller):
             q=q,
             mine=mine,
             overdue=overdue,
+            answer_group=answer_group,
+            my_groups=my_groups,
         )
         result = await search.list_cases(
             principal_of(request), filters, limit=limit, cursor=cursor, lang=lang_of(request)

@@ -250,6 +250,8 @@ class CaseFilters:
     q: str | None = None
     mine: bool = False
     overdue: bool = False
+    answer_group: str | None = None
+    my_groups: bool = False
 
 
 # Only the party is joined: the codes and usernames of a page come from one small query
@@ -262,6 +264,17 @@ CASE_LIST_SQL = (
     f"{PARTY_COLUMNS} FROM kc_case c LEFT JOIN party p ON p.id = c.party"
 )
 CASE_KEY = ("c.created_at", "c.id")
+# A case belongs to an answer group when it is forwarded to the group or one of its contacts
+# was handled in it; the EXISTS probes the index on contact."case" once per case read.
+IN_GROUP_SQL = (
+    '(c.assignee_group = ? OR EXISTS (SELECT 1 FROM contact k WHERE k."case" = c.id '
+    "AND k.answer_group = ?))"
+)
+IN_MY_GROUPS_SQL = (
+    '(c.assignee_group IN (SELECT m."group" FROM answer_group_member m WHERE m."user" = ?) '
+    'OR EXISTS (SELECT 1 FROM contact k JOIN answer_group_member m ON m."group" = k.answer_group '
+    'WHERE k."case" = c.id AND m."user" = ?))'
+)
 
 
 async def _case_where(principal: Principal, f: CaseFilters) -> Where | None:
@@ -315,6 +328,11 @@ async def _case_where(principal: Principal, f: CaseFilters) -> Where | None:
         where.add("(c.owner = ? OR c.assignee_user = ?)", principal.user_id, principal.user_id)
     if f.overdue:
         where.add("c.sla_state = ?", "breached")
+    if f.answer_group:
+        group = await _code_id("answer_group", f.answer_group, "Unknown answer group: {code}")
+        where.add(IN_GROUP_SQL, group, group)
+    if f.my_groups:
+        where.add(IN_MY_GROUPS_SQL, principal.user_id, principal.user_id)
     visible(where, principal)
     return where
 
