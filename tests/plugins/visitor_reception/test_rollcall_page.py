@@ -58,6 +58,8 @@ async def test_the_roll_call_page_ticks_visitors_off_and_follows_other_desks(
         browser.goto(f"{server.url}{BASE}/roll-call?lang=sv")
         assert browser.evaluate("document.documentElement.lang") == "sv"
         assert_accessible(browser, source, "roll call, sign-in (sv)")
+        browser.press_tab()
+        assert browser.evaluate("document.activeElement.className") == "skip-link"
         browser.evaluate(
             "document.getElementById('username').value = 'reception-user';"
             f"document.getElementById('password').value = '{ROLE_PASSWORD}';"
@@ -87,6 +89,8 @@ async def test_the_roll_call_page_ticks_visitors_off_and_follows_other_desks(
             assert latest["roll_call"]["reason"] == "Brandlarm plan 3"
             inside = latest["counts"]["inside"]
             assert counts.startswith(f"Personer i huset: {inside} ")
+            waiting = sum(1 for p in latest["people"] if p["needs_assistance"] and not p["safe_at"])
+            assert counts.endswith(f"Behöver hjälp, ännu inte i säkerhet: {waiting}")
 
             # ticked off in the page: the server's roll call changes
             browser.evaluate(f"{row_of(helped)}.querySelector('button').click()")
@@ -98,9 +102,9 @@ async def test_the_roll_call_page_ticks_visitors_off_and_follows_other_desks(
                 ]
             }[helped]
             assert person["safe_at"] is not None and person["safe_by"] == "reception-user"
-            assert "I säkerhet: 1" in browser.evaluate(
-                "document.getElementById('counts').textContent"
-            )
+            after = browser.evaluate("document.getElementById('counts').textContent")
+            assert "I säkerhet: 1" in after, after
+            assert after.endswith(f"Behöver hjälp, ännu inte i säkerhet: {waiting - 1}"), after
             assert_accessible(browser, source, "roll call after a tick (sv)")
 
             # another desk ticks over the API: the page follows the live event
