@@ -1,4 +1,4 @@
-"""The case lists (mine, overdue, all open) with live timers; Enter opens the case."""
+"""The case lists (mine, my groups, overdue, all open) with live timers; Enter opens the case."""
 
 from __future__ import annotations
 
@@ -12,6 +12,40 @@ from desktop.ui import tasks
 from desktop.ui.case_table import CaseTableModel
 from desktop.ui.widgets import name
 from desktop.viewmodels.case_list import LISTS, CaseListModel
+from desktop.viewmodels.my_groups import MY_GROUPS_LIST
+
+# the tabs, in the order agents work them
+KINDS = (LISTS[0], MY_GROUPS_LIST, *LISTS[1:])
+
+
+def case_table(
+    source: CaseListModel,
+    case_type_names: dict[str, str],
+    open_case: Callable[[str], None],
+    label: str,
+    parent: QWidget,
+) -> QTableView:
+    """A table over ``source`` (paged as it scrolls, timers ticking); Enter or a double-click
+    calls ``open_case(number)``."""
+    table = QTableView(parent)
+    table.setModel(CaseTableModel(source, case_type_names, parent=table))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setColumnWidth(0, 140)
+    table.setColumnWidth(4, 260)
+
+    def activated(row: int) -> None:
+        model = table.model()
+        assert isinstance(model, CaseTableModel)
+        open_case(model.row(row)["number"])
+
+    table.activated.connect(lambda index: activated(index.row()))
+    name(table, label)
+    return table
 
 
 class CaseListsView(QTabWidget):
@@ -29,20 +63,9 @@ class CaseListsView(QTabWidget):
         self.open_case = open_case
         self.models: list[CaseListModel] = []
         self.tables: list[QTableView] = []
-        for kind in LISTS:
+        for kind in KINDS:
             source = CaseListModel(client, kind)
-            table = QTableView(self)
-            table.setModel(CaseTableModel(source, case_type_names, parent=table))
-            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-            table.setAlternatingRowColors(True)
-            table.verticalHeader().setVisible(False)
-            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            table.horizontalHeader().setStretchLastSection(True)
-            table.setColumnWidth(0, 140)
-            table.setColumnWidth(4, 260)
-            table.activated.connect(lambda index, t=table: self._activated(t, index.row()))
-            name(table, _(kind.label))
+            table = case_table(source, case_type_names, open_case, _(kind.label), self)
             self.addTab(table, _(kind.label))
             self.models.append(source)
             self.tables.append(table)
@@ -57,8 +80,3 @@ class CaseListsView(QTabWidget):
             source.apply_event(event)
         if event.get("type") in ("case.created", "case.changed"):
             self.reload()
-
-    def _activated(self, table: QTableView, row: int) -> None:
-        model = table.model()
-        assert isinstance(model, CaseTableModel)
-        self.open_case(model.row(row)["number"])

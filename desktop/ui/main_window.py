@@ -64,7 +64,9 @@ class MainWindow(QMainWindow):
         self.case_lists = CaseListsView(session.client, self.open_case, self.case_type_names, self)
         self.knowledge = KnowledgeView(session.client, self)
         self.callbacks = CallbacksView(session.client, self)
-        self.my_groups = MyGroupsView(MyGroupsModel(session.client), self)
+        self.my_groups = MyGroupsView(
+            MyGroupsModel(session.client), self, self.open_case, self.case_type_names
+        )
         self.monitor_model = SlaMonitorModel()
         self.tabs = QTabWidget(self)
         name(self.tabs, _("Views"))
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
 
     def on_event(self, event: dict) -> None:
         self.case_lists.apply_event(event)
+        self.my_groups.apply_event(event)
         self.monitor_model.apply_event(event)
         if event.get("type") in ("system.notice", "system.lead_notice"):
             self.statusBar().showMessage((event.get("data") or {}).get("message", ""), 15000)
