@@ -18,7 +18,7 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from core.errors import NotFound
-from core.i18n import translator
+from core.i18n import LANGUAGES, translator
 from plugins.visitor_reception import languages, notice
 
 HERE = Path(__file__).parent
@@ -63,6 +63,7 @@ def render(lang: str) -> str:
         _=translator(lang),
         notice=notice.texts(lang),
         others=others,
+        server_texts="yes" if lang in LANGUAGES else "no",
     )
 
 

@@ -28,7 +28,11 @@
     if (response.status === 401) throw new Error(text("notPaired"));
     if (!response.ok) {
       let detail = text("error");
-      try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
+      // the server's own messages exist in Swedish and English only; in another language the
+      // visitor gets the page's translated "ask the reception" instead
+      if (body.dataset.serverTexts === "yes") {
+        try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
+      }
       throw new Error(detail);
     }
     return response;

@@ -17,7 +17,7 @@ from core.plugin_host import PluginHost
 from plugins.visitor_reception import languages, notice
 from tests.core.citizen.browser import Browser, axe_source
 from tests.plugins.visitor_reception.conftest import BASE, kiosk_headers
-from tests.support.accessibility import assert_accessible
+from tests.support.accessibility import assert_accessible, wait_for
 
 NEW = ("fi", "ar", "so", "uk")
 ALL = "sv,en,fi,ar,so,uk"
@@ -141,5 +141,18 @@ async def test_the_kiosk_in_every_shipped_language_rtl_for_arabic(
             )
             assert gettext("Your name", lang) in browser.evaluate("document.body.innerText")
             assert_accessible(browser, source, f"kiosk ({lang})")
+
+        # a refused code: the server speaks Swedish or English, the page says it in Somali
+        browser.goto(f"{server.url}{BASE}/page?lang=so#token={reception['kiosk']['token']}")
+        browser.evaluate(
+            "document.getElementById('code').value = 'VR1-no-such-code';"
+            "document.getElementById('signout').requestSubmit();"
+        )
+        said = wait_for(browser, "document.getElementById('status').textContent")
+        assert (
+            said
+            == gettext("Something went wrong; ask the reception", "so")
+            != ("Something went wrong; ask the reception")
+        )
     finally:
         browser.close()

@@ -60,6 +60,14 @@ async def test_the_roll_call_page_ticks_visitors_off_and_follows_other_desks(
         assert_accessible(browser, source, "roll call, sign-in (sv)")
         browser.press_tab()
         assert browser.evaluate("document.activeElement.className") == "skip-link"
+        browser.evaluate(  # an account without reception.desk is turned away
+            "document.getElementById('username').value = 'agent-user';"
+            f"document.getElementById('password').value = '{ROLE_PASSWORD}';"
+            "document.getElementById('login-form').requestSubmit();"
+        )
+        refused = wait_for(browser, "document.getElementById('login-error').textContent")
+        assert refused == "Kontot får inte se närvarolistan."
+        assert browser.evaluate("document.getElementById('roll').hidden")
         browser.evaluate(
             "document.getElementById('username').value = 'reception-user';"
             f"document.getElementById('password').value = '{ROLE_PASSWORD}';"
