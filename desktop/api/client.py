@@ -136,7 +136,9 @@ class ApiClient:
 
     # --- transport -------------------------------------------------------------------------
 
-    async def _send(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+    async def _send(
+        self, method: str, path: str, token: str | None = None, text: bool = False, **kwargs: Any
+    ) -> Any:
         headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
         bearer = self.token if token is None else token
         if bearer:
@@ -157,6 +159,8 @@ class ApiClient:
                 problem = {"detail": response.text[:200]}
             kind = SessionExpired if response.status_code == 401 and bearer else ApiError
             raise kind(response.status_code, problem if isinstance(problem, dict) else {})
+        if text:
+            return response.text
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -175,8 +179,16 @@ class ApiClient:
         clean = {key: value for key, value in params.items() if value not in (None, "", False)}
         return await self.request("GET", path, params=clean)
 
+    async def get_text(self, path: str, **params: Any) -> str:
+        """A GET whose answer is text (an HTML page), not JSON."""
+        clean = {key: value for key, value in params.items() if value not in (None, "", False)}
+        return await self.request("GET", path, params=clean, text=True)
+
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return await self.request("POST", path, json=body, **kwargs)
+
+    async def put(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return await self.request("PUT", path, json=body, **kwargs)
 
     # --- the calls the desktop makes ------------------------------------------------------
 

@@ -47,9 +47,13 @@ def sync_folder(folder: Path) -> None:
 
 def atomic_write_json(path: Path, value: Any) -> None:
     """Replace ``path`` with ``value`` as JSON, durably and all at once."""
+    atomic_write_bytes(path, json.dumps(value, ensure_ascii=False, indent=1).encode())
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``, durably and all at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    data = json.dumps(value, ensure_ascii=False, indent=1).encode()
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FIRST_PARTY = ("desktop.panels.telephony",)
+FIRST_PARTY = ("desktop.panels.telephony", "desktop.panels.reception")
 ENTRY_POINT_GROUP = "kontakt.desktop_panels"
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 import os
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +198,61 @@ def admin_http(server) -> httpx.Client:
 
 
 AGENT_PASSWORD = ROLE_PASSWORD
+
+
+RECEPTION = "visitor_reception"
+RECEPTION_BASE = "/api/v1/plugins/visitor_reception"
+
+
+@pytest.fixture(scope="module")
+async def reception_server(
+    runtime, role_users, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
+    """A ``kontakt serve`` with the visitor reception plugin enabled (persisted, migrations
+    run, as the admin API does it), two hosts accepting visitors (one in a protected unit,
+    both able to sign in to the desktop) and a paired kiosk; the plugin's earlier state is
+    restored at the end."""
+    from core.auth import service as auth
+    from core.plugin_admin import service
+    from plugins.visitor_reception import hosts, kiosks
+
+    was_enabled = RECEPTION in await service.enabled_names()
+    await service.set_enabled("test", RECEPTION, True)
+    suffix = uuid.uuid4().hex[:6]
+    made = {}
+    for key, full_name, unit, protected in (
+        ("host", f"Vilma Värd {suffix}", "Bygglov", False),
+        ("social", f"Sune Social {suffix}", "Individ- och familjeomsorg", True),
+    ):
+        username = f"desk-{key}-{suffix}"
+        await auth.create_user("test", username, full_name, ROLE_PASSWORD, ["case_officer"])
+        made[key] = await hosts.save("test", username, unit, "Plan 2", protected, True)
+    kiosk = await kiosks.pair("test", f"Entrén {suffix}", "Huvudentrén")
+    server = services.start_server(tmp_path_factory.mktemp("reception-server"))
+    try:
+        yield {**made, "kiosk_token": kiosk["token"], "server": server}
+    finally:
+        server.stop()
+        if not was_enabled:
+            await service.set_enabled("test", RECEPTION, False)
+
+
+def kiosk_check_in(server, token: str, host_id: int, visitor: str, **fields: Any) -> dict:
+    """A visitor checks in at the kiosk over HTTP (as the entrance tablet does)."""
+    answer = httpx.post(
+        f"{server.url}{RECEPTION_BASE}/kiosk/check-in",
+        json={"visitor_name": visitor, "host_id": host_id, **fields},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["visit"]
+
+
+def user_http(server, username: str, password: str = ROLE_PASSWORD) -> httpx.Client:
+    """An HTTP client signed in as ``username``."""
+    http = httpx.Client(base_url=server.url, timeout=30)
+    answer = http.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return http
