@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QStackedWidget,
     QTableView,
@@ -32,8 +31,8 @@ def _nothing(number: str) -> None:
 
 
 class MyGroupsView(QWidget):
-    """Groups on the left (name, department, members, open cases, contacts); the chosen
-    group's cases and contacts on the right."""
+    """The groups on top (name, department, members, open cases, contacts); the chosen
+    group's cases and contacts below."""
 
     def __init__(
         self,
@@ -67,7 +66,8 @@ class MyGroupsView(QWidget):
         self.queue.horizontalHeader().setStretchLastSection(True)
         self.queue.verticalHeader().setVisible(False)
         name(self.queue, _("Queue of the group"))
-        right = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.groups, 1)
         for title, widget, stretch in (
             (_("Cases of the group"), self.cases, 3),
             (_("Queue of the group"), self.queue, 2),
@@ -75,13 +75,8 @@ class MyGroupsView(QWidget):
             heading = QLabel(title, self)
             heading.setStyleSheet("font-weight: 600;")
             heading.setBuddy(widget)
-            right.addWidget(heading)
-            right.addWidget(widget, stretch)
-        row = QHBoxLayout()
-        row.addWidget(self.groups, 2)
-        row.addLayout(right, 5)
-        layout = QVBoxLayout(self)
-        layout.addLayout(row, 1)
+            layout.addWidget(heading)
+            layout.addWidget(widget, stretch)
         layout.addWidget(button(self, _("Refresh my groups"), "Ctrl+Shift+G", self.reload))
         self.groups.itemSelectionChanged.connect(self.show_group)
         model.subscribe(self.show_groups)
@@ -110,6 +105,7 @@ class MyGroupsView(QWidget):
             )
             for c, value in enumerate(values):
                 self.groups.setItem(r, c, QTableWidgetItem(value))
+        self.groups.resizeColumnsToContents()
         if groups and not self.groups.selectedItems():
             self.groups.selectRow(0)
         self.show_group()
@@ -159,3 +155,5 @@ class MyGroupsView(QWidget):
             )
             for c, value in enumerate(values):
                 self.queue.setItem(r, c, QTableWidgetItem(value))
+        for column in range(self.queue.columnCount() - 1):  # the summary takes the rest
+            self.queue.resizeColumnToContents(column)

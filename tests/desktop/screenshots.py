@@ -1,7 +1,9 @@
-"""Screenshots of the main views for docs/desktop.md (not part of the suite; run it by name):
+"""Screenshots of the main views for docs/desktop.md (not part of the suite; run it by name,
+under Xvfb; Qt draws with the desktop tests' offscreen platform unless QT_QPA_PLATFORM=xcb is
+given and the X11 plugin's libraries, libxcb-icccm4 and libxcb-cursor0, are installed):
 
-    KONTAKT_TEST_BACKEND=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider \\
-        tests/desktop/screenshots.py
+    KONTAKT_TEST_BACKEND=sqlite xvfb-run -a -s "-screen 0 1400x900x24" \\
+        .venv/bin/python -m pytest -q -p no:cacheprovider tests/desktop/screenshots.py
 
 Against a real server with the telephony plugin on: a few contacts and cases typed through
 the API as the agent, a call posted to the plugin's webhook for the screen pop. The SLA
@@ -17,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from desktop.ui.app import DesktopApp
 from desktop.ui.case_view import CaseWindow
@@ -24,12 +27,14 @@ from tests.desktop.conftest import AGENT_PASSWORD, type_text, until
 from tests.desktop.test_screen_pop import PLUGIN, TOKEN, telephony_on  # noqa: F401
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CONTACTS = (
-    ("Vill veta när bygglovet för garaget på Ekvägen 4 beslutas", "open"),
-    ("Fråga om hämtning av grovsopor i Norrby, bokad tid saknas", "open"),
-    ("Klagomål på snöröjningen på Skolgatan, ingen plogning sedan i fredags", "open"),
-    ("Ansökan om skolskjuts för elev i årskurs 2, Björkskolan", "open"),
-    ("Frågade om öppettiderna för simhallen under jullovet", "none"),
+CONTACTS = (  # summary, whether it opens a case, channel
+    ("Vill veta när bygglovet för garaget på Ekvägen 4 beslutas", "open", "phone"),
+    ("Fråga om hämtning av grovsopor i Norrby, bokad tid saknas", "open", "email"),
+    ("Klagomål på snöröjningen på Skolgatan, ingen plogning sedan i fredags", "open", "phone"),
+    ("Ansökan om skolskjuts för elev i årskurs 2, Björkskolan", "open", "visit"),
+    ("Frågade om öppettiderna för simhallen under jullovet", "none", "phone"),
+    ("Undrade var man hämtar ut parkeringstillstånd för rörelsehindrade", "none", "chat"),
+    ("Ville ha blanketten för ansökan om färdtjänst hemskickad", "none", "letter"),
 )
 
 
@@ -38,7 +43,22 @@ def save(widget, name: str) -> None:
     widget.grab().save(str(IMAGES / f"{name}.png"))
 
 
-def test_screenshots(telephony_on, server_factory, role_users, desk_org, run, qtbot):  # noqa: F811
+@pytest.fixture(scope="module")
+async def shot_group(desk_org, role_users) -> str:
+    """The agent's answer group, where the contacts of the pictures are handled."""
+    from core.org import service as org
+
+    code = f"medborgarservice-{uuid.uuid4().hex[:4]}"
+    await org.save_group(
+        "test", code, {"name_sv": "Medborgarservice", "department": desk_org["department"]}
+    )
+    await org.set_members(
+        "test", code, [{"username": role_users["agent"]}, {"username": role_users["supervisor"]}]
+    )
+    return code
+
+
+def test_screenshots(telephony_on, server_factory, role_users, desk_org, shot_group, run, qtbot):  # noqa: F811
     server = server_factory()
     agent = role_users["agent"]
     with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -47,8 +67,13 @@ def test_screenshots(telephony_on, server_factory, role_users, desk_org, run, qt
         ).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         numbers = []
-        for summary, mode in CONTACTS:
-            body = {"channel": "phone", "summary": summary, "case_type": desk_org["case_type"]}
+        for summary, mode, channel in CONTACTS:
+            body = {
+                "channel": channel,
+                "summary": summary,
+                "case_type": desk_org["case_type"],
+                "answer_group": shot_group,
+            }
             if mode == "open":
                 body |= {"open_case": True, "subject": summary[:60], "party_id": desk_org["party"]}
             answer = http.post("/api/v1/contacts", json=body, headers=headers).json()
@@ -105,6 +130,15 @@ def test_screenshots(telephony_on, server_factory, role_users, desk_org, run, qt
         save(case_window, "case-view")
         case_window.close()
 
+        main.show_panel(main.my_groups)
+        groups = main.my_groups
+        await until(lambda: groups.model.groups, what="my groups")
+        groups.show_groups()
+        cases = groups.cases.currentWidget().model()
+        await until(lambda: cases.rowCount() >= 4, what="the group's cases")
+        await asyncio.sleep(1.1)
+        save(main, "my-groups")
+
         async with httpx.AsyncClient(base_url=server.url) as http:
             await http.post(
                 f"/api/v1/plugins/{PLUGIN}/webhook/centrex",
@@ -154,7 +188,24 @@ def test_screenshots(telephony_on, server_factory, role_users, desk_org, run, qt
         main.show_panel(main.monitor)
         await asyncio.sleep(0.3)
         save(main, "sla-monitor")
+
+        reports = main.reports
+        await until(lambda: reports.model.available, what="the list of reports")
+        await until(lambda: reports.report.count(), what="the report choice")
+        reports.report.setCurrentIndex(reports.report.findData("contacts"))
+        reports.show_report()
+        await until(lambda: reports.model.report, what="the report")
+        reports.model.choose_table("by_channel")
+        main.show_panel(reports)
+        await asyncio.sleep(0.3)
+        save(main, "reports")
         await supervisor.session.stop()
 
     run(monitor(), timeout=60)
-    assert {p.stem for p in IMAGES.glob("*.png")} >= {"signin", "case-list", "sla-monitor"}
+    assert {p.stem for p in IMAGES.glob("*.png")} >= {
+        "signin",
+        "case-list",
+        "my-groups",
+        "sla-monitor",
+        "reports",
+    }
