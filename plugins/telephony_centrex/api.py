@@ -76,6 +76,8 @@ class MenuChoice(msgspec.Struct, forbid_unknown_fields=True):
     key: Annotated[str, msgspec.Meta(pattern=r"^[0-9*#]$")]
     label: text(200, 1)  # type: ignore[valid-type]
     group: text(60) | None = None  # type: ignore[valid-type]
+    action: Annotated[str, msgspec.Meta(pattern=r"^(queue|callback)$")] = "queue"
+    callback_minutes: Annotated[int, msgspec.Meta(ge=5, le=10080)] | None = None
 
 
 class MessageBody(msgspec.Struct, forbid_unknown_fields=True):

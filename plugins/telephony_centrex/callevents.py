@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-EventKind = Literal["new", "answer", "hangup"]
+EventKind = Literal["new", "answer", "dtmf", "hangup"]
 Direction = Literal["in", "out"]
 
 
@@ -23,7 +23,9 @@ class CallEvent:
     (UTC, may carry fractions). Numbers are as the switch gave them; ``service.ingest``
     normalises them to E.164. ``queue`` is the answer group's code, ``user`` the answering
     agent's username (``answer``) and ``cause`` the hang-up cause (``hangup``: e.g.
-    "normalClearing", "cancel", "noAnswer", "busy", "abandon").
+    "normalClearing", "cancel", "noAnswer", "busy", "abandon"). A ``dtmf`` event carries the
+    caller's choice in the talsvar menu as ``extra["digits"]`` (ingest applies the active
+    menu's choice: its group, or a call-back request that ends the call).
     """
 
     source: str

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 KINDS = ("menu", "closed", "overload", "crisis")
 LANGUAGES = ("sv", "en", "fi", "ar", "so", "fa", "es", "de", "pl", "ti")
 MENU_KEY = re.compile(r"^[0-9*#]$")
+MENU_ACTIONS = ("queue", "callback")
 MAX_AUDIO = 10 * 1024 * 1024
 RENDER_TIMEOUT = 30.0
 EVENT = "telephony.message"
@@ -67,20 +68,42 @@ def _check(kind: str, language: str) -> None:
 
 
 async def _menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validated knappval: key 0-9, * or #, once each; a label; an optional answer group."""
+    """Validated knappval: key 0-9, * or #, once each; a label; an optional answer group; the
+    action ``queue`` (the caller waits in the group's queue) or ``callback`` (the caller is
+    called back: the group is required, ``callback_minutes`` is the agreed time window)."""
     seen: set[str] = set()
     result = []
     for item in items:
         key, label, group = str(item.get("key", "")), str(item.get("label", "")), item.get("group")
+        action = str(item.get("action") or "queue")
+        minutes = item.get("callback_minutes")
         if not MENU_KEY.match(key) or key in seen:
             raise InvalidInput("Each menu choice needs its own key 0-9, * or #")
         if not label.strip() or len(label) > 200:
             raise InvalidInput("Each menu choice needs a label of at most 200 characters")
         if group is not None and await lookup.answer_group(str(group)) is None:
             raise InvalidInput("Unknown answer group: {code}", code=str(group)[:60])
+        if action not in MENU_ACTIONS:
+            raise InvalidInput("Unknown menu action: {action}", action=action[:20])
+        if action == "callback" and group is None:
+            raise InvalidInput("A call-back choice needs the answer group that calls back")
+        if minutes is not None and (action != "callback" or not 5 <= int(minutes) <= 10080):
+            raise InvalidInput("The call-back time is 5 to 10080 minutes, on a call-back choice")
         seen.add(key)
-        result.append({"key": key, "label": label.strip(), "group": group})
+        choice = {"key": key, "label": label.strip(), "group": group, "action": action}
+        if minutes is not None:
+            choice["callback_minutes"] = int(minutes)
+        result.append(choice)
     return result
+
+
+async def menu_choice(key: str, language: str = "sv") -> dict[str, Any] | None:
+    """The active menu's choice for ``key`` (the language's menu, else the Swedish one)."""
+    for lang in dict.fromkeys((language if language in LANGUAGES else "sv", "sv")):
+        menu = await active("menu", lang)
+        if menu is not None:
+            return next((c for c in menu["menu"] if c["key"] == key), None)
+    return None
 
 
 def _folder() -> Path:

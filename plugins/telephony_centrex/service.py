@@ -22,6 +22,7 @@ without a contact.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import time
@@ -38,7 +39,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.i18n import N_, gettext
 from core.org import lookup
 from core.parties import service as parties
-from plugins.telephony_centrex import callbacks, daily, presence, runtime, screenpop
+from plugins.telephony_centrex import callbacks, daily, messages, presence, runtime, screenpop
 from plugins.telephony_centrex.callevents import CallEvent
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,15 @@ EXTENSION_RE = re.compile(r"^\d{2,6}$")
 # parse (a parse costs far more than the rest of an event's ingest).
 SWEDISH_RE = re.compile(r"^(?:\+46|0)([1-9](?:\d{5,9}|\d{11}))$")
 SWEEP_BATCH = 200
+DTMF_SQL = (
+    "SELECT payload FROM telephony_call_event WHERE source = ? AND call_id = ? AND kind = 'dtmf'"
+)
 
 ABANDONED = N_("Abandoned call after {seconds} s")
 MISSED = N_("Missed call ({cause})")
 CALLBACK_NOTE = N_("Call-back offered after an unanswered call")
+CALLBACK_CHOSEN = N_("The caller chose call-back in the menu")
+CALLBACK_CAUSE = "callback"
 
 CALL_SQL = "SELECT * FROM telephony_call WHERE source = ? AND call_id = ?"
 EVENT_SQL = (
@@ -181,7 +187,7 @@ def check_event(event: CallEvent) -> None:
         raise InvalidInput("Unknown event source: {source}", source=event.source[:40])
     if not event.call_id or len(event.call_id) > 120:
         raise InvalidInput("The call id must be 1 to 120 characters")
-    if event.kind not in ("new", "answer", "hangup"):
+    if event.kind not in ("new", "answer", "dtmf", "hangup"):
         raise InvalidInput("Unknown call event: {event}", event=str(event.kind)[:40])
     if event.direction not in ("in", "out"):
         raise InvalidInput("The direction must be 'in' or 'out'")
@@ -218,9 +224,13 @@ def merge(call: dict[str, Any] | None, event: CallEvent, caller: str, called: st
     elif event.kind == "answer":
         row["answered_at"] = at
         row["agent"] = event.user or row["agent"]
-    else:
-        row["ended_at"] = at
-        row["cause"] = event.cause[:40]
+    elif event.kind == "hangup" and event.cause == CALLBACK_CAUSE:  # call-back chosen
+        row["ended_at"] = at if row["ended_at"] is None else min(row["ended_at"], at)
+        row["cause"] = CALLBACK_CAUSE
+    elif event.kind == "hangup":
+        if row["cause"] != CALLBACK_CAUSE:  # the switch's hang-up after a call-back choice
+            row["ended_at"] = at
+            row["cause"] = event.cause[:40]
         row["agent"] = row["agent"] or event.user or None
     row["caller"] = row["caller"] or caller
     row["called"] = row["called"] or called
@@ -238,6 +248,8 @@ def derive(row: dict[str, Any]) -> dict[str, Any]:
         row["outcome"] = ""
     elif answered is not None or (row["cause"] == "normalClearing" and row["agent"]):
         row["outcome"] = "answered"  # a hang-up after an answer we have not seen yet
+    elif row["cause"] == CALLBACK_CAUSE and row["direction"] == "in":
+        row["outcome"] = "callback"  # the caller chose call-back in the menu
     elif row["direction"] == "out" or row["cause"].lower() in MISSED_CAUSES:
         row["outcome"] = "missed"
     else:
@@ -281,9 +293,31 @@ def _payload(event: CallEvent) -> dict[str, Any]:
     }
 
 
+async def _menu_event(event: CallEvent) -> CallEvent:
+    """What a ``dtmf`` event means: the active menu's choice for its digits. A call-back
+    choice ends the call as a hang-up with cause ``callback`` in the choice's group (its
+    agreed time in ``extra``); another choice puts the call in the choice's group."""
+    digits = event.extra.get("digits", "")[:1]
+    choice = (
+        await messages.menu_choice(digits, event.extra.get("language", "sv")) if digits else None
+    )
+    if choice is None:
+        return event
+    extra = {**event.extra, "choice": choice["action"]}
+    if choice.get("callback_minutes"):
+        extra["callback_minutes"] = str(choice["callback_minutes"])
+    if choice["action"] == "callback":
+        return replace(event, kind="hangup", cause=CALLBACK_CAUSE, queue=choice["group"],
+                       extra=extra)  # fmt: skip
+    return replace(event, queue=choice["group"] or event.queue, extra=extra)
+
+
 async def ingest(event: CallEvent) -> IngestResult:
     """Apply one call event once; returns when it is durable (acknowledge after this)."""
     check_event(event)
+    kind = event.kind  # the stored kind (a repeat is refused by it)
+    if kind == "dtmf":
+        event = await _menu_event(event)
     caller = normalise_number(event.from_number)
     called = normalise_number(event.to_number)
     if event.kind != "new" and event.answering_number and not event.user:
@@ -295,7 +329,7 @@ async def ingest(event: CallEvent) -> IngestResult:
             EVENT_SQL,
             event.source,
             event.call_id,
-            event.kind,
+            kind,
             float(event.at),
             int(time.time()),
             raw.sql_value(_payload(event)),
@@ -325,7 +359,7 @@ async def ingest(event: CallEvent) -> IngestResult:
         row.setdefault("contact_number", None)
         await presence.follow_call(row, event.kind)
         view = _view(row)
-        if event.kind in ("new", "answer"):
+        if kind in ("new", "answer"):
             db.on_commit(lambda: screenpop.schedule(view, event.kind, event.user))
     result = IngestResult(True, view, action)
     if row["state"] == "ended" and row["outcome"] != "answered" and not row["contact_number"]:
@@ -464,6 +498,8 @@ async def register_call(
 
 
 def _summary(row: dict[str, Any]) -> str:
+    if row["outcome"] == "callback":
+        return gettext(CALLBACK_CHOSEN, "sv")
     if row["outcome"] == "abandoned":
         return gettext(ABANDONED, "sv").format(seconds=row["wait_seconds"] or 0)
     if row["outcome"] == "missed":
@@ -486,6 +522,8 @@ async def _offer_callback(row: dict[str, Any]) -> int | None:
         return int(pending["id"])
     now = int(time.time())
     window = int(runtime.setting("callback_window_minutes", 120) or 120)
+    if row["outcome"] == "callback":
+        window = await _chosen_window(row) or window
     callback = await cases.request_callback(
         _system(),
         None,
@@ -493,9 +531,19 @@ async def _offer_callback(row: dict[str, Any]) -> int | None:
         preferred_from=now,
         preferred_to=now + window * 60,
         answer_group=await _group_code(row["answer_group"]),
-        notes=gettext(CALLBACK_NOTE, "sv"),
+        notes=gettext(CALLBACK_CHOSEN if row["outcome"] == "callback" else CALLBACK_NOTE, "sv"),
     )
     return int(callbacks.plain(callback)["id"])
+
+
+async def _chosen_window(row: dict[str, Any]) -> int | None:
+    """The agreed time (minutes) of the menu's call-back choice the caller made, if it set one."""
+    stored = await raw.fetchrow(DTMF_SQL, row["source"], row["call_id"])
+    payload = stored["payload"] if stored else None
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    minutes = str((payload or {}).get("callback_minutes", ""))
+    return int(minutes) if minutes.isdigit() else None
 
 
 async def wrap_up(principal: Principal, source: str, call_id: str, wrap: WrapUp) -> str:

@@ -10,9 +10,12 @@ with ``EventList: Complete``.
 
 Queue events become :class:`CallEvent` objects: ``QueueCallerJoin`` → ``new``,
 ``AgentConnect`` → ``answer``, ``QueueCallerAbandon`` and the caller channel's ``Hangup`` →
-``hangup``. The call id is the caller channel's ``Linkedid`` (``Uniqueid`` where Asterisk
-sends none), so every leg of a call maps to the one call. A lost connection reconnects with
-exponential back-off, logs in again and asks ``QueueStatus`` so calls waiting meanwhile are
+``hangup``. The caller's talsvar choice comes as a ``UserEvent`` the dialplan sends after
+``Read()`` (``UserEvent(KontaktMenu,Digits: ${CHOICE})``) → ``dtmf`` (``DTMFEnd`` is not used:
+it fires for every key pressed during the whole call, also after the answer). The call id
+is the caller channel's ``Linkedid`` (``Uniqueid`` where Asterisk sends none), so every leg
+of a call maps to the one call. A lost connection reconnects with exponential back-off, logs
+in again and asks ``QueueStatus`` so calls waiting meanwhile are
 known; refused credentials stop the driver in state ``auth_failed`` (the back-off and the
 states are :class:`~plugins.telephony_centrex.drivers.base.ReconnectingDriver`'s).
 """
@@ -25,7 +28,7 @@ import itertools
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.contracts import PluginNotReady
@@ -45,7 +48,7 @@ CAUSES = {
     "21": "rejected",
     "0": "normalClearing",
 }
-
+MENU_USER_EVENT = "KontaktMenu"  # the dialplan's UserEvent carrying the menu choice
 
 EXTENSION_SQL = "SELECT phone_extension FROM kc_user WHERE username = ?"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -265,6 +268,12 @@ class CallMapper:
                 from_number=message.get("CallerIDNum", ""),
                 to_number=message.get("Exten", ""),
             )
+        if name == "UserEvent" and message.get("UserEvent") == MENU_USER_EVENT:
+            digits = message.get("Digits", "")[:20]  # the dialplan's UserEvent(KontaktMenu,…)
+            if call_id in self.calls and digits:
+                event = self._event(message, "dtmf", queue=message.get("Queue") or None)
+                return replace(event, extra={**event.extra, "digits": digits})
+            return None
         is_caller_leg = message.get("Uniqueid") == call_id or "Linkedid" not in message
         if name == "Hangup" and call_id in self.calls and is_caller_leg:
             self.calls.discard(call_id)

@@ -1,8 +1,9 @@
 """The generic CTI webhook: any switch that can POST call events (Zammad / sipgate shape).
 
-The switch posts ``event=newCall|answer|hangup`` with ``from``, ``to``, ``direction``
+The switch posts ``event=newCall|answer|dtmf|hangup`` with ``from``, ``to``, ``direction``
 (``in``/``out``), ``callId``, ``user`` (or ``user[]``), ``queue``, ``answeringNumber`` and
-``cause``, as a form (``application/x-www-form-urlencoded``) or as JSON, to
+``cause`` (``event=dtmf``: the caller's menu choice in ``dtmf``), as a form
+(``application/x-www-form-urlencoded``) or as JSON, to
 ``/api/v1/plugins/telephony_centrex/webhook/<source>`` with the installation's token (keyring
 secret ``telephony-webhook-token``) in ``X-Kontakt-Token``, ``Authorization: Bearer`` or
 ``?token=``. The answer to ``newCall`` may carry an action: ``dial`` (to the overflow
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,7 +28,8 @@ from plugins.telephony_centrex import runtime
 from plugins.telephony_centrex.callevents import CallEvent
 from plugins.telephony_centrex.drivers.base import Capability, Driver
 
-KINDS = {"newCall": "new", "answer": "answer", "hangup": "hangup"}
+KINDS = {"newCall": "new", "answer": "answer", "dtmf": "dtmf", "hangup": "hangup"}
+DIGITS_RE = re.compile(r"^[0-9*#]{1,20}$")
 MAX_BODY = 16 * 1024
 TOKEN_MAX_AGE = 30.0  # seconds: a rotated token reaches every process within this
 
@@ -106,6 +109,11 @@ def to_event(source: str, fields: dict[str, str], now: float | None = None) -> C
     if direction not in ("in", "out"):
         raise InvalidInput("The direction must be 'in' or 'out'")
     extra = {k: v[:200] for k, v in fields.items() if k in ("callback", "language", "origCallId")}
+    if kind == "dtmf":
+        digits = fields.get("dtmf", "")
+        if not DIGITS_RE.match(digits):
+            raise InvalidInput("The dtmf event needs the chosen key (0-9, * or #)")
+        extra["digits"] = digits
     return CallEvent(
         source=source,
         call_id=call_id,

@@ -50,7 +50,7 @@ async def test_a_caller_who_chose_callback_in_the_menu_lands_on_the_list(client,
     await service.ingest(event(cid, "new", t0, from_number="0707770001", queue=GROUP))
     result = await service.ingest(event(cid, "hangup", t0 + 8, cause="callback"))
     call = await service.get_call("test", cid)
-    assert call["outcome"] == "missed" and call["callback_id"] and result.contact
+    assert call["outcome"] == "callback" and call["callback_id"] and result.contact
 
 
 async def test_dialling_needs_a_driver_that_can(client, auth_headers, telephony):
