@@ -90,7 +90,9 @@ async def _menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if minutes is not None and (action != "callback" or not 5 <= int(minutes) <= 10080):
             raise InvalidInput("The call-back time is 5 to 10080 minutes, on a call-back choice")
         seen.add(key)
-        choice = {"key": key, "label": label.strip(), "group": group, "action": action}
+        choice: dict[str, Any] = {"key": key, "label": label.strip(), "group": group}
+        if action != "queue":  # stored only when not the default (menus keep their shape)
+            choice["action"] = action
         if minutes is not None:
             choice["callback_minutes"] = int(minutes)
         result.append(choice)

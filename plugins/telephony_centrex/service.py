@@ -303,10 +303,11 @@ async def _menu_event(event: CallEvent) -> CallEvent:
     )
     if choice is None:
         return event
-    extra = {**event.extra, "choice": choice["action"]}
+    action = choice.get("action", "queue")
+    extra = {**event.extra, "choice": action}
     if choice.get("callback_minutes"):
         extra["callback_minutes"] = str(choice["callback_minutes"])
-    if choice["action"] == "callback":
+    if action == "callback":
         return replace(event, kind="hangup", cause=CALLBACK_CAUSE, queue=choice["group"],
                        extra=extra)  # fmt: skip
     return replace(event, queue=choice["group"] or event.queue, extra=extra)
