@@ -37,7 +37,7 @@ from core.plugin_admin.runtime import plugin_routers, start_retry, stop_retry
 from core.reports.api import ReportController
 from core.runtime import Runtime
 from core.sla.api import AgreementController, CalendarController
-from core.web import live, openapi
+from core.web import live, openapi, pages
 from core.web.options import fix_allow_headers
 from core.web.problems import EXCEPTION_HANDLERS
 from core.web.security import (
@@ -71,6 +71,7 @@ CORE_ROUTES: list[Any] = [
     Open311Controller,
     *citizen_api.ROUTES,
     ReportController,
+    *pages.ROUTES,
 ]
 
 

@@ -18,15 +18,14 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Response, get
-from litestar.params import PathParameter
 
 from core import events
 from core.contracts import Event
-from core.errors import NotFound
 from core.reports.queries import fetch
+from core.web import pages
 from plugins.telephony_centrex import runtime, stats
 
 log = logging.getLogger(__name__)
@@ -35,10 +34,7 @@ EVENT = "telephony.wallboard"  # registered in __init__.register_event_types
 HERE = Path(__file__).resolve().parent
 PAGE = HERE / "templates" / "wallboard.html"
 STATIC_DIR = HERE / "static"
-STATIC_TYPES = {
-    "wallboard.js": "text/javascript; charset=utf-8",
-    "wallboard.css": "text/css; charset=utf-8",
-}
+STATIC_TYPES = {"wallboard.js": pages.SCRIPT, "wallboard.css": pages.STYLE}
 
 GROUPS_SQL = "SELECT code, name_sv, name_en FROM answer_group WHERE active = {} ORDER BY code"
 WAITING_SQL = (
@@ -222,14 +218,4 @@ class WallboardController(Controller):
         return await snapshot()
 
 
-@get("/static/{name:str}", opt={"public": True}, include_in_schema=False)
-async def static_file(name: Annotated[str, PathParameter(max_length=40)]) -> Response[bytes]:
-    """The page's script and style sheet (only the files shipped in ``static/``)."""
-    kind = STATIC_TYPES.get(name)
-    if kind is None:
-        raise NotFound("There is no file {name}", name=name[:40])
-    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-    return Response((STATIC_DIR / name).read_bytes(), media_type=kind, headers=headers)
-
-
-ROUTES = [WallboardController, static_file]
+ROUTES = [WallboardController, pages.static_route(STATIC_DIR, STATIC_TYPES)]

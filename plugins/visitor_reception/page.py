@@ -15,19 +15,19 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response, get
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 
-from core.errors import NotFound
 from core.i18n import LANGUAGES, translator
+from core.web import pages
 from plugins.visitor_reception import languages, notice
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 STATIC_TYPES = {
-    "kiosk.js": "text/javascript; charset=utf-8",
-    "kiosk.css": "text/css; charset=utf-8",
-    "rollcall.js": "text/javascript; charset=utf-8",
-    "rollcall.css": "text/css; charset=utf-8",
+    "kiosk.js": pages.SCRIPT,
+    "kiosk.css": pages.STYLE,
+    "rollcall.js": pages.SCRIPT,
+    "rollcall.css": pages.STYLE,
 }
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -89,14 +89,4 @@ async def kiosk_page(
     return html(render(chosen), chosen)
 
 
-@get("/static/{name:str}", opt={"public": True}, include_in_schema=False)
-async def static_file(name: Annotated[str, PathParameter(max_length=40)]) -> Response[bytes]:
-    """The page's script and style sheet (only the files shipped in ``static/``)."""
-    kind = STATIC_TYPES.get(name)
-    if kind is None:
-        raise NotFound("There is no file {name}", name=name[:40])
-    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-    return Response((STATIC_DIR / name).read_bytes(), media_type=kind, headers=headers)
-
-
-ROUTES = [kiosk_page, static_file]
+ROUTES = [kiosk_page, pages.static_route(STATIC_DIR, STATIC_TYPES)]

@@ -19,21 +19,21 @@ import secrets
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.params import PathParameter
 
 from core.auth.client_address import client_address
 from core.clock import iso_utc
 from core.db import raw
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from core.i18n import LANGUAGES, N_, negotiate, translator
 from core.secrets import keystore
+from core.web import pages
 from plugins.diarium.public import requests, search
 
 HERE = Path(__file__).parent
@@ -47,7 +47,7 @@ FORM_SECRET = "diarium-form-key"
 FORM_TTL_S = 2 * 3600
 PAGE_SIZE = 20
 SEARCH_QUERY = ("lang", "q", "series", "direction", "from", "to", "cursor")
-STATIC_TYPES = {"webbdiarium.css": "text/css; charset=utf-8"}
+STATIC_TYPES = {"webbdiarium.css": pages.STYLE}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -464,14 +464,9 @@ def search_email(value: str) -> bool:
     return bool(local and at and "." in domain and not any(c.isspace() for c in value))
 
 
-@get(STATIC_PATH + "/{name:str}", opt={"public": True}, include_in_schema=False)
-async def static_file(name: Annotated[str, PathParameter(max_length=40)]) -> Response[bytes]:
-    """The pages' style sheet (only the files shipped in ``static/``)."""
-    kind = STATIC_TYPES.get(name)
-    if kind is None:
-        raise NotFound("There is no file {name}", name=name[:40])
-    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-    return Response((HERE / "static" / name).read_bytes(), media_type=kind, headers=headers)
-
-
-ROUTES = [search_page, request_page, request_post, static_file]
+ROUTES = [
+    search_page,
+    request_page,
+    request_post,
+    pages.static_route(HERE / "static", STATIC_TYPES, STATIC_PATH),
+]

@@ -1,18 +1,15 @@
-// The wallboard page: sign in, then show /wallboard/data and follow the live event
-// telephony.wallboard over the websocket (polling as a fallback).
+// The wallboard page: sign in (the core's staff-page.js), then show /wallboard/data and follow
+// the live event telephony.wallboard over the websocket (polling as a fallback).
 "use strict";
 (() => {
   const BASE = "/api/v1/plugins/telephony_centrex";
-  const KEY = "kontakt-wallboard-token";
   const POLL_MS = 15000;
-  let socket = null;
   let timer = null;
   let ticker = null;
   let last = null; // the last board received, and the offset of the server's clock
   let skew = 0;
 
   const $ = (id) => document.getElementById(id);
-  const token = () => sessionStorage.getItem(KEY) || "";
 
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "–";
@@ -85,79 +82,37 @@
     $("status").textContent = `Uppdaterad ${at}`;
   }
 
-  function show(signedIn) {
-    $("login").hidden = signedIn;
-    $("board").hidden = !signedIn;
-    $("logout").hidden = !signedIn;
-  }
-
-  function signOut() {
-    sessionStorage.removeItem(KEY);
-    if (socket) socket.close();
-    socket = null;
-    clearInterval(timer);
-    clearInterval(ticker);
-    last = null;
-    show(false);
-  }
-
   async function load() {
-    const response = await fetch(`${BASE}/wallboard/data`, {
-      headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" },
-    });
-    if (response.status === 401 || response.status === 403) {
-      signOut();
-      $("login-error").textContent = response.status === 403
-        ? "Kontot får inte se väggtavlan."
-        : "Inloggningen har gått ut. Logga in igen.";
-      return;
+    let response;
+    try {
+      response = await page.call("GET", `${BASE}/wallboard/data`);
+    } catch (error) {
+      return; // signed out, with the reason on the sign-in form
     }
     if (response.ok) receive(await response.json());
   }
 
-  function follow() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(token())}`);
-    socket.addEventListener("message", (message) => {
-      const event = JSON.parse(message.data);
-      if (event.type === "telephony.wallboard") receive(event.data);
-    });
-    socket.addEventListener("close", () => {
-      if (token()) setTimeout(() => { if (token()) follow(); }, 5000);
-    });
-  }
-
-  async function start() {
-    show(true);
-    await load();
-    if (!token()) return;
+  function stop() {
     clearInterval(timer);
-    timer = setInterval(load, POLL_MS);
     clearInterval(ticker);
-    ticker = setInterval(() => { if (last) render(last); }, 1000);
-    follow();
+    last = null;
   }
 
-  async function signIn(event) {
-    event.preventDefault();
-    $("login-error").textContent = "";
-    const response = await fetch("/api/v1/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ username: $("username").value, password: $("password").value }),
-    });
-    if (!response.ok) {
-      $("login-error").textContent = "Fel användarnamn eller lösenord.";
-      return;
-    }
-    sessionStorage.setItem(KEY, (await response.json()).token);
-    $("password").value = "";
-    await start();
-  }
-
-  document.addEventListener("DOMContentLoaded", () => {
-    $("login-form").addEventListener("submit", signIn);
-    $("logout").addEventListener("click", signOut);
-    if (token()) start(); else show(false);
+  const page = KontaktStaffPage.start({
+    key: "kontakt-wallboard-token",
+    content: "board",
+    messages: {
+      badLogin: "Fel användarnamn eller lösenord.",
+      expired: "Inloggningen har gått ut. Logga in igen.",
+      forbidden: "Kontot får inte se väggtavlan.",
+    },
+    signedIn: async () => {
+      await load();
+      stop();
+      timer = setInterval(load, POLL_MS);
+      ticker = setInterval(() => { if (last) render(last); }, 1000);
+    },
+    signedOut: stop,
+    event: (event) => { if (event.type === "telephony.wallboard") receive(event.data); },
   });
 })();

@@ -4,14 +4,11 @@
 // and follow the live event reception.roll_call over /api/v1/events (polling as a fallback).
 "use strict";
 (() => {
-  const KEY = "kontakt-rollcall-token";
   const POLL_MS = 30000;
   const body = document.body;
   const text = (key) => body.dataset[key] || "";
   const $ = (id) => document.getElementById(id);
-  const token = () => sessionStorage.getItem(KEY) || "";
   let roll = null; // the last summary received
-  let socket = null;
   let timer = null;
 
   function say(message) { $("status").textContent = message; }
@@ -20,23 +17,7 @@
     return new Date(epoch * 1000).toLocaleTimeString(body.dataset.lang === "en" ? "en-GB" : "sv-SE");
   }
 
-  async function call(method, path, data) {
-    const options = {
-      method,
-      headers: { Authorization: `Bearer ${token()}`, Accept: "application/json", "Accept-Language": body.dataset.lang },
-    };
-    if (data !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(data);
-    }
-    const response = await fetch(path, options);
-    if (response.status === 401 || response.status === 403) {
-      signOut();
-      $("login-error").textContent = text(response.status === 403 ? "forbidden" : "expired");
-      throw new Error(text("expired"));
-    }
-    return response;
-  }
+  const call = (method, path, data) => page.call(method, path, data);
 
   async function problem(response) {
     try { return (await response.json()).detail || text("error"); } catch (e) { return text("error"); }
@@ -106,7 +87,7 @@
   async function load() {
     let response;
     try { response = await call("GET", "roll-calls/latest"); } catch (e) {
-      if (token()) say(text("offline"));
+      if (page.token()) say(text("offline"));
       return;
     }
     if (response.status === 404) { showNone(); return; }
@@ -155,67 +136,31 @@
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
-  function follow() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?token=${encodeURIComponent(token())}`);
-    socket.addEventListener("message", (message) => {
-      const event = JSON.parse(message.data);
-      if (event.type !== "reception.roll_call") return;
-      const data = event.data;
-      if (roll && data.number && data.roll_call === roll.roll_call.id) apply(data.number, data);
-      else load();
-    });
-    socket.addEventListener("close", () => {
-      if (token()) setTimeout(() => { if (token() && socket && socket.readyState === WebSocket.CLOSED) follow(); }, 5000);
-    });
+  function onEvent(event) {
+    if (event.type !== "reception.roll_call") return;
+    const data = event.data;
+    if (roll && data.number && data.roll_call === roll.roll_call.id) apply(data.number, data);
+    else load();
   }
 
-  function show(signedIn) {
-    $("login").hidden = signedIn;
-    $("roll").hidden = !signedIn;
-    $("logout").hidden = !signedIn;
-  }
-
-  function signOut() {
-    sessionStorage.removeItem(KEY);
-    const open = socket;
-    socket = null;
-    if (open) open.close();
-    clearInterval(timer);
-    roll = null;
-    show(false);
-  }
-
-  async function begin() {
-    show(true);
-    await load();
-    if (!token()) return;
-    clearInterval(timer);
-    timer = setInterval(load, POLL_MS);
-    follow();
-  }
-
-  async function signIn(event) {
-    event.preventDefault();
-    $("login-error").textContent = "";
-    const response = await fetch("/api/v1/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ username: $("username").value, password: $("password").value }),
-    });
-    if (!response.ok) { $("login-error").textContent = text("badLogin"); return; }
-    sessionStorage.setItem(KEY, (await response.json()).token);
-    $("password").value = "";
-    await begin();
-    $("roll-title").focus();
-  }
-
-  document.addEventListener("DOMContentLoaded", () => {
-    $("login-form").addEventListener("submit", signIn);
-    $("logout").addEventListener("click", signOut);
-    $("start-form").addEventListener("submit", start);
-    $("pdf").addEventListener("click", () => download("roll-calls/latest/pdf", ""));
-    $("offline").addEventListener("click", () => download("roll-calls/latest/offline", "utrymning.html"));
-    if (token()) begin(); else show(false);
+  const page = KontaktStaffPage.start({
+    key: "kontakt-rollcall-token",
+    content: "roll",
+    messages: { badLogin: text("badLogin"), expired: text("expired"), forbidden: text("forbidden") },
+    signedIn: async (byForm) => {
+      await load();
+      clearInterval(timer);
+      timer = setInterval(load, POLL_MS);
+      if (byForm) $("roll-title").focus();
+    },
+    signedOut: () => {
+      clearInterval(timer);
+      roll = null;
+    },
+    event: onEvent,
   });
+
+  $("start-form").addEventListener("submit", start);
+  $("pdf").addEventListener("click", () => download("roll-calls/latest/pdf", ""));
+  $("offline").addEventListener("click", () => download("roll-calls/latest/offline", "utrymning.html"));
 })();
