@@ -146,7 +146,7 @@ def parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
     return sections
 
 
-def test_files_modes_and_config(installed):
+def test_files_modes_and_config(installed, source):
     layout, password, output = installed
     assert "first administrator: itchef" in output
     # credentials: 0700 directory, 0600 files, master key and keyring file present
@@ -197,6 +197,15 @@ def test_files_modes_and_config(installed):
         check=True,
     ).stdout.strip()
     assert where.startswith(str(layout.venv))
+    # the web pages' files come along: every non-Python file the source tree ships
+    installed_root = Path(where).parent.parent
+    shipped = {
+        rel.as_posix()
+        for rel in source_files(source)
+        if rel.parts[0] in ("core", "plugins") and rel.suffix in (".js", ".css", ".html", ".po")
+    }
+    missing = sorted(name for name in shipped if not (installed_root / name).is_file())
+    assert shipped and missing == []
     doctor = subprocess.run(
         [str(layout.wrapper), "doctor"], capture_output=True, text=True, env=clean_env(), timeout=60
     )
