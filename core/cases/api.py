@@ -266,6 +266,7 @@ class CaseController(Controller):
         overdue: FromQuery[bool] = False,
         answer_group: CodeQuery = None,
         my_groups: FromQuery[bool] = False,
+        follow_ups: FromQuery[bool] = False,
         limit: paging.PageLimit = paging.DEFAULT_LIMIT,
         cursor: paging.Cursor = None,
     ) -> paging.Page[CaseItem]:
@@ -287,6 +288,7 @@ class CaseController(Controller):
             overdue=overdue,
             answer_group=answer_group,
             my_groups=my_groups,
+            follow_ups=follow_ups,
         )
         result = await search.list_cases(
             principal_of(request), filters, limit=limit, cursor=cursor, lang=lang_of(request)

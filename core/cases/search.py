@@ -252,6 +252,7 @@ class CaseFilters:
     overdue: bool = False
     answer_group: str | None = None
     my_groups: bool = False
+    follow_ups: bool = False  # owned by me, handled elsewhere (forwarded to another)
 
 
 # Only the party is joined: the codes and usernames of a page come from one small query
@@ -333,6 +334,13 @@ async def _case_where(principal: Principal, f: CaseFilters) -> Where | None:
         where.add(IN_GROUP_SQL, group, group)
     if f.my_groups:
         where.add(IN_MY_GROUPS_SQL, principal.user_id, principal.user_id)
+    if f.follow_ups:  # the follow-ups the contact center owns: forwarded, still open
+        where.add(
+            "c.owner = ? AND c.assignee_kind <> 'none' "
+            "AND NOT (c.assignee_kind = 'user' AND c.assignee_user = ?)",
+            principal.user_id,
+            principal.user_id,
+        )
     visible(where, principal)
     return where
 

@@ -25,6 +25,7 @@ class ListKind:
 
 LISTS = (
     ListKind("mine", N_("My cases"), {"mine": True}),
+    ListKind("follow_ups", N_("My follow-ups"), {"follow_ups": True}),
     ListKind("overdue", N_("Overdue"), {"overdue": True}),
     ListKind("all", N_("All open cases"), {}),
 )

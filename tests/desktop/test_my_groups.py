@@ -97,9 +97,12 @@ def test_my_groups_with_their_cases_and_queues(
         # the case list tab "My groups" in the case lists (F3)
         lists = CaseListsView(client, opened.append, {})
         qtbot.addWidget(lists)
-        assert [lists.tabText(i) for i in range(lists.count())][:2] == [
+        assert [lists.tabText(i) for i in range(lists.count())] == [
             "Mina ärenden",
             "Mina grupper",
+            "Mina uppföljningar",
+            "Försenade",
+            "Alla öppna ärenden",
         ]
         lists.reload()
         mine_tab = lists.tables[1].model()
