@@ -153,12 +153,6 @@ class ReceptionPanel(QWidget):
         form.addRow(label_for(_("P&urpose"), self.purpose, box), self.purpose)
         form.addRow(self.assistance)
         form.addRow(button(box, _("Register visitor"), "Ctrl+Shift+I", self.register))
-        if not self.model or not self.model.host_search_available:
-            self.host_query.setEnabled(False)
-            self.host.setEnabled(False)
-            self.host_query.setPlaceholderText(
-                _("The server gives the reception no host search (it needs reception.admin).")
-            )
         return box
 
     def _roll_call_box(self) -> QGroupBox:

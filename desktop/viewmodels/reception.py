@@ -32,7 +32,6 @@ from desktop.viewmodels.observable import Observable
 BASE = "/api/v1/plugins/visitor_reception"
 DESK = "reception.desk"
 HOST = "reception.host"
-HOST_LIST = "reception.admin"  # GET …/hosts, the only host list a desk user can read
 ARRIVED = "reception.visitor_arrived"  # plugins/visitor_reception/visits.py ARRIVED
 ROLL_CALL = "reception.roll_call"  # plugins/visitor_reception/rollcall.py EVENT
 OFFLINE_FILE = "utrymning.html"
@@ -116,13 +115,8 @@ class ReceptionModel(Observable):
         self.expected: list[dict[str, Any]] = []
         self.overdue: list[dict[str, Any]] = []
         self.roll: dict[str, Any] | None = None  # {"roll_call", "people", "counts"}
-        self.hosts: list[dict[str, Any]] | None = None
         self.offline_refreshed: float | None = None
         self.offline_error = ""
-
-    @property
-    def host_search_available(self) -> bool:
-        return HOST_LIST in self.client.permissions()
 
     # --- the lists -------------------------------------------------------------------------
 
@@ -154,24 +148,9 @@ class ReceptionModel(Observable):
     # --- registering and signing out -------------------------------------------------------
 
     async def search_hosts(self, query: str) -> list[dict[str, Any]]:
-        """Hosts accepting visitors whose name or unit contains ``query``.
-
-        The plugin's only host list a desk user can read is the administrator's
-        (``reception.admin``); without it the search finds nobody."""
-        if not self.host_search_available:
-            return []
-        if self.hosts is None:
-            self.hosts = (await self.client.get(f"{BASE}/hosts"))["items"]
-        words = query.casefold().split()
-        return [
-            host
-            for host in self.hosts
-            if host.get("accepts")
-            and all(
-                word in f"{host.get('name') or ''} {host.get('unit') or ''}".casefold()
-                for word in words
-            )
-        ][:20]
+        """Hosts accepting visitors whose name or unit contains ``query`` (id, name, unit)."""
+        answer = await self.client.get(f"{BASE}/visits/hosts", q=query)
+        return answer["items"]
 
     async def register(
         self,

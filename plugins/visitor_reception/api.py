@@ -186,6 +186,10 @@ class VisitController(Controller):
         items = await visits.views_for(principal_of(request), rows, "expected")
         return {"items": items, "next_cursor": None, "total": len(items)}
 
+    @get("/hosts", opt=DESK, summary="Search hosts accepting visitors (registering for a visitor)")
+    async def search_hosts(self, q: HostQuery) -> dict[str, Any]:
+        return {"items": await hosts.search(q)}
+
     @post("/", opt=DESK, status_code=201, summary="Register a visitor on their behalf")
     async def register(self, request: Request, data: JSONBody[CheckInBody]) -> dict[str, Any]:
         return await visits.check_in(_check_in(data), principal=principal_of(request))

@@ -96,21 +96,24 @@ async def list_all() -> list[dict[str, Any]]:
 
 
 async def search(query: str) -> list[dict[str, Any]]:
-    """Hosts accepting visitors whose name or unit contains ``query`` (at least 2 characters):
-    id, name and unit only."""
+    """Hosts accepting visitors whose name or unit contains every word of ``query`` (at least
+    2 characters): id, name and unit only."""
     query = " ".join(query.split())
     if len(query) < MIN_QUERY:
         raise InvalidInput(
             "Type at least {count} letters", location=("query", "q"), count=MIN_QUERY
         )
-    pattern = f"%{_escape_like(query.lower())}%"
+    # every word in the name or the unit ("vilma bygg"), at most four words
+    patterns = [f"%{_escape_like(word)}%" for word in query.lower().split()[:4]]
+    word = "(LOWER(u.full_name) LIKE ? ESCAPE '\\' OR LOWER(h.unit) LIKE ? ESCAPE '\\')"
     rows = await raw.fetch(
-        HOST_SQL + " WHERE h.accepts = ? AND u.active = ? AND (LOWER(u.full_name) LIKE ? "
-        "ESCAPE '\\' OR LOWER(h.unit) LIKE ? ESCAPE '\\') ORDER BY u.full_name, h.id LIMIT ?",
+        HOST_SQL
+        + " WHERE h.accepts = ? AND u.active = ? AND "
+        + " AND ".join([word] * len(patterns))
+        + " ORDER BY u.full_name, h.id LIMIT ?",
         True,
         True,
-        pattern,
-        pattern,
+        *[p for pattern in patterns for p in (pattern, pattern)],
         MAX_RESULTS,
     )
     return [{"id": r["id"], "name": r["full_name"], "unit": r["unit"]} for r in rows]

@@ -1,7 +1,7 @@
 """The visitor reception panel against a real server with the plugin on: visitors checked in
 at the kiosk over HTTP appear inside, the desk signs one out and runs the evacuation roll call
 with the keyboard (ticks reach the server, ticks from elsewhere arrive live), the offline copy
-is kept on disk with its refresh time, a supervisor registers a visitor on their behalf, and a
+is kept on disk with its refresh time, the reception registers a visitor on their behalf, and a
 host is told when their visitor arrives."""
 
 from __future__ import annotations
@@ -100,7 +100,6 @@ def test_the_desk_signs_out_and_runs_the_roll_call(
         shown = cells(panel.inside)
         assert f"Greta Gran {suffix}" in shown and "Ekeby Bygg AB" in shown
         assert "Sonja Skyddad" not in shown and "Skyddat besök" in shown
-        assert not panel.host_query.isEnabled()  # the reception role has no host list
 
         # sign Greta out from the panel: the server has her out, by the reception
         choose(panel.inside, greta["number"])
@@ -114,7 +113,10 @@ def test_the_desk_signs_out_and_runs_the_roll_call(
         assert panel.reason.hasFocus()
         type_text(panel.reason, "Brandövning")
         press(main, Qt.Key.Key_E)
-        await until(lambda: panel.model.roll is not None, what="the roll call")
+        await until(  # a roll call of earlier tests may be the latest before this one
+            lambda: (panel.model.roll or {}).get("roll_call", {}).get("reason") == "Brandövning",
+            what="the roll call",
+        )
         await until(lambda: hugo["number"] in numbers(panel.unaccounted), what="the list")
         latest = desk.get(f"{RECEPTION_BASE}/roll-calls/latest").json()
         assert latest["roll_call"]["reason"] == "Brandövning"
@@ -189,14 +191,14 @@ def test_the_desk_signs_out_and_runs_the_roll_call(
     run(scenario(), timeout=90)
 
 
-def test_a_supervisor_registers_a_visitor_on_their_behalf(reception_server, role_users, run, qtbot):
+def test_the_reception_registers_a_visitor_for_them(reception_server, role_users, run, qtbot):
     server = reception_server["server"]
     host = reception_server["host"]
     visitor = f"Ines Ivarsson {uuid.uuid4().hex[:6]}"
     desktop = DesktopApp()
 
     async def scenario() -> None:
-        main, panel = await open_panel(desktop, server, role_users["supervisor"], qtbot)
+        main, panel = await open_panel(desktop, server, role_users["reception"], qtbot)
         QTest.keyClick(main, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)  # &Värd
         assert panel.host_query.hasFocus()
         type_text(panel.host_query, "vilma " + host["name"].split()[-1])

@@ -85,6 +85,27 @@ async def test_a_kiosk_check_in_is_a_contact_tells_the_host_and_prints_a_badge(
     assert visit["number"] not in [v["number"] for v in inside["items"]]
 
 
+async def test_the_reception_searches_hosts_to_register_a_visitor(client, auth_headers, reception):
+    desk = await auth_headers("reception")
+    found = await client.get(f"{BASE}/visits/hosts", params={"q": "värdss"}, headers=desk)
+    assert found.status_code == 200, found.text
+    assert found.json()["items"] == [
+        {"id": reception["host"]["id"], "name": "Vera Värdsson", "unit": "Bygglov"}
+    ]
+    # every word in the name or the unit
+    both = await client.get(f"{BASE}/visits/hosts", params={"q": "vera bygg"}, headers=desk)
+    assert [h["id"] for h in both.json()["items"]] == [reception["host"]["id"]]
+    wrong = await client.get(f"{BASE}/visits/hosts", params={"q": "vera omsorg"}, headers=desk)
+    assert wrong.json()["items"] == []
+    short = await client.get(f"{BASE}/visits/hosts", params={"q": "v"}, headers=desk)
+    assert short.status_code == 400 and short.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    agent = await auth_headers("agent")
+    denied = await client.get(f"{BASE}/visits/hosts", params={"q": "värdss"}, headers=agent)
+    assert denied.status_code == 403
+
+
 async def test_the_reception_registers_and_signs_out_on_the_visitors_behalf(
     client, auth_headers, reception
 ):
