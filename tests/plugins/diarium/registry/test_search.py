@@ -128,3 +128,79 @@ async def test_newest_window_then_the_rest(client, diarium, auth_headers, monkey
     whole = await pages()
     monkeypatch.setattr(search, "WINDOW", 1)
     assert await pages() == whole and len(whole) >= 2
+
+
+def test_tsquery_terms_stay_inside_their_literal() -> None:
+    """PostgreSQL gets the words in the statement text (planned for them, not a generic plan):
+    only letters, digits, prefixes and phrases reach it; anything else is refused."""
+    import pytest
+
+    from plugins.diarium.registry.search import _tokens, _tsquery_literal, words_of
+
+    terms = [_tsquery_literal(t) for t in _tokens(words_of("e-tjänst KS 2026/12 'x'); --"))]
+    assert terms == [
+        "to_tsquery('simple', 'e:* <-> tjänst:*')",
+        "to_tsquery('simple', 'ks:*')",
+        "to_tsquery('simple', '2026:* <-> 12:*')",
+        "to_tsquery('simple', 'x:*')",
+    ]
+    for bad in ("a'b:*", "a\\b:*", "a:* | b:*", ""):
+        with pytest.raises(ValueError):
+            _tsquery_literal(bad)
+
+
+async def test_the_same_pages_after_many_runs(client, diarium, auth_headers) -> None:
+    """A word and a place asked again and again (PostgreSQL would switch a prepared statement
+    to a generic plan after five runs) keeps giving the same newest-first page."""
+    from plugins.diarium.registry import series
+
+    await series.create(
+        "test",
+        code="TUPP",
+        name="Upprepad sökning",
+        board="Kommunstyrelsen",
+        pattern="{code} {year}/{seq}",
+    )
+    registrator = await auth_headers("registrator")
+    made = [
+        await _register(
+            client,
+            registrator,
+            series_code="TUPP",
+            public_text=f"Ansökan om gungbräda, Vimmerby {n}:1",
+        )
+        for n in range(3)
+    ]
+    await _register(
+        client, registrator, series_code="TUPP", public_text="Ansökan om gungbräda, Åseda 1:1"
+    )
+    await _register(
+        client,
+        registrator,
+        series_code="TUPP",
+        public_text="Klagomål, Vimmerby 2:2",
+        protected_text="x",
+    )
+    await _register(
+        client,
+        registrator,
+        series_code="TUPP",
+        public_text="Ansökan, Vimmerby 3:3",
+        protected_text="gungbrädan",
+    )
+    expected = [made[2]["number"], made[1]["number"], made[0]["number"]]
+    for _ in range(8):
+        response = await client.get(
+            f"{BASE}/search", headers=registrator, params={"q": "gungbräda Vimmerby", "limit": 10}
+        )
+        assert response.status_code == 200, response.text
+        numbers = [d["number"] for d in response.json()["items"]]
+        # the newest: 'gungbräda' only in its protected text, which the registrator may read
+        assert numbers[1:] == expected and numbers[0].startswith("TUPP"), numbers
+        assert len(numbers) == 4
+    supervisor = await auth_headers("supervisor")
+    for _ in range(6):
+        response = await client.get(
+            f"{BASE}/search", headers=supervisor, params={"q": "gungbräda Vimmerby", "limit": 10}
+        )
+        assert [d["number"] for d in response.json()["items"]] == expected
