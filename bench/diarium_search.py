@@ -3,13 +3,13 @@
 ``python -m bench.diarium_search [--quick] [--backend postgres|sqlite|both] [--entries N]``
 
 For each backend: a throwaway installation with the plugin ``diarium`` enabled (its migrations:
-trigram GIN indexes on PostgreSQL, FTS5 on SQLite), six diary series, 200 000 case files and
-1 000 000 documents generated from a vocabulary of municipal words, places and names (two
-thirds in case files, the rest standing alone; ten years; in/drawn_up/out; a protected text on
-every third). They are bulk-loaded (COPY on PostgreSQL; one transaction on SQLite, the FTS
-index rebuilt afterwards) — what is measured is the search, not the load. Then searches as a
-registrator types them, through :func:`plugins.diarium.registry.search.search` (the service
-behind ``GET /search``), 100 of each kind:
+tsvector columns with GIN indexes on PostgreSQL, FTS5 on SQLite), six diary series, 200 000
+case files and 1 000 000 documents generated from a vocabulary of municipal words, places and
+names (two thirds in case files, the rest standing alone; ten years; in/drawn_up/out; a
+protected text on every third). They are bulk-loaded (COPY on PostgreSQL; one transaction on
+SQLite, the FTS index rebuilt afterwards) — what is measured is the search, not the load. Then
+searches as a registrator types them, through :func:`plugins.diarium.registry.search.search`
+(the service behind ``GET /search``), 100 of each kind:
 
 - ``common``: one frequent word (about 1 entry in 60 has it)
 - ``two_words``: a frequent word and a place
@@ -44,7 +44,7 @@ from bench.common import (
 from bench.knowledge_search import NOUNS
 
 GOAL_P95_MS = 50.0
-# what a registrator types: words of three letters or more (PostgreSQL's trigrams need three)
+# what a registrator types: words of three letters or more
 SEARCHABLE = [noun[0] for noun in NOUNS if len(noun[0]) >= 3]
 SEED = 20261202
 SERIES = (
@@ -218,7 +218,7 @@ async def _load_postgres(url: str, case_files: list[tuple], docs: list[tuple]) -
         await conn.copy_records_to_table(
             "diarium_document", records=docs, columns=list(DOC_COLUMNS)
         )
-        log(f"postgres: copied {len(docs)} documents; building the trigram indexes")
+        log(f"postgres: copied {len(docs)} documents; building the GIN indexes")
         for index in indexes:
             started = time.monotonic()
             await conn.execute(index["indexdef"])
