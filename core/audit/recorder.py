@@ -43,6 +43,18 @@ def take() -> list[Pending]:
     return entries
 
 
+def queued() -> int:
+    """How many entries the current transaction has queued (for :func:`discard_after`)."""
+    return len(_pending.get() or [])
+
+
+def discard_after(count: int) -> None:
+    """Drop the entries queued after the first ``count`` (a savepoint rolled back)."""
+    entries = _pending.get()
+    if entries is not None:
+        del entries[count:]
+
+
 def redact(value: Any, key: str = "") -> Any:
     """A copy of ``value`` with string values under secret-looking keys replaced."""
     if isinstance(value, dict):

@@ -5,6 +5,7 @@ thread as a savepoint of a ``BEGIN IMMEDIATE`` transaction that is committed for
 transactions at once (:mod:`core.db.inline_writer`); on PostgreSQL it is a normal
 transaction. Audit entries recorded inside are chained and inserted just before commit, and
 callbacks registered with :func:`on_commit` run after a successful commit (live events).
+:func:`savepoint` lets a part of a transaction fail alone.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from core.db.engine import PooledSQLiteEngine, make_engine
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+SAVEPOINT = "kontakt_part"
 
 _engine: Engine | None = None
 _after_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None] | None]] | None] = (
@@ -105,6 +108,29 @@ async def transaction() -> AsyncIterator[None]:
                 await result
         except Exception:  # an after-commit failure must not undo or hide the commit
             log.exception("after-commit callback failed")
+
+
+@asynccontextmanager
+async def savepoint() -> AsyncIterator[None]:
+    """Inside :func:`transaction`: a part that may fail on its own. An error in the block
+    undoes only the block's changes, audit entries and :func:`on_commit` callbacks, and is
+    raised; the transaction itself goes on (and commits what came before)."""
+    from core.db import raw
+
+    callbacks = _after_commit.get()
+    if callbacks is None or not in_transaction():
+        raise RuntimeError("savepoint() called outside core.db.transaction()")
+    audited, scheduled = recorder.queued(), len(callbacks)
+    await raw.fetch(f"SAVEPOINT {SAVEPOINT}")
+    try:
+        yield
+    except BaseException:
+        await raw.fetch(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        await raw.fetch(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        recorder.discard_after(audited)
+        del callbacks[scheduled:]
+        raise
+    await raw.fetch(f"RELEASE SAVEPOINT {SAVEPOINT}")
 
 
 def on_commit(callback: Callable[[], Awaitable[None] | None]) -> None:

@@ -7,8 +7,10 @@ so that any order of ``new`` / ``answer`` / ``hangup`` gives the same call.
 
 How a call becomes a contact (``core.cases.service.register_contact``):
 
-- an **unanswered** call (abandoned, missed) at once, with a call-back offered on the group's
-  list (``request_callback``) when the caller left a number;
+- an **unanswered** call (abandoned, missed) at once, in the transaction of the event that
+  ends it (a savepoint: if registering fails, the event is still stored and the sweep retries),
+  with a call-back offered on the group's list (``request_callback``) when the caller left a
+  number;
 - an **answered** call when the agent wraps it up (:func:`wrap_up`: case type, summary,
   resolved at first contact, optionally a new or joined case) or, if nobody does within
   ``wrapup_seconds``, by :func:`register_overdue` (the worker's periodic task) with what the
@@ -362,13 +364,21 @@ async def ingest(event: CallEvent) -> IngestResult:
         view = _view(row)
         if kind in ("new", "answer"):
             db.on_commit(lambda: screenpop.schedule(view, event.kind, event.user))
-    result = IngestResult(True, view, action)
-    if row["state"] == "ended" and row["outcome"] != "answered" and not row["contact_number"]:
-        try:
-            result.contact = await register_call(event.source, event.call_id)
-        except Exception:  # the sweep registers it later; the event itself is stored
-            log.exception("telephony: call %s could not be registered yet", event.call_id)
+        result = IngestResult(True, view, action)
+        if row["state"] == "ended" and row["outcome"] != "answered" and not row["contact_number"]:
+            result.contact = await _register_unanswered(event)
     return result
+
+
+async def _register_unanswered(event: CallEvent) -> str | None:
+    """The unanswered call's contact, in the event's transaction (one commit to wait for);
+    None if it fails: the event is kept and the sweep registers the call later."""
+    try:
+        async with db.savepoint():
+            return await register_call(event.source, event.call_id)
+    except Exception:
+        log.exception("telephony: call %s could not be registered yet", event.call_id)
+        return None
 
 
 def _with_user(event: CallEvent, user: str | None) -> CallEvent:

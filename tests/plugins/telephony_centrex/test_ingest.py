@@ -165,3 +165,55 @@ def test_numbers_in_any_form_become_e164():
     assert service.normalise_number("anonymous", "SE") == ""
     with pytest.raises(InvalidInput):
         service.normalise_number("12ab", "SE")
+
+
+async def _fail_contact_number_of(cid: str) -> str:
+    """A database trigger that refuses storing a contact number on call ``cid`` (the last
+    step of registering it); returns the statement that drops it."""
+    from core import db
+
+    condition = f"NEW.call_id = '{cid}' AND NEW.contact_number IS NOT NULL"
+    async with db.transaction():
+        if db.get_engine().engine_type == "postgres":
+            await raw.fetch(
+                "CREATE FUNCTION fail_contact_number() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+            )
+            await raw.fetch(
+                "CREATE TRIGGER fail_contact_number BEFORE UPDATE ON telephony_call FOR EACH ROW "
+                f"WHEN ({condition}) EXECUTE FUNCTION fail_contact_number()"
+            )
+            return "DROP FUNCTION fail_contact_number() CASCADE"
+        await raw.fetch(
+            "CREATE TRIGGER fail_contact_number BEFORE UPDATE ON telephony_call FOR EACH ROW "
+            f"WHEN {condition} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )
+        return "DROP TRIGGER fail_contact_number"
+
+
+async def test_a_failed_registration_keeps_the_event_and_undoes_only_the_contact(telephony):
+    from core import db
+    from core.audit.tables import AuditEntry
+
+    cid, t0 = call_id(), time.time() - 60
+    await service.ingest(event(cid, "new", t0, from_number="0702223344", queue=GROUP))
+    drop = await _fail_contact_number_of(cid)
+    try:
+        result = await service.ingest(event(cid, "hangup", t0 + 30, cause="cancel"))
+    finally:
+        async with db.transaction():
+            await raw.fetch(drop)
+    # the event and the ended call are stored; the contact, its call-back and audit are not
+    assert result.stored and result.contact is None
+    assert await service.event_count("test", cid) == 2
+    call = await service.get_call("test", cid)
+    assert call["outcome"] == "abandoned" and call["contact_number"] is None
+    ref = f"telephony:test:{cid}"
+    assert await Contact.count().where(Contact.external_ref == ref) == 0
+    assert await Callback.count().where(Callback.phone == "+46702223344") == 0
+    assert await AuditEntry.count().where(AuditEntry.object_id == cid) == 0
+    # the sweep registers it later, once
+    numbers = await service.register_overdue(int(time.time()) + 120)
+    call = await service.get_call("test", cid)
+    assert call["contact_number"] in numbers and call["callback_id"]
+    assert await Contact.count().where(Contact.external_ref == ref) == 1
