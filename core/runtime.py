@@ -167,10 +167,12 @@ async def bootstrap_async(settings: Settings, *, immediate_jobs: bool = False) -
 
 def configure_services(settings: Settings, host: PluginHost) -> None:
     """Hand the settings and the plugin host to the domain services that need them."""
+    from core import ratelimit
     from core.cases import service as cases
     from core.citizen import notify
 
     events.configure_publisher(settings)
+    ratelimit.configure(settings)
     cases.configure(settings, host)
     notify.configure(settings)
 

@@ -3,7 +3,8 @@
 The token is shown once at pairing; only its SHA-256 is stored. It is accepted by the kiosk
 endpoints alone (:func:`authenticate`), never by the core's authentication, so a stolen kiosk
 token can register and sign out visits and search hosts, nothing else. Each kiosk has its own
-rate limits (per minute, in this process) on check-ins and on host searches.
+rate limits (per minute, counted through :mod:`core.ratelimit`, so every worker process of the
+installation shares the count when Redis is configured) on check-ins and on host searches.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections import deque
 from typing import Any
 
-from core import audit, db
+from core import audit, db, ratelimit
 from core.db import raw
 from core.errors import NotFound, TooManyRequests, Unauthorized
 from plugins.visitor_reception import runtime
@@ -23,9 +23,9 @@ TOKEN_PREFIX = "kiosk_"
 KIOSK_SQL = (
     "SELECT id, name, location, created_by, created_at, revoked_at, last_seen_at FROM visitor_kiosk"
 )
-WINDOW_S = 60.0
+WINDOW_S = 60
 LIMIT_SETTINGS = {"checkin": "kiosk_checkins_per_minute", "search": "kiosk_searches_per_minute"}
-_hits: dict[tuple[int, str], deque[float]] = {}
+RATE_KEY = "visitor_kiosk"
 
 
 def token_hash(token: str) -> str:
@@ -97,15 +97,10 @@ async def authenticate(authorization: str) -> dict[str, Any]:
 def limit(kiosk_id: int, kind: str) -> None:
     """Count one ``kind`` request (``checkin`` or ``search``) of a kiosk; 429 above its limit."""
     allowed = int(runtime.setting(LIMIT_SETTINGS[kind]))
-    now = time.monotonic()
-    hits = _hits.setdefault((kiosk_id, kind), deque())
-    while hits and hits[0] <= now - WINDOW_S:
-        hits.popleft()
-    if len(hits) >= allowed:
+    if not ratelimit.hit(f"{RATE_KEY}:{kiosk_id}:{kind}", allowed, WINDOW_S):
         raise TooManyRequests("Too many requests from this kiosk; wait a minute")
-    hits.append(now)
 
 
 def reset_limits() -> None:
     """Forget every kiosk's counts (tests, and when the settings change)."""
-    _hits.clear()
+    ratelimit.reset(RATE_KEY + ":")

@@ -4,6 +4,9 @@ exposes id, name and unit only; every kiosk field bounded; rate limits per kiosk
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from plugins.visitor_reception import kiosks, runtime
 from tests.plugins.visitor_reception.conftest import BASE, kiosk_headers
 
@@ -99,6 +102,8 @@ async def test_every_kiosk_field_is_bounded(client, reception):
 
 async def test_each_kiosk_is_rate_limited(client, reception, monkeypatch):
     kiosk = kiosk_headers(reception["kiosk"]["token"])
+    if time.time() % kiosks.WINDOW_S > kiosks.WINDOW_S - 5:  # the fixed window is about to turn
+        await asyncio.sleep(6)
     kiosks.reset_limits()
     monkeypatch.setitem(runtime.CONFIG, "kiosk_searches_per_minute", 3)
     statuses = [
