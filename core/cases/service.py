@@ -326,6 +326,108 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
     return result
 
 
+async def attach_contact(
+    principal: Principal,
+    contact_number: str,
+    *,
+    case_type: str | None = None,
+    summary: str = "",
+    join_case: str | None = None,
+    secret: bool = False,
+) -> dict[str, Any]:
+    """Put a contact registered earlier (e.g. a visit's) into a case: open a new case of
+    ``case_type`` from it, or let it join the open case ``join_case``.
+
+    A contact belongs to one case (409 when it already has one); a closed case must be
+    reopened first (409). Audited as ``contact.attach``, with a ``contact`` timeline entry
+    and the ``case_created`` / ``case_changed`` hooks after commit. Returns
+    ``{"case": …, "access_code": … | None}``.
+    """
+    if bool(case_type) == bool(join_case):
+        raise InvalidInput("A contact either opens a new case or joins an existing one")
+    summary = summary.strip()
+    if len(summary) > 10000:
+        raise InvalidInput("The text is too long")
+    type_row = None
+    if case_type:
+        type_row = await lookup.case_type(case_type)
+        if type_row is None or not type_row["active"]:
+            raise NotFound("Unknown case type: {code}", code=case_type)
+    now = _now()
+    hooks: list[tuple[str, dict[str, Any]]] = []
+    access_code = None
+    async with db.transaction():
+        contact = await raw.fetchrow(
+            'SELECT id, number, channel, received_at, language, party, "case" FROM contact '
+            "WHERE number = ?",
+            contact_number,
+        )
+        if contact is None:
+            raise NotFound("No contact numbered {number}", number=contact_number)
+        if contact["case"] is not None:
+            raise Conflict("The contact {number} is already in a case", number=contact_number)
+        party_row = await _live_party(contact["party"]) if contact["party"] else None
+        if join_case:
+            case_row = await _writable(principal, join_case)
+            if case_row["status"] == "closed":
+                raise Conflict("The case {number} is closed; reopen it first", number=join_case)
+            hooks.append(("case_changed", {**case_row, "_change": "contact"}))
+        else:
+            assert type_row is not None
+            access_code = _new_access_code()
+            data = ContactInput(
+                channel=contact["channel"],
+                summary=summary,
+                received_at=contact["received_at"],
+                language=contact["language"] or "sv",
+            )
+            year = datetime.fromtimestamp(now, UTC).year
+            protected = bool(party_row and party_row["party_protected"])
+            case_row = await _create_case(
+                principal,
+                data,
+                type_row,
+                contact["party"],
+                now,
+                year,
+                _access_code_hash(access_code),
+                secret=secret or protected,
+            )
+            hooks.append(("case_created", case_row))
+        attached = await raw.fetch(
+            'UPDATE contact SET "case" = ?, case_type = ?, department = ? '
+            'WHERE id = ? AND "case" IS NULL RETURNING id',
+            case_row["id"],
+            case_row["case_type"],
+            case_row["department"],
+            contact["id"],
+        )
+        if not attached:  # another request attached it first
+            raise Conflict("The contact {number} is already in a case", number=contact_number)
+        await _event(
+            case_row["id"],
+            "contact",
+            principal.username,
+            False,
+            summary[:500],
+            {"contact": contact_number, "channel": contact["channel"]},
+        )
+        audit.record(
+            principal.username,
+            "contact.attach",
+            "contact",
+            contact_number,
+            {"case": case_row["number"], "opened": not join_case},
+        )
+        case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
+        assert case_full is not None
+        if case_full["secret"]:
+            audit.record_read(principal.username, "case", case_full["number"], {"secret": True})
+    for hook, row in hooks:
+        _after(principal, hook, row)
+    return {"case": await case_view(case_full, principal), "access_code": access_code}
+
+
 async def _create_case(
     principal: Principal,
     data: ContactInput,
