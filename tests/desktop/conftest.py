@@ -210,8 +210,8 @@ async def reception_server(
 ) -> AsyncIterator[dict[str, Any]]:
     """A ``kontakt serve`` with the visitor reception plugin enabled (persisted, migrations
     run, as the admin API does it), two hosts accepting visitors (one in a protected unit,
-    both able to sign in to the desktop) and a paired kiosk; the plugin's earlier state is
-    restored at the end."""
+    both able to sign in to the desktop) and a paired kiosk; at the end the hosts no longer
+    accept visitors, the kiosk is revoked and the plugin's earlier state is restored."""
     from core.auth import service as auth
     from core.plugin_admin import service
     from plugins.visitor_reception import hosts, kiosks
@@ -233,6 +233,10 @@ async def reception_server(
         yield {**made, "kiosk_token": kiosk["token"], "server": server}
     finally:
         server.stop()
+        # the session's database is shared: later tests search hosts and use kiosks
+        for key, row in made.items():
+            await hosts.save("test", f"desk-{key}-{suffix}", row["unit"], "Plan 2", False, False)
+        await kiosks.revoke("test", kiosk["id"])
         if not was_enabled:
             await service.set_enabled("test", RECEPTION, False)
 
