@@ -2,7 +2,8 @@
 told at once, the reception sees who is inside, and an evacuation roll call lists everyone.
 
 This module holds the hook implementations only; see ``kiosks`` (pairing and the kiosk's
-token), ``hosts``, ``visits`` (check-in and sign-out), ``rollcall``, ``pdf``, ``notice``
+token), ``hosts``, ``visits`` (check-in and sign-out), ``acknowledge`` (the host's acknowledgement
+and the reception's reminder), ``rollcall``, ``pdf``, ``notice``
 (GDPR Art. 13), ``languages`` (the kiosk's), ``page`` (the kiosk's web page),
 ``rollcall_page`` (the reception's live roll call) and ``api``.
 """
@@ -67,17 +68,24 @@ def register_event_types() -> list[EventType]:
             "reception.desk",
             "The roll call changed: started, or someone ticked off as safe",
         ),
+        EventType(
+            "reception.host_not_acknowledged",
+            "reception.desk",
+            "A host has not acknowledged their visitor within host_ack_minutes",
+        ),
     ]
 
 
 @hookimpl
 def register_periodic_tasks() -> list[PeriodicTask]:
+    from plugins.visitor_reception.acknowledge import run_remind
     from plugins.visitor_reception.retention import run_purge
     from plugins.visitor_reception.visits import run_auto_sign_out
 
     return [
         PeriodicTask("visitor_reception.auto_sign_out", run_auto_sign_out, minute="*/15"),
         PeriodicTask("visitor_reception.retention", run_purge, minute="15", hour="3"),
+        PeriodicTask("visitor_reception.host_reminder", run_remind, minute="*"),
     ]
 
 
@@ -93,6 +101,8 @@ def plugin_setup(config: dict[str, Any]) -> None:
         raise PluginSetupError(str(exc)) from exc
     if str(config.get("retention_action") or "anonymise") not in ("anonymise", "delete"):
         raise PluginSetupError("retention_action must be anonymise or delete")
+    if int(config.get("host_ack_minutes") or 0) < 0:
+        raise PluginSetupError("host_ack_minutes must be 0 (off) or more")
     runtime.configure(config)
 
 

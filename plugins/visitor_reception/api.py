@@ -19,6 +19,7 @@ from core.web.problems import language_of
 from core.web.security import principal_of
 from core.web.types import Id, IdPath, bounded_int, text, text_path
 from plugins.visitor_reception import (
+    acknowledge,
     hosts,
     invitations,
     kiosks,
@@ -204,6 +205,17 @@ class VisitController(Controller):
         return await visits.sign_out(principal_of(request), number)
 
 
+@post(
+    "/visits/{number:str}/acknowledge",
+    opt={"permission": "reception.host"},
+    status_code=200,
+    tags=["visitor reception"],
+    summary="The host acknowledges their visitor's arrival (idempotent)",
+)
+async def acknowledge_visit(request: Request, number: NumberPath) -> dict[str, Any]:
+    return await acknowledge.acknowledge(principal_of(request), number)
+
+
 class RollCallController(Controller):
     path = "/roll-calls"
     tags = ["visitor reception"]
@@ -321,4 +333,5 @@ ROUTES = [
     AdminController,
     invite,
     invitation_qr,
+    acknowledge_visit,
 ]

@@ -8,9 +8,11 @@ CONFIG: dict[str, Any] = {}
 DEFAULTS: dict[str, Any] = {
     "auto_signout_time": "19:00",
     "default_location": "Huvudentrén",
+    "host_ack_minutes": 0,
     "kiosk_checkins_per_minute": 30,
     "kiosk_languages": "sv,en",
     "kiosk_searches_per_minute": 120,
+    "reception_email": "",
     "retention_days": 365,
     "retention_decision": "",
     "retention_action": "anonymise",

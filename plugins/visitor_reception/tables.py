@@ -41,7 +41,9 @@ class VisitorVisit(Table, tablename="visitor_visit"):
 
     ``signout_hash`` is the SHA-256 of the badge's QR code; ``contact_number`` the core
     contact the visit became; ``safe_roll_call`` the roll call in which the visitor was
-    ticked off as safe; ``invite_hash`` the SHA-256 of a pre-registration's QR code.
+    ticked off as safe; ``invite_hash`` the SHA-256 of a pre-registration's QR code;
+    ``acknowledged_at`` when the host acknowledged the arrival (``host_acknowledged_at`` in the
+    API) and ``reception_reminded_at`` when the reception was told the host had not.
     """
 
     number = Varchar(length=20, unique=True)
@@ -64,6 +66,7 @@ class VisitorVisit(Table, tablename="visitor_visit"):
     contact_number = Varchar(length=40, default="")
     local_day = Varchar(length=10, default="")
     acknowledged_at = BigInt(null=True, default=None)
+    reception_reminded_at = BigInt(null=True, default=None)
     safe_roll_call = Integer(null=True, default=None)
     safe_at = BigInt(null=True, default=None)
     safe_by = Varchar(length=150, default="")

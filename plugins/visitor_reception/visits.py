@@ -243,6 +243,7 @@ def view(row: dict[str, Any], reveal: bool) -> dict[str, Any]:
         "contact_number": row["contact_number"],
         "safe_at": row["safe_at"],
         "safe_by": row["safe_by"],
+        "host_acknowledged_at": row["acknowledged_at"],
     }
 
 
