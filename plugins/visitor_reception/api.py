@@ -27,6 +27,7 @@ from plugins.visitor_reception import (
     notice,
     pdf,
     rollcall,
+    visit_case,
     visits,
 )
 
@@ -95,6 +96,14 @@ class RollCallBody(msgspec.Struct, forbid_unknown_fields=True):
 
 class SafeBody(msgspec.Struct, forbid_unknown_fields=True):
     safe: bool = True
+
+
+class VisitCaseBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Open a new case from a visit (``case_type``, ``summary``) or join one (``case``)."""
+
+    case_type: text(60, 1) | None = None  # type: ignore[valid-type]
+    summary: text(2000) = ""  # type: ignore[valid-type]
+    case: text(40, 1) | None = None  # type: ignore[valid-type]
 
 
 def _check_in(body: CheckInBody) -> visits.CheckIn:
@@ -203,6 +212,18 @@ class VisitController(Controller):
     @post("/{number:str}/sign-out", opt=DESK, status_code=200, summary="Sign a visitor out")
     async def sign_out(self, request: Request, number: NumberPath) -> dict[str, Any]:
         return await visits.sign_out(principal_of(request), number)
+
+    @post("/{number:str}/case", opt=DESK, status_code=200, summary="Open or join a case")
+    async def case(
+        self, request: Request, number: NumberPath, data: JSONBody[VisitCaseBody]
+    ) -> dict[str, Any]:
+        return await visit_case.open_or_join(
+            principal_of(request),
+            number,
+            case_type=data.case_type,
+            summary=data.summary,
+            join_case=data.case,
+        )
 
 
 @post(

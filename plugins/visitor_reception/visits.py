@@ -41,8 +41,10 @@ VISIT_SQL = (
     "v.language, v.host_id, v.host_username, v.location, v.protected, v.kiosk_id, "
     "v.registered_by, v.status, v.checked_in_at, v.checked_out_at, v.checkout_kind, "
     "v.contact_number, v.local_day, v.acknowledged_at, v.safe_roll_call, v.safe_at, "
-    "v.safe_by, u.full_name AS host_name "
-    "FROM visitor_visit v LEFT JOIN kc_user u ON u.username = v.host_username"
+    "v.safe_by, u.full_name AS host_name, k.number AS case_number "
+    "FROM visitor_visit v LEFT JOIN kc_user u ON u.username = v.host_username "
+    "LEFT JOIN contact c ON c.number = v.contact_number "
+    'LEFT JOIN kc_case k ON k.id = c."case"'
 )
 
 
@@ -231,6 +233,7 @@ def view(row: dict[str, Any], reveal: bool) -> dict[str, Any]:
         "visitor_name": row["visitor_name"] if shown else None,
         "organisation": row["organisation"] if shown else None,
         "purpose": row["purpose"] if shown else None,
+        "case": row["case_number"] if shown else None,
         "needs_assistance": bool(row["needs_assistance"]),
         "language": row["language"],
         "host": {"id": row["host_id"], "name": row["host_name"] or row["host_username"]},
