@@ -52,7 +52,7 @@ class ReceptionPanel(QWidget):
         super().__init__(parent)
         self.session = context.session
         name(self, _("Visitors"))
-        self.notices = HostNotices()
+        self.notices = HostNotices(self.session.client)
         self.notice = QLabel(_("No visitor has arrived for you."), self)
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("font-size: 13pt; font-weight: 600;")
@@ -64,6 +64,9 @@ class ReceptionPanel(QWidget):
         host_box = QGroupBox(_("Your visitors"), self)
         host_layout = QVBoxLayout(host_box)
         host_layout.addWidget(self.notice)
+        host_layout.addWidget(
+            button(host_box, _("Acknowledge visitor"), "Ctrl+Shift+A", self.acknowledge)
+        )
         host_layout.addWidget(self.arrival_list)
 
         layout = QVBoxLayout(self)
@@ -271,6 +274,10 @@ class ReceptionPanel(QWidget):
                     self.say(done)
 
         tasks.spawn(acting())
+
+    def acknowledge(self) -> None:
+        """The host has seen the newest arrival: the reception is not reminded of it."""
+        self._act(self.notices.acknowledge(), _("The reception knows you have seen your visitor."))
 
     def reload(self) -> None:
         if self.model is not None and self.session.client.signed_in:

@@ -249,9 +249,21 @@ class ReceptionModel(Observable):
 class HostNotices(Observable):
     """The host's side: each arrival of one of their visitors, newest first."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: ApiClient) -> None:
         super().__init__()
+        self.client = client
         self.arrivals: list[dict[str, Any]] = []
+
+    async def acknowledge(self) -> dict[str, Any] | None:
+        """Tell the reception the newest visitor is seen to (``POST visits/{number}/acknowledge``);
+        returns the server's visit, None when no visitor has arrived."""
+        if not self.arrivals:
+            return None
+        arrival = self.arrivals[0]
+        visit = await self.client.post(f"{BASE}/visits/{arrival['number']}/acknowledge")
+        arrival["acknowledged"] = True
+        self.changed()
+        return visit
 
     def apply_event(self, event: dict[str, Any]) -> dict[str, Any] | None:
         """The arrival in ``event`` (None for other events)."""

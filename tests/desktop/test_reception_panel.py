@@ -245,6 +245,15 @@ def test_the_host_is_told_when_their_visitor_arrives(reception_server, run, qtbo
         )
         assert visitor in main.statusBar().currentMessage()
         assert visitor in panel.arrivals.stringList()[0]
+        # the host acknowledges with the keyboard: the server has the time, the reception is
+        # not reminded
+        await until(main.isActiveWindow, what="the main window active")
+        QTest.keyClick(main, Qt.Key.Key_F12)  # to the panel
+        press(main, Qt.Key.Key_A)
+        await until(lambda: "har sett" in panel.message.text(), what="the acknowledgement")
+        http = user_http(server, host["username"])  # asking again answers the first time
+        answer = http.post(f"{RECEPTION_BASE}/visits/{visit['number']}/acknowledge")
+        assert answer.status_code == 200 and answer.json()["host_acknowledged_at"]
         await desktop.session.stop()
 
     run(scenario(), timeout=90)
