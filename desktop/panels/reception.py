@@ -35,7 +35,14 @@ from desktop.ui.offline_copy import OfflineCopyDialog
 from desktop.ui.visit_table import VisitTable
 from desktop.ui.widgets import button, label_for, name
 from desktop.viewmodels import labels
-from desktop.viewmodels.reception import DESK, HOST, HostNotices, ReceptionModel
+from desktop.viewmodels.reception import (
+    DESK,
+    HOST,
+    NOT_ACKNOWLEDGED,
+    HostNotices,
+    ReceptionModel,
+    reminder_text,
+)
 
 LIST_SECONDS = 15
 OFFLINE_SECONDS = 60
@@ -253,6 +260,13 @@ class ReceptionPanel(QWidget):
             window = self.window()
             if hasattr(window, "statusBar"):
                 window.statusBar().showMessage(HostNotices.text(arrival), NOTICE_MS)
+            QApplication.alert(window)
+        elif self.model is not None and event.get("type") == NOT_ACKNOWLEDGED:
+            reminder = reminder_text(event.get("data") or {})
+            self.say(reminder)
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(reminder, NOTICE_MS)
             QApplication.alert(window)
         elif self.model is not None and self.model.apply_event(event):
             tasks.spawn(self.model.load_roll_call())

@@ -33,6 +33,7 @@ BASE = "/api/v1/plugins/visitor_reception"
 DESK = "reception.desk"
 HOST = "reception.host"
 ARRIVED = "reception.visitor_arrived"  # plugins/visitor_reception/visits.py ARRIVED
+NOT_ACKNOWLEDGED = "reception.host_not_acknowledged"  # plugins/visitor_reception/acknowledge.py
 ROLL_CALL = "reception.roll_call"  # plugins/visitor_reception/rollcall.py EVENT
 OFFLINE_FILE = "utrymning.html"
 REFRESHED_META = "kontakt-refreshed"
@@ -244,6 +245,18 @@ class ReceptionModel(Observable):
             return self.offline_file.read_text(encoding="utf-8")
         except OSError:
             return None
+
+
+def reminder_text(data: dict[str, Any]) -> str:
+    """The desk's reminder of a visitor whose host has not acknowledged (no visitor name: the
+    event carries none)."""
+    text = _("{host} has not acknowledged visit {number} within {minutes} minutes.").format(
+        host=data.get("host") or "?", number=data.get("visit_number", ""),
+        minutes=data.get("minutes", ""),
+    )  # fmt: skip
+    if data.get("location"):
+        text += " " + _("The visitor waits at: {location}.").format(location=data["location"])
+    return text
 
 
 class HostNotices(Observable):

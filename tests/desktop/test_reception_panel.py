@@ -174,6 +174,21 @@ def test_the_desk_signs_out_and_runs_the_roll_call(
         assert dialog.isVisible() and f"Hugo Holm {suffix}" in dialog.page.toPlainText()
         dialog.accept()
 
+        # the reminder the plugin's job sends the desk when a host has not acknowledged (the
+        # event as acknowledge.py publishes it; the job runs in the worker, not in this server)
+        panel.on_event(
+            {
+                "type": "reception.host_not_acknowledged",
+                "data": {"visit_number": hugo["number"], "host": "Vilma Värd", "minutes": 10,
+                         "location": "Plan 2", "checked_in_at": 0},
+            }
+        )  # fmt: skip
+        assert panel.message.text() == (
+            f"Vilma Värd har inte bekräftat besök {hugo['number']} inom 10 minuter. "
+            "Besökaren väntar vid: Plan 2."
+        )
+        assert main.statusBar().currentMessage() == panel.message.text()
+
         # every control of the panel a user can reach has an accessible name
         from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLineEdit
 
