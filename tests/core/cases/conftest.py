@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 
+from core.hookspecs import hookimpl
 from core.org import lookup
 from core.org import service as org
 
@@ -49,3 +51,31 @@ async def org_setup(client, role_users):
         warning_percent=80,
     )
     return {"department": dept, "group": group, "bygglov": bygglov, "tillsyn": tillsyn}
+
+
+class Recorder:
+    """A plugin that remembers which case hooks it was called with."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    @hookimpl
+    def contact_registered(self, contact: dict[str, Any], actor: str) -> None:
+        self.calls.append(("contact_registered", contact["number"]))
+
+    @hookimpl
+    def case_created(self, case: dict[str, Any], actor: str) -> None:
+        self.calls.append(("case_created", case["number"]))
+
+    @hookimpl
+    def case_changed(self, case: dict[str, Any], change: str, actor: str) -> None:
+        self.calls.append(("case_changed", change))
+
+
+@pytest.fixture
+def recorder(app):
+    """A plugin recording the contact and case hooks while the test runs."""
+    plugin = Recorder()
+    app.state.host.pm.register(plugin, name="test-case-hooks")
+    yield plugin
+    app.state.host.pm.unregister(name="test-case-hooks")

@@ -4,8 +4,6 @@ its call row in one transaction)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from core import db
@@ -13,38 +11,10 @@ from core.auth import service as auth
 from core.auth.service import Principal
 from core.cases import service
 from core.cases.tables import Contact
-from core.hookspecs import hookimpl
-
-
-class Recorder:
-    """A plugin that remembers which case hooks it was called with."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    @hookimpl
-    def contact_registered(self, contact: dict[str, Any], actor: str) -> None:
-        self.calls.append(("contact_registered", contact["number"]))
-
-    @hookimpl
-    def case_created(self, case: dict[str, Any], actor: str) -> None:
-        self.calls.append(("case_created", case["number"]))
-
-    @hookimpl
-    def case_changed(self, case: dict[str, Any], change: str, actor: str) -> None:
-        self.calls.append(("case_changed", change))
 
 
 class Undo(Exception):
     pass
-
-
-@pytest.fixture
-def recorder(app):
-    plugin = Recorder()
-    app.state.host.pm.register(plugin, name="test-after-commit")
-    yield plugin
-    app.state.host.pm.unregister(name="test-after-commit")
 
 
 async def agent(auth_headers) -> Principal:

@@ -3,46 +3,13 @@ one case per contact, closed cases refused, audited, on the timeline, hooks afte
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from core.audit.tables import AuditEntry
-from core.auth import service as auth
 from core.auth.service import Principal
 from core.cases import service
 from core.errors import Conflict, InvalidInput, NotFound
-from core.hookspecs import hookimpl
-
-
-class Recorder:
-    """A plugin that remembers the case hooks it was called with."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    @hookimpl
-    def case_created(self, case: dict[str, Any], actor: str) -> None:
-        self.calls.append(("case_created", case["number"]))
-
-    @hookimpl
-    def case_changed(self, case: dict[str, Any], change: str, actor: str) -> None:
-        self.calls.append(("case_changed", change))
-
-
-@pytest.fixture
-def recorder(app):
-    plugin = Recorder()
-    app.state.host.pm.register(plugin, name="test-attach-contact")
-    yield plugin
-    app.state.host.pm.unregister(name="test-attach-contact")
-
-
-async def agent(auth_headers) -> Principal:
-    token = (await auth_headers("agent"))["Authorization"].removeprefix("Bearer ")
-    principal = await auth.authenticate(token)
-    assert principal is not None
-    return principal
+from tests.core.cases.test_after_commit import agent
 
 
 async def lone_contact(principal: Principal, summary: str = "Fråga i receptionen") -> str:
@@ -56,6 +23,7 @@ async def lone_contact(principal: Principal, summary: str = "Fråga i receptione
 async def test_a_contact_opens_a_case(recorder, auth_headers, org_setup):
     principal = await agent(auth_headers)
     contact = await lone_contact(principal)
+    recorder.calls.clear()
     result = await service.attach_contact(
         principal, contact, case_type=org_setup["bygglov"], summary="Frågar om bygglov"
     )
