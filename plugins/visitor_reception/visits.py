@@ -296,11 +296,11 @@ async def row_by_code(code: str) -> dict[str, Any]:
 
 
 async def sign_out_by_code(code: str, kiosk: dict[str, Any]) -> dict[str, Any]:
-    """Sign out with the badge's QR code at a kiosk."""
+    """Sign out with the badge's QR code at a kiosk (whose screen never shows a case)."""
     row = await row_by_code(code)
     async with db.transaction():
         await _sign_out(row, f"kiosk:{kiosk['id']}", "kiosk", int(time.time()))
-    return view(await get_row(row["number"]), reveal=False)
+    return {**view(await get_row(row["number"]), reveal=False), "case": None}
 
 
 async def sign_out(principal: Principal, number: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from core.cases import service as cases
 from core.db import raw
 from core.org import service as org
 from tests.conftest import ROLE_PASSWORD, login
-from tests.plugins.visitor_reception.conftest import BASE
+from tests.plugins.visitor_reception.conftest import BASE, kiosk_headers
 from tests.plugins.visitor_reception.test_visits import check_in
 
 
@@ -37,7 +37,8 @@ async def test_a_visit_opens_a_case_and_another_joins_it(
     client, auth_headers, reception, case_type
 ):
     desk = await auth_headers("reception")
-    first = (await check_in(client, reception))["visit"]
+    checked_in = await check_in(client, reception)
+    first = checked_in["visit"]
     assert first["case"] is None
     opened = await client.post(
         url(first["number"]),
@@ -65,6 +66,17 @@ async def test_a_visit_opens_a_case_and_another_joins_it(
         first["number"],
     )
     assert number in audited["details"]
+
+    # the kiosk's screen never shows the case: signing out there answers without it
+    out = await client.post(
+        f"{BASE}/kiosk/sign-out",
+        json={"code": checked_in["signout_code"]},
+        headers=kiosk_headers(reception["kiosk"]["token"]),
+    )
+    assert out.status_code == 200 and out.json()["visit"]["case"] is None
+    assert (await client.get(f"{BASE}/visits/{first['number']}", headers=desk)).json()[
+        "case"
+    ] == number
 
     second = (await check_in(client, reception, visitor_name="Bo Berg"))["visit"]
     joined = await client.post(url(second["number"]), json={"case": number}, headers=desk)
