@@ -232,33 +232,17 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
             inline = await party_inline.resolve(principal.username, data.party)
             party_id, result["party"] = inline.party_id, inline.summary()
             party_row = await raw.fetchrow(PARTY_SQL, party_id)
-        protected = bool(party_row and party_row["party_protected"])
         case_row = None
-        if data.join_case:
-            case_row = await _writable(principal, data.join_case)
-            if case_row["status"] == "closed":
-                raise Conflict(
-                    "The case {number} is closed; reopen it first", number=data.join_case
-                )
-        contact_number = await numbers.next_number("contact", settings.contact_number_pattern, year)
-        if data.open_case:
-            code = _new_access_code()
-            case_row = await _create_case(
-                principal,
-                data,
-                case_type,
-                party_id,
-                now,
-                year,
-                _access_code_hash(code),
-                secret=data.secret or protected,
+        if data.join_case or data.open_case:
+            case_row, result["access_code"], hook = await _case_of_contact(
+                principal, data, case_type, party_id, party_row, now, year
             )
-            result["access_code"] = code
-            hooks.append(("case_created", case_row))
-            if party_row and party_row["email"]:
+            hooks.append(hook)
+            if data.open_case and party_row and party_row["email"]:
                 from core.citizen import notify
 
-                await notify.queue_receipt(case_row, party_row["email"], code)
+                await notify.queue_receipt(case_row, party_row["email"], result["access_code"])
+        contact_number = await numbers.next_number("contact", settings.contact_number_pattern, year)
         contact = {
             "number": contact_number,
             "channel": data.channel,
@@ -293,8 +277,6 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
                 data.summary[:500],
                 {"contact": contact_number, "channel": data.channel},
             )
-            if data.join_case:
-                hooks.append(("case_changed", {**case_row, "_change": "contact"}))
             if data.resolved_first_contact and data.open_case:
                 await _set_status(principal, case_row, "closed", now, "", FIRST_CONTACT_REASON)
                 case_full = await raw.fetchrow(CASE_SQL, case_row["number"])
@@ -354,8 +336,6 @@ async def attach_contact(
         if type_row is None or not type_row["active"]:
             raise NotFound("Unknown case type: {code}", code=case_type)
     now = _now()
-    hooks: list[tuple[str, dict[str, Any]]] = []
-    access_code = None
     async with db.transaction():
         contact = await raw.fetchrow(
             'SELECT id, number, channel, received_at, language, party, "case" FROM contact '
@@ -367,33 +347,19 @@ async def attach_contact(
         if contact["case"] is not None:
             raise Conflict("The contact {number} is already in a case", number=contact_number)
         party_row = await _live_party(contact["party"]) if contact["party"] else None
-        if join_case:
-            case_row = await _writable(principal, join_case)
-            if case_row["status"] == "closed":
-                raise Conflict("The case {number} is closed; reopen it first", number=join_case)
-            hooks.append(("case_changed", {**case_row, "_change": "contact"}))
-        else:
-            assert type_row is not None
-            access_code = _new_access_code()
-            data = ContactInput(
-                channel=contact["channel"],
-                summary=summary,
-                received_at=contact["received_at"],
-                language=contact["language"] or "sv",
-            )
-            year = datetime.fromtimestamp(now, UTC).year
-            protected = bool(party_row and party_row["party_protected"])
-            case_row = await _create_case(
-                principal,
-                data,
-                type_row,
-                contact["party"],
-                now,
-                year,
-                _access_code_hash(access_code),
-                secret=secret or protected,
-            )
-            hooks.append(("case_created", case_row))
+        data = ContactInput(
+            channel=contact["channel"],
+            summary=summary,
+            received_at=contact["received_at"],
+            language=contact["language"] or "sv",
+            open_case=not join_case,
+            join_case=join_case,
+            secret=secret,
+        )
+        year = datetime.fromtimestamp(now, UTC).year
+        case_row, access_code, hook = await _case_of_contact(
+            principal, data, type_row, contact["party"], party_row, now, year
+        )
         attached = await raw.fetch(
             'UPDATE contact SET "case" = ?, case_type = ?, department = ? '
             'WHERE id = ? AND "case" IS NULL RETURNING id',
@@ -423,9 +389,42 @@ async def attach_contact(
         assert case_full is not None
         if case_full["secret"]:
             audit.record_read(principal.username, "case", case_full["number"], {"secret": True})
-    for hook, row in hooks:
-        _after(principal, hook, row)
+    _after(principal, *hook)
     return {"case": await case_view(case_full, principal), "access_code": access_code}
+
+
+async def _case_of_contact(
+    principal: Principal,
+    data: ContactInput,
+    case_type: dict[str, Any] | None,
+    party_id: int | None,
+    party_row: dict[str, Any] | None,
+    now: int,
+    year: int,
+) -> tuple[dict[str, Any], str | None, tuple[str, dict[str, Any]]]:
+    """The case a contact goes into, in the caller's transaction: the open case
+    ``data.join_case`` (409 when closed) or a new one of ``case_type`` (secret when asked or
+    when the party is protected). Returns the case row, the new case's access code (None on
+    joining) and the hook to call after commit."""
+    if data.join_case:
+        case_row = await _writable(principal, data.join_case)
+        if case_row["status"] == "closed":
+            raise Conflict("The case {number} is closed; reopen it first", number=data.join_case)
+        return case_row, None, ("case_changed", {**case_row, "_change": "contact"})
+    assert case_type is not None
+    code = _new_access_code()
+    protected = bool(party_row and party_row["party_protected"])
+    case_row = await _create_case(
+        principal,
+        data,
+        case_type,
+        party_id,
+        now,
+        year,
+        _access_code_hash(code),
+        secret=data.secret or protected,
+    )
+    return case_row, code, ("case_created", case_row)
 
 
 async def _create_case(
