@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTabWidget, QWidget
 
@@ -16,6 +16,18 @@ from desktop.viewmodels.my_groups import MY_GROUPS_LIST
 
 # the tabs, in the order agents work them
 KINDS = (LISTS[0], MY_GROUPS_LIST, *LISTS[1:])
+
+
+CASE_EVENTS = ("case.created", "case.changed")
+
+
+def follow(sources: Iterable[CaseListModel], event: dict) -> None:
+    """A live event for case lists: shown rows take a new SLA state or status; a new or
+    changed case refreshes every list (coalesced per list)."""
+    for source in sources:
+        source.apply_event(event)
+        if event.get("type") in CASE_EVENTS:
+            tasks.spawn(source.refresh())
 
 
 def case_table(
@@ -76,7 +88,4 @@ class CaseListsView(QTabWidget):
             tasks.spawn(source.reload())
 
     def apply_event(self, event: dict) -> None:
-        for source in self.models:
-            source.apply_event(event)
-        if event.get("type") in ("case.created", "case.changed"):
-            self.reload()
+        follow(self.models, event)

@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.ui import tasks
-from desktop.ui.case_list import case_table
+from desktop.ui.case_list import case_table, follow
 from desktop.ui.widgets import button, name
 from desktop.viewmodels import labels
 from desktop.viewmodels.my_groups import MyGroupsModel
 
-CASE_EVENTS = ("case.created", "case.changed")
 OPEN_CASES_COLUMN = 3
 
 
@@ -87,10 +86,7 @@ class MyGroupsView(QWidget):
     def apply_event(self, event: dict) -> None:
         """A live event: the state of a shown case; a new or changed case reloads the
         groups' case lists (not the groups)."""
-        self.model.apply_event(event)
-        if event.get("type") in CASE_EVENTS:
-            for source in self.model.case_lists.values():
-                tasks.spawn(source.reload())
+        follow(self.model.case_lists.values(), event)
 
     def show_groups(self) -> None:
         groups = self.model.groups

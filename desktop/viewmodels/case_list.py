@@ -45,6 +45,8 @@ class CaseListModel(Observable):
         self.exhausted = False
         self.loading = False
         self.generation = 0
+        self._refreshing = False
+        self._again = False
 
     async def reload(self) -> None:
         """Start again from the first page (after a gap in the live events, after a change);
@@ -53,6 +55,21 @@ class CaseListModel(Observable):
         self.rows, self.cursor, self.exhausted, self.loading = [], None, False, False
         self.changed()
         await self.fetch_more()
+
+    async def refresh(self) -> None:
+        """Reload after a change on the server. Changes arriving while a reload runs make one
+        more reload after it, not one each (a busy contact center sends many)."""
+        if self._refreshing:
+            self._again = True
+            return
+        self._refreshing = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                await self.reload()
+        finally:
+            self._refreshing = False
 
     async def fetch_more(self) -> int:
         """Fetch the next page; returns how many rows came."""

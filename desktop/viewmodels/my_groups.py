@@ -82,11 +82,6 @@ class MyGroupsModel(Observable):
             return "0"
         return f"{len(source.rows)}+" if not source.exhausted else str(len(source.rows))
 
-    def apply_event(self, event: dict[str, Any]) -> None:
-        """A live event for the groups' case lists (SLA state and status of shown rows)."""
-        for source in self.case_lists.values():
-            source.apply_event(event)
-
     def queue(self, code: str) -> list[dict[str, Any]]:
         return list((self.queues.get(code) or {}).get("items") or [])
 
