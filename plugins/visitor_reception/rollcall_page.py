@@ -16,9 +16,8 @@ from litestar import Request, Response, get
 from litestar.params import QueryParameter
 
 from core.i18n import LANGUAGES, negotiate, translator
+from plugins.visitor_reception.languages import SHIPPED
 from plugins.visitor_reception.page import TEMPLATES, html
-
-NAMES = {"sv": "Svenska", "en": "English"}
 
 
 def render(lang: str) -> str:
@@ -28,7 +27,7 @@ def render(lang: str) -> str:
         lang=lang,
         _=translator(lang),
         other_lang=other,
-        other_name=NAMES[other],
+        other_name=SHIPPED[other],
         switch_url="roll-call?" + urlencode({"lang": other}),
     )
 
