@@ -49,12 +49,16 @@ class Outbox:
         self.failed_folder = folder / "failed"
         self.folder.mkdir(parents=True, exist_ok=True)
         self._sending = asyncio.Lock()
+        self._last_stamp = 0  # nanoseconds of the newest name given: names sort as saved
 
     def put(self, body: dict[str, Any], key: str | None = None) -> Entry:
         """Store a contact durably (fsync) and return its entry; the key is made here once."""
         key = key or str(uuid.uuid4())
         saved_at = time.time()
-        path = self.folder / f"{int(saved_at * 1000):015d}-{key}.json"
+        # two contacts saved in the same instant keep their order (a millisecond stamp with a
+        # random key after it did not): the stamp only grows
+        self._last_stamp = max(time.time_ns(), self._last_stamp + 1)
+        path = self.folder / f"{self._last_stamp:020d}-{key}.json"
         storage.atomic_write_json(path, {"key": key, "body": body, "saved_at": saved_at})
         return Entry(path, key, body, saved_at)
 

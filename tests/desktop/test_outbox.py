@@ -12,7 +12,8 @@ from desktop.api.outbox import Outbox
 
 def test_entries_survive_a_new_process_in_the_order_saved(tmp_path):
     first = Outbox(tmp_path)
-    keys = [first.put({"channel": "phone", "summary": f"nr {n}"}).key for n in range(3)]
+    # many in the same millisecond: their order is still the order saved
+    keys = [first.put({"channel": "phone", "summary": f"nr {n}"}).key for n in range(50)]
     again = Outbox(tmp_path)  # as after a restart of the client
     assert [entry.key for entry in again.entries()] == keys
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
