@@ -266,10 +266,10 @@ CASE_LIST_SQL = (
 )
 CASE_KEY = ("c.created_at", "c.id")
 # A case belongs to an answer group when it is forwarded to the group or one of its contacts
-# was handled in it; the EXISTS probes the index on contact."case" once per case read.
+# was handled in it; the group's contacts come from the index contact (answer_group, "case").
 IN_GROUP_SQL = (
-    '(c.assignee_group = ? OR EXISTS (SELECT 1 FROM contact k WHERE k."case" = c.id '
-    "AND k.answer_group = ?))"
+    '(c.assignee_group = ? OR c.id IN (SELECT k."case" FROM contact k '
+    'WHERE k.answer_group = ? AND k."case" IS NOT NULL))'
 )
 IN_MY_GROUPS_SQL = (
     '(c.assignee_group IN (SELECT m."group" FROM answer_group_member m WHERE m."user" = ?) '
