@@ -77,6 +77,18 @@ def register_event_types() -> list[Any]:
 
 
 @hookspec
+def register_mail_templates() -> list[Any]:
+    """Return the directories (``pathlib.Path``) of this plugin's e-mail templates.
+
+    Each holds ``<name>.sv.txt`` and ``<name>.en.txt`` (first line the subject) for
+    :func:`core.citizen.notify.queue`. The host registers them when it loads the plugin, in
+    every process that loads plugins (the API server, the worker, the CLI), and forgets them
+    when the plugin is unloaded. A name the core or another loaded plugin already has marks
+    the plugin broken (no silent override).
+    """
+
+
+@hookspec
 def register_cli_commands() -> list[Any]:
     """Return click commands or groups to add under ``kontakt <plugin name> …``.
 

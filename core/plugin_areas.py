@@ -5,7 +5,8 @@ them; each area offers ``tables()``, ``routes()``, ``periodic_tasks()``, ``event
 A plugin's ``__init__`` installs them with ``globals().update(area_hooks(__name__))``: the host
 registers the plugin module with pluggy, which finds these functions among its attributes.
 The plugin package must also hold ``piccolo_app.py``, ``permissions.py`` (``PERMISSIONS``) and
-``runtime.py`` (``configure(config)``).
+``runtime.py`` (``configure(config)``); its e-mail templates, if any, are in
+``<package>/templates/mail/``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def area_hooks(package: str) -> dict[str, Callable[..., Any]]:
         return [task for area in modules() for task in area.periodic_tasks()]
 
     @hookimpl
+    def register_mail_templates() -> list[Any]:
+        folder = Path(importlib.import_module(package).__file__).parent / "templates" / "mail"
+        return [folder] if folder.is_dir() else []
+
+    @hookimpl
     def plugin_setup(config: dict[str, Any]) -> None:
         for area in modules():
             i18n.add_locale_dir(Path(area.__file__).parent / "locale")
@@ -70,6 +76,7 @@ def area_hooks(package: str) -> dict[str, Callable[..., Any]]:
         register_permissions,
         register_event_types,
         register_periodic_tasks,
+        register_mail_templates,
         plugin_setup,
         seed_demo_data,
         sla_breached,

@@ -304,6 +304,7 @@ class PluginHost:
         if self.pm.has_plugin(name):
             self.pm.unregister(name=name)
         self.modules.pop(name, None)
+        _forget_mail_templates(name)
         log.warning("plugin %s: %s (%s)", name, state, reason)
 
     def _load_one(
@@ -329,6 +330,7 @@ class PluginHost:
             self.pm.register(module, name=name)
             self.modules[name] = module
             self._check_piccolo_app(info)
+            self._register_mail_templates(name)
             specs = [
                 s for impl in self._impls("register_settings", name) for s in impl.function() or []
             ]
@@ -345,6 +347,19 @@ class PluginHost:
         from core import db
 
         db.bind_tables()
+
+    def _register_mail_templates(self, name: str) -> None:
+        """Hand the plugin's mail template directories to the notifier (a clash of names
+        with the core or another plugin is a setup error)."""
+        from core.citizen import notify
+
+        notify.unregister_templates(name)
+        for directory in self.plugin_items("register_mail_templates", name):
+            try:
+                notify.register_templates(name, directory)
+            except (notify.TemplateClash, FileNotFoundError) as exc:
+                notify.unregister_templates(name)
+                raise PluginSetupError(f"mail templates: {exc}") from exc
 
     def _check_piccolo_app(self, info: PluginInfo) -> None:
         """The app from ``register_piccolo_app`` must be the one in ``piccolo_app.py``, which
@@ -406,6 +421,7 @@ class PluginHost:
         if self.pm.has_plugin(name):
             self.pm.unregister(name=name)
         self.modules.pop(name, None)
+        _forget_mail_templates(name)
 
     def _impls(self, hook_name: str, plugin_name: str) -> list[Any]:
         caller = getattr(self.pm.hook, hook_name)
@@ -454,6 +470,12 @@ class PluginHost:
 
     def statuses(self) -> list[PluginStatus]:
         return [self.status[name] for name in sorted(self.status)]
+
+
+def _forget_mail_templates(name: str) -> None:
+    from core.citizen import notify
+
+    notify.unregister_templates(name)
 
 
 def _call_impl(impl: Any, **kwargs: Any) -> Any:

@@ -26,7 +26,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
 from core import audit, db
 from core.citizen.tables import OutboundMessage
@@ -42,13 +42,84 @@ STALE_CLAIM_S = 15 * 60
 SMTP_TIMEOUT_S = 20
 STATUS_PAGE_PATH = "/mina-arenden"
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    undefined=StrictUndefined,
-    autoescape=False,
-    keep_trailing_newline=True,
-    auto_reload=False,  # templates ship with the code: no stat() per message
-)
+CORE_OWNER = "core"
+LANGS = ("sv", "en")
+
+
+class TemplateClash(ValueError):
+    """Two owners (the core, plugins) offer a mail template of the same name."""
+
+
+class UnknownTemplate(LookupError):
+    """No registered directory holds a mail template of that name."""
+
+
+def _environment(directory: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(directory),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the code: no stat() per message
+    )
+
+
+#: template name -> (owner, its directory's environment); the core's own are always there.
+_templates: dict[str, tuple[str, Environment]] = {}
+
+
+def _names_in(directory: Path) -> list[str]:
+    """The template names in ``directory`` (``<name>.<sv|en>.txt``)."""
+    names = set()
+    for file in directory.glob("*.txt"):
+        name, _, lang = file.name[: -len(".txt")].rpartition(".")
+        if name and lang in LANGS:
+            names.add(name)
+    return sorted(names)
+
+
+def register_templates(owner: str, directory: Path) -> list[str]:
+    """Make the mail templates in ``directory`` (``<name>.sv.txt``, ``<name>.en.txt``) known
+    under ``owner`` (the core or a plugin's name); returns their names.
+
+    A name the same owner registered before is replaced (a plugin loaded again); a name
+    another owner already registered raises :class:`TemplateClash` and registers nothing: a
+    plugin never silently overrides the core's or another plugin's template.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"mail template directory {directory} does not exist")
+    names = _names_in(directory)
+    clashes = [
+        f"{name!r} (already from {_templates[name][0]})"
+        for name in names
+        if name in _templates and _templates[name][0] != owner
+    ]
+    if clashes:
+        raise TemplateClash(
+            f"mail templates of {owner} in {directory} clash with registered ones: "
+            + ", ".join(clashes)
+        )
+    env = _environment(directory)
+    for name in names:
+        _templates[name] = (owner, env)
+    return names
+
+
+def unregister_templates(owner: str) -> None:
+    """Forget the mail templates of ``owner`` (a plugin unloaded); the core's stay."""
+    if owner == CORE_OWNER:
+        return
+    for name in [n for n, (o, _) in _templates.items() if o == owner]:
+        del _templates[name]
+
+
+def template_owners() -> dict[str, str]:
+    """Every registered mail template name and who registered it."""
+    return {name: owner for name, (owner, _) in sorted(_templates.items())}
+
+
+register_templates(CORE_OWNER, TEMPLATES)
 _settings: Settings | None = None
 
 
@@ -74,10 +145,26 @@ def status_url(settings: Settings | None = None) -> str:
 
 
 def render(template: str, lang: str, **context: Any) -> tuple[str, str]:
-    """(subject, body) of ``<template>.<lang>.txt``; the first line is the subject."""
-    lang = lang if lang in ("sv", "en") else "sv"
+    """(subject, body) of ``<template>.<lang>.txt``; the first line is the subject.
+
+    The template comes from whoever registered the name (the core or a loaded plugin); an
+    unregistered name raises :class:`UnknownTemplate`. A template without the language
+    falls back to Swedish.
+    """
+    lang = lang if lang in LANGS else "sv"
+    found = _templates.get(template)
+    if found is None:
+        raise UnknownTemplate(
+            f"no mail template {template!r}: neither the core nor a loaded plugin registers it "
+            f"(registered: {', '.join(sorted(_templates))})"
+        )
+    env = found[1]
     municipality = _settings.municipality_name if _settings else "Kommunen"
-    text = _env.get_template(f"{template}.{lang}.txt").render(municipality=municipality, **context)
+    try:
+        loaded = env.get_template(f"{template}.{lang}.txt")
+    except TemplateNotFound:
+        loaded = env.get_template(f"{template}.sv.txt")
+    text = loaded.render(municipality=municipality, **context)
     subject, _, body = text.partition("\n")
     return " ".join(subject.split())[:300], body.lstrip("\n")
 
@@ -97,7 +184,7 @@ async def queue(
             "subject": subject,
             "body": body,
             "template": template,
-            "language": lang if lang in ("sv", "en") else "sv",
+            "language": lang if lang in LANGS else "sv",
             "case_number": case_number,
             "created_at": int(time.time()),
         },

@@ -90,6 +90,11 @@ def register_periodic_tasks() -> list[PeriodicTask]:
 
 
 @hookimpl
+def register_mail_templates() -> list[Path]:
+    return [PLUGIN_DIR / "templates" / "mail"]
+
+
+@hookimpl
 def plugin_setup(config: dict[str, Any]) -> None:
     from plugins.visitor_reception import languages, runtime
 
