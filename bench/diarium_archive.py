@@ -17,7 +17,14 @@ board's informationshanteringsplan names them: two kept, four disposed of after 
   audited), per run and per document;
 - ``export``: :func:`plugins.diarium.archive.exports.export` of a closed case file with 50
   documents of one 100 kB PDF each (built, ERMS checked against its schema, zipped, stored,
-  recorded), five times; the package's size.
+  recorded), five times; the package's size;
+- ``export_memory``: one more export of that case file, its peak memory: the Python heap's
+  peak above what it held before (``tracemalloc``, every thread) and the process's resident
+  set's peak above its level before (``/proc/self/status`` sampled every 5 ms).
+
+``--export-documents N`` and ``--file-bytes B`` change the export's case file (e.g. 200
+documents of 1 MB, a case file of scanned post); ``--skip-disposal`` measures only the export
+(with ``--entries 1000`` a quick memory check).
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ import multiprocessing
 import random
 import statistics
 import sys
+import threading
 import time
+import tracemalloc
 from typing import Any
 
 from bench import diarium_search as entries_bench
@@ -50,6 +59,8 @@ TYPES = (
 BOARD = "Kommunstyrelsen"
 EXPORT_DOCUMENTS = 50
 FILE_BYTES = 100_000
+#: The export's case file and whether to measure the disposal (set by ``main``).
+OPTIONS = {"documents": EXPORT_DOCUMENTS, "file_bytes": FILE_BYTES, "disposal": True}
 COLUMNS = [
     ("backend", "backend"),
     ("step", "step"),
@@ -60,6 +71,8 @@ COLUMNS = [
     ("max_ms", "max ms"),
     ("per_item_ms", "ms/document"),
     ("bytes", "package bytes"),
+    ("heap_peak_mb", "heap peak MB"),
+    ("rss_peak_mb", "RSS peak MB"),
 ]
 
 
@@ -118,8 +131,9 @@ def entries_bench_plan() -> str:
     )
 
 
-async def _export_case_file() -> int:
-    """A closed case file of 50 documents with one 100 kB PDF each (through the services)."""
+async def _export_case_file(documents_count: int, file_bytes: int) -> int:
+    """A closed case file of ``documents_count`` documents with one PDF of ``file_bytes``
+    each (through the services)."""
     from plugins.diarium.registry import casefiles, documents, files, series
 
     # A series of its own: the bulk-loaded entries took numbers without the counters.
@@ -129,9 +143,9 @@ async def _export_case_file() -> int:
     case = await casefiles.open_case_file(
         "bench", series_code="EXP", title_public="Exportprov", classification_code="1.2.2"
     )
-    for n in range(EXPORT_DOCUMENTS):
+    for n in range(documents_count):
         # Scanned pages compress little: random bytes stand in for them.
-        body = b"%PDF-1.4\n" + random.Random(n).randbytes(FILE_BYTES) + b"\n%%EOF\n"
+        body = b"%PDF-1.4\n" + random.Random(n).randbytes(file_bytes) + b"\n%%EOF\n"
         sha = await files.store(body, "application/pdf")
         await documents.register(
             "bench",
@@ -147,36 +161,97 @@ async def _export_case_file() -> int:
     return int(case["id"])
 
 
+def _rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class _RssPeak:
+    """The resident set's peak above its level at the start, sampled in a thread."""
+
+    def __init__(self) -> None:
+        self.base = _rss_bytes()
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, _rss_bytes())
+
+    def __enter__(self) -> _RssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_bytes())
+
+    @property
+    def above(self) -> int:
+        return self.peak - self.base
+
+
+async def _export_memory(case_id: int) -> tuple[float, float, float, int]:
+    """One export (traced, so slower): its seconds, heap peak and RSS peak above the levels
+    before it (MB), its size."""
+    from plugins.diarium.archive import exports
+
+    tracemalloc.start()
+    before, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    started = time.perf_counter()
+    with _RssPeak() as rss:
+        made = await exports.export("bench", case_id, "zip")
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, (peak - before) / 1e6, rss.above / 1e6, int(made["size"])
+
+
 async def _measure() -> dict[str, Any]:
     from plugins.diarium.archive import disposal, exports
 
     out: dict[str, Any] = {}
-    seconds, found = [], 0
-    for _ in range(5):
+    if OPTIONS["disposal"]:
+        seconds, found = [], 0
+        for _ in range(5):
+            started = time.perf_counter()
+            found = len(await disposal.candidates(BOARD))
+            seconds.append(time.perf_counter() - started)
+        out["candidates"] = (seconds, found)
         started = time.perf_counter()
-        found = len(await disposal.candidates(BOARD))
-        seconds.append(time.perf_counter() - started)
-    out["candidates"] = (seconds, found)
-    started = time.perf_counter()
-    run = await disposal.propose("bench-proposer", board=BOARD)
-    out["propose"] = ([time.perf_counter() - started], len(run["documents"]))
-    await disposal.decide("bench-approver", run["id"], approve=True, decision_ref="KS 2026/1 §1")
-    started = time.perf_counter()
-    done = await disposal.execute("bench-proposer", run["id"])
-    out["execute"] = ([time.perf_counter() - started], done["disposed"])
-    case_id = await _export_case_file()
-    seconds, size = [], 0
+        run = await disposal.propose("bench-proposer", board=BOARD)
+        out["propose"] = ([time.perf_counter() - started], len(run["documents"]))
+        await disposal.decide(
+            "bench-approver", run["id"], approve=True, decision_ref="KS 2026/1 §1"
+        )
+        started = time.perf_counter()
+        done = await disposal.execute("bench-proposer", run["id"])
+        out["execute"] = ([time.perf_counter() - started], done["disposed"])
+    count = int(OPTIONS["documents"])
+    case_id = await _export_case_file(count, int(OPTIONS["file_bytes"]))
+    elapsed, heap, rss, size = await _export_memory(case_id)
+    out["export_memory"] = ([elapsed], count, size, heap, rss)
+    seconds = []
     for _ in range(5):
         started = time.perf_counter()
         made = await exports.export("bench", case_id, "zip")
         seconds.append(time.perf_counter() - started)
         size = made["size"]
-    out["export"] = (seconds, EXPORT_DOCUMENTS, size)
+    out["export"] = (seconds, count, size)
     return out
 
 
-def child_main(env: dict[str, str], backend: str, plan, url: str, queue) -> None:
+def child_main(
+    env: dict[str, str], backend: str, plan, url: str, queue, options: dict[str, Any]
+) -> None:
     """One backend: enable the plugin, load the entries, measure (own process)."""
+    OPTIONS.update(options)
     from core import db
     from core.plugin_admin import service as plugins
     from core.runtime import bootstrap_async
@@ -222,16 +297,20 @@ def run(report: Report, backends: list[str], quick: bool, entries: int | None = 
         with installation(backend, with_redis=False) as inst:
             queue = ctx.Queue()
             proc = ctx.Process(
-                target=child_main, args=(inst.env, backend, plan, inst.database_url, queue)
+                target=child_main,
+                args=(inst.env, backend, plan, inst.database_url, queue, dict(OPTIONS)),
             )
             proc.start()
             outcome = entries_bench._wait(proc, queue)
             proc.join()
             if proc.exitcode:
                 raise RuntimeError(f"{backend}: the archive benchmark failed")
-            for step in ("candidates", "propose", "execute", "export"):
+            for step in ("candidates", "propose", "execute", "export", "export_memory"):
+                if step not in outcome:
+                    continue
                 seconds, found, *extra = outcome[step]
                 ms = [s * 1000 for s in seconds]
+                memory = extra[1:] if step == "export_memory" else ("", "")
                 report.add(
                     {
                         "bench": "diarium_archive",
@@ -244,13 +323,27 @@ def run(report: Report, backends: list[str], quick: bool, entries: int | None = 
                         "max_ms": round(max(ms), 1),
                         "per_item_ms": round(statistics.median(ms) / found, 3) if found else "",
                         "bytes": extra[0] if extra else "",
+                        "heap_peak_mb": round(memory[0], 1) if memory[0] != "" else "",
+                        "rss_peak_mb": round(memory[1], 1) if memory[1] != "" else "",
                     }
                 )
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--export-documents", type=int, default=EXPORT_DOCUMENTS)
+    parser.add_argument("--file-bytes", type=int, default=FILE_BYTES)
+    parser.add_argument("--skip-disposal", action="store_true")
+    ours, rest = parser.parse_known_args(argv)
+    OPTIONS.update(
+        documents=ours.export_documents,
+        file_bytes=ours.file_bytes,
+        disposal=not ours.skip_disposal,
+    )
     return entries_main(
-        argv,
+        rest,
         prog="python -m bench.diarium_archive",
         description=__doc__,
         bench="diarium_archive",

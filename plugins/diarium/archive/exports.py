@@ -1,8 +1,10 @@
 """Export of a closed case file to the e-archive as an FGS 2.0 package (:mod:`.fgs`).
 
-The package is built from the registry's rows and stored files, its ERMS file checked
-against the schema it ships with, packed as a zip or a tar, kept in the registry's
-content-addressed store and recorded in ``diarium_export`` — the package, the export row and
+The package is built from the registry's rows and stored files in a folder of the store's
+spool (:func:`files.spool_root`), its ERMS file checked against the schema it ships with,
+packed as a zip or a tar into a file there and linked into the registry's content-addressed
+store (never held in memory: a case file of hundreds of scans is as cheap as a small one) and
+recorded in ``diarium_export`` — the package, the export row and
 the audit entry in one step (an audited read for each secret-marked document it carries).
 An open or cancelled case file is refused with a 409 and nothing is written. Downloads are
 audited reads.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import io
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -177,14 +179,22 @@ async def case_file_for_export(case_file_id: int) -> fgs.CaseFile:
     )
 
 
-def package_bytes(case: fgs.CaseFile, who: fgs.Submitter, fmt: str, now: int) -> tuple:
-    """Build, check and pack the package; returns (objid, archive bytes, file count)."""
-    with tempfile.TemporaryDirectory(prefix="diarium-fgs-") as folder:
+def package_file(
+    case: fgs.CaseFile, who: fgs.Submitter, fmt: str, now: int, spool: Path
+) -> tuple[str, Path, int]:
+    """Build, check and pack the package into a new file under ``spool``; returns (objid,
+    the archive's path, file count). The caller removes the file; on failure it is gone."""
+    with tempfile.TemporaryDirectory(prefix="fgs-", dir=spool) as folder:
         built = fgs.build(case, who, Path(folder), now)
         check_erms((built.root / "metadata" / "descriptive" / "erms.xml").read_bytes())
-        out = io.BytesIO()
-        fgs.archive(built, fmt, out)
-        return built.objid, out.getvalue(), len(built.files)
+        fd, name = tempfile.mkstemp(prefix="package-", suffix=f".{fmt}", dir=spool)
+        os.close(fd)
+        try:
+            fgs.archive(built, fmt, Path(name))
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return built.objid, Path(name), len(built.files)
 
 
 async def export(actor: str, case_file_id: int, fmt: str = "zip") -> dict[str, Any]:
@@ -197,8 +207,13 @@ async def export(actor: str, case_file_id: int, fmt: str = "zip") -> dict[str, A
         )
     case = await case_file_for_export(case_file_id)
     now = int(time.time())
-    objid, data, count = await asyncio.to_thread(package_bytes, case, submitter(), fmt, now)
-    sha = await files.store(data, fgs.mime_of_format(fmt))
+    objid, package, count = await asyncio.to_thread(
+        package_file, case, submitter(), fmt, now, files.spool_root()
+    )
+    try:
+        sha, size = await files.store_file(package, fgs.mime_of_format(fmt))
+    finally:
+        package.unlink(missing_ok=True)
     secret = [d.number for d in case.documents if d.markings or d.personnummer]
     async with db.transaction():
         export_id = await raw.insert(
@@ -209,7 +224,7 @@ async def export(actor: str, case_file_id: int, fmt: str = "zip") -> dict[str, A
                 "objid": objid,
                 "format": fmt,
                 "sha256": sha,
-                "size": len(data),
+                "size": size,
                 "documents": len(case.documents),
                 "files": count,
                 "status": "stored",

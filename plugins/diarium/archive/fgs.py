@@ -731,8 +731,20 @@ def build(
     return built
 
 
+#: Files whose content is compressed already: stored in a zip as they are (deflating a
+#: scanned PDF costs time and gains nothing).
+COMPRESSED = frozenset(
+    (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".zip", ".gz", ".docx", ".xlsx", ".pptx", ".odt")
+)
+
+
+def _compression(path: Path) -> int:
+    return zipfile.ZIP_STORED if path.suffix.lower() in COMPRESSED else zipfile.ZIP_DEFLATED
+
+
 def archive(built: Built, fmt: str, out: io.BufferedIOBase | Path) -> None:
-    """Pack the package folder as ``zip`` or ``tar`` (one root folder, fixed member order)."""
+    """Pack the package folder as ``zip`` or ``tar`` (one root folder, fixed member order),
+    streaming each file from disk into ``out`` (a path or a binary file)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown package format {fmt}")
     base = built.root.name
@@ -740,7 +752,11 @@ def archive(built: Built, fmt: str, out: io.BufferedIOBase | Path) -> None:
     if fmt == "zip":
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
             for path in members:
-                package.write(path, f"{base}/{path.relative_to(built.root).as_posix()}")
+                package.write(
+                    path,
+                    f"{base}/{path.relative_to(built.root).as_posix()}",
+                    compress_type=_compression(path),
+                )
         return
     target = out if isinstance(out, Path) else None
     with tarfile.open(

@@ -2,14 +2,21 @@
 ``<data_dir>/diarium/blobs/<aa>/<sha256>``, written to a temporary file in the same folder,
 fsynced, then hard-linked into place (a link never replaces an existing file, so a stored
 blob is never overwritten, even by two processes storing the same content at once) and the
-folder fsynced. The ``diarium_blob`` row is inserted after the content is durable."""
+folder fsynced. The ``diarium_blob`` row is inserted after the content is durable.
+
+Large content (an FGS package of a case file of scanned post) is written by its maker to a
+file in :func:`spool_root` (same file system as the store) and taken in by :func:`store_file`,
+which hashes it in chunks and links it into place: it is never held in memory."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +31,20 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MIME_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,60}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}$")
 ROLES = ("original", "pdfa", "ocr_text", "masked_copy", "decision")
 MAX_BYTES = 200 * 1024 * 1024
+CHUNK = 1 << 20
 
 
 def blob_root() -> Path:
     """The folder of the stored blobs."""
     return Path(cases.current_settings().data_dir) / "diarium" / "blobs"
+
+
+def spool_root() -> Path:
+    """A folder for content being made before it is stored (next to the blobs, so that it is
+    linked into the store, not copied); created on demand."""
+    folder = Path(cases.current_settings().data_dir) / "diarium" / "spool"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def check_sha(sha256: str) -> str:
@@ -50,6 +66,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _link_into_place(temp: str | Path, final: Path) -> None:
+    """Link a durable file into the store under its name (never replacing one there)."""
+    os.chmod(temp, 0o440)
+    with contextlib.suppress(FileExistsError):  # stored meanwhile: the same content
+        os.link(temp, final)
+    _fsync_dir(final.parent)
+
+
 def _write_once(data: bytes, sha256: str) -> None:
     final = _path(sha256)
     if final.exists():
@@ -61,12 +85,57 @@ def _write_once(data: bytes, sha256: str) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o440)
-        with contextlib.suppress(FileExistsError):  # stored meanwhile: the same content
-            os.link(temp, final)
+        _link_into_place(temp, final)
     finally:
         os.unlink(temp)
-    _fsync_dir(final.parent)
+
+
+def _take_file(path: Path) -> tuple[str, int]:
+    """Hash ``path`` in chunks, make it durable and link it into the store (blocking)."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+        os.fsync(handle.fileno())
+    sha256 = digest.hexdigest()
+    final = _path(sha256)
+    if size and not final.exists():
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _link_into_place(path, final)
+        except OSError as exc:  # another file system: copy it in, in chunks
+            if exc.errno != errno.EXDEV:
+                raise
+            fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as out, path.open("rb") as handle:
+                    shutil.copyfileobj(handle, out, CHUNK)
+                    out.flush()
+                    os.fsync(out.fileno())
+                _link_into_place(temp, final)
+            finally:
+                os.unlink(temp)
+    return sha256, size
+
+
+async def _record(sha256: str, size: int, mime: str) -> None:
+    """The store's row of durable content (once)."""
+    mime = (mime or "application/octet-stream").split(";")[0].strip().lower()
+    if not MIME_RE.match(mime):
+        mime = "application/octet-stream"
+    if await raw.fetchrow("SELECT sha256 FROM diarium_blob WHERE sha256 = ?", sha256):
+        return
+    async with db.transaction():
+        await raw.fetch(
+            "INSERT INTO diarium_blob (sha256, size, mime, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sha256) DO NOTHING",
+            sha256,
+            size,
+            mime,
+            int(time.time()),
+        )
 
 
 async def store(data: bytes, mime: str = "application/octet-stream") -> str:
@@ -76,23 +145,22 @@ async def store(data: bytes, mime: str = "application/octet-stream") -> str:
         raise InvalidInput("The file is empty")
     if len(data) > MAX_BYTES:
         raise InvalidInput("The file is larger than {max} bytes", max=MAX_BYTES)
-    mime = (mime or "application/octet-stream").split(";")[0].strip().lower()
-    if not MIME_RE.match(mime):
-        mime = "application/octet-stream"
     sha256 = hashlib.sha256(data).hexdigest()
     _write_once(data, sha256)
-    if await raw.fetchrow("SELECT sha256 FROM diarium_blob WHERE sha256 = ?", sha256):
-        return sha256
-    async with db.transaction():
-        await raw.fetch(
-            "INSERT INTO diarium_blob (sha256, size, mime, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (sha256) DO NOTHING",
-            sha256,
-            len(data),
-            mime,
-            int(time.time()),
-        )
+    await _record(sha256, len(data), mime)
     return sha256
+
+
+async def store_file(path: Path, mime: str = "application/octet-stream") -> tuple[str, int]:
+    """Store the content of the file at ``path`` (made in :func:`spool_root`) without reading
+    it into memory; returns its SHA-256 and size. The caller removes ``path`` afterwards (the
+    store keeps its own link). No size limit: this is for content the server made itself."""
+    path = Path(path)
+    sha256, size = await asyncio.to_thread(_take_file, path)
+    if not size:
+        raise InvalidInput("The file is empty")
+    await _record(sha256, size, mime)
+    return sha256, size
 
 
 async def blob(sha256: str) -> dict[str, Any]:

@@ -159,3 +159,57 @@ async def test_export_paging(client, auth_headers, archive_data):
     assert [r.findtext("e:objectId", namespaces=ERMS) for r in records] == [
         archive_data["fresh_material"]["number"]
     ]
+
+
+async def test_a_large_case_file_is_exported_without_holding_it_in_memory(archive_data):
+    """The package is packed into a file and linked into the store: the export's heap peak
+    stays far below the package's size; the package's files keep their SHA-256 and nothing is
+    left in the spool."""
+    import random
+    import tracemalloc
+
+    from plugins.diarium.archive import exports
+    from plugins.diarium.registry import casefiles, files
+
+    case = await data._case_file("Stor akt med inskannad post", "")
+    digests = set()
+    for n in range(8):
+        body = b"%PDF-1.4\n" + random.Random(n).randbytes(2_000_000) + b"\n%%EOF\n"
+        sha = await files.store(body, "application/pdf")
+        digests.add(sha)
+        await data._document(
+            case["id"],
+            "Beslut",
+            "in",
+            f"Skannad handling {n}",
+            files=[(f"s{n}.pdf", sha, "original")],
+        )
+        del body
+    await casefiles.close("test", case["id"], decision="Avslutat")
+
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        made = await exports.export("test", case["id"], "zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert made["size"] > 16_000_000
+    assert peak - before < made["size"] / 4, (peak - before, made["size"])
+
+    assert files.verify(made["sha256"])
+    assert (await files.blob(made["sha256"]))["size"] == made["size"]
+    assert list(files.spool_root().iterdir()) == []
+    path, _name, _mime = await exports.download("test", made["id"])
+    with zipfile.ZipFile(path) as package:
+        inside = {
+            hashlib.sha256(package.read(info)).hexdigest()
+            for info in package.infolist()
+            if info.filename.endswith(".pdf")
+        }
+        kinds = {
+            info.compress_type for info in package.infolist() if info.filename.endswith(".pdf")
+        }
+    assert inside == digests
+    assert kinds == {zipfile.ZIP_STORED}  # scans are not deflated again
