@@ -15,7 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from core import db, events
+from core import db, events, live_relay
 from core.audit.api import AuditController
 from core.auth.api import AuthController, UserController
 from core.cases import sweep as sla_sweep
@@ -96,6 +96,9 @@ def create_app(runtime: Runtime) -> Litestar:
         # garbage collector's full collections, which would otherwise stall every request.
         gc.collect()
         gc.freeze()
+        relay = events.relay_path()
+        if relay is not None:  # one box: the live events of the worker and the CLI
+            app.state.live_relay = await live_relay.listen(relay, events.deliver_relayed)
         if not settings.redis_url and settings.sla_sweep_seconds > 0:
             # one box: sweep here, where the live events are
             app.state.sla_sweeper = asyncio.create_task(
@@ -106,6 +109,9 @@ def create_app(runtime: Runtime) -> Litestar:
         sweeper = getattr(app.state, "sla_sweeper", None)
         if sweeper is not None:
             sweeper.cancel()
+        relay = events.relay_path()
+        if relay is not None:
+            live_relay.close(getattr(app.state, "live_relay", None), relay)
         try:
             await stop_retry(app)
             await host.call_async("shutdown", app=app)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.contracts import Event, EventType
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 _channels: ChannelsPlugin | None = None
 _channel = "kontakt-events"
 _redis_url = ""
+_relay_path: Path | None = None  # one box: the API process's relay socket (core.live_relay)
 _types: dict[str, EventType] = {}
 
 SESSION_ENDED = "system.session_ended"
@@ -44,10 +46,29 @@ class UnknownEventType(ValueError):
 
 def configure_publisher(settings: Settings) -> None:
     """Let a process without the web app (the worker, the CLI) publish: with Redis its events
-    go straight to the pub/sub channel every API process listens to."""
-    global _channel, _redis_url
+    go straight to the pub/sub channel every API process listens to; on one box they go to
+    the API process through the relay socket (:mod:`core.live_relay`)."""
+    global _channel, _redis_url, _relay_path
+    from core import live_relay
+
     _channel = f"{settings.instance_name}-events"
     _redis_url = settings.redis_url
+    _relay_path = None if settings.redis_url else live_relay.socket_path(settings)
+
+
+def relay_path() -> Path | None:
+    """Where the API process listens for events relayed from other processes (one box)."""
+    return _relay_path if _channels is not None else None
+
+
+def deliver_relayed(text: str) -> None:
+    """Publish an event another process of this box encoded (a registered type only)."""
+    if _channels is None:
+        return
+    if json.loads(text).get("type") not in _types:
+        log.warning("relayed live event of an unknown type ignored")
+        return
+    _channels.publish(text, _channel)
 
 
 def make_channels(settings: Settings) -> ChannelsPlugin:
@@ -96,8 +117,12 @@ def publish(event: Event) -> None:
         _channels.publish(encode(event), _channel)
     elif _redis_url:
         _redis_client().publish(_channel, encode(event).encode())
+    elif _relay_path is not None:
+        # One box without Redis: only the API process holds the in-memory channel.
+        from core import live_relay
+
+        live_relay.send(_relay_path, encode(event))
     else:
-        # One box without Redis: only API processes hold the in-memory channel.
         log.debug("no live-event channel in this process; dropped %s", event.type)
 
 

@@ -34,6 +34,9 @@ class Settings:
     instance_name: str = "kontakt"  # names the job queue and event channel (shared Redis)
     database_url: str = ""  # empty: SQLite file in data_dir
     redis_url: str = ""  # empty: SQLite job queue, in-memory live events
+    # one box: the Unix socket the worker's live events reach the API process on
+    # (core.live_relay); empty: live-events.sock in data_dir
+    live_relay_socket: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""

@@ -5,16 +5,21 @@ delivered to a real SMTP server. Nothing for acknowledged visits, nor with 0 min
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from core import events
+from core import db, events, jobs
 from core.citizen import notify
 from core.db import raw
 from plugins.visitor_reception import acknowledge, runtime
 from tests.conftest import ROLE_PASSWORD
+from tests.core.test_events import _login, _next, _open
 from tests.plugins.visitor_reception.conftest import BASE
 from tests.plugins.visitor_reception.test_visits import check_in
+from tests.support import services
 from tests.support.smtp import SmtpServer
 
 RECEPTION_MAIL = "reception@ekeby.example"
@@ -134,3 +139,63 @@ async def test_an_unacknowledged_visitor_is_reminded_to_the_reception_once(
     desk = await auth_headers("reception")
     for number in (waiting, answered):
         await client.post(f"{BASE}/visits/{number}/sign-out", headers=desk)
+
+
+async def test_the_workers_reminder_reaches_the_desk_live_and_by_mail(
+    client, reception, role_users, server_factory, tmp_path
+):
+    """Through the real scheduler path: ``kontakt worker`` runs the periodic reminder, its
+    live event reaches a desk holder's websocket on a real API process (Redis pub/sub, or on
+    one box the relay socket), and the worker's own mail task delivers the e-mail."""
+    socket = Path(tempfile.mkdtemp(prefix="kt-relay-")) / "live.sock"
+    relay = {"KONTAKT_LIVE_RELAY_SOCKET": str(socket)}
+    server = server_factory(relay)
+    waiting = (await check_in(client, reception, visitor_name="Gun Grön"))["visit"]["number"]
+    async with db.transaction():
+        await raw.fetch(
+            "UPDATE visitor_visit SET checked_in_at = ? WHERE number = ? RETURNING id",
+            int(time.time()) - 120,
+            waiting,
+        )
+    desk = await _open(server, await _login(server, role_users["reception"]))
+    with SmtpServer() as smtp:
+        worker = services.start_kontakt(
+            ["worker"],
+            tmp_path / "worker.log",
+            {
+                **relay,
+                "PYTHONUNBUFFERED": "1",
+                "KONTAKT_SMTP_HOST": smtp.host,
+                "KONTAKT_SMTP_PORT": str(smtp.port),
+                "KONTAKT_PLUGIN_VISITOR_RECEPTION_HOST_ACK_MINUTES": "1",
+                "KONTAKT_PLUGIN_VISITOR_RECEPTION_RECEPTION_EMAIL": RECEPTION_MAIL,
+            },
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "worker started" not in worker.log():
+                assert worker.proc.poll() is None and time.monotonic() < deadline, worker.log()
+                await asyncio.sleep(0.2)
+            jobs.enqueue_periodic_now("visitor_reception.host_reminder")
+            message = await _next(desk)
+            while message["data"].get("visit_number") != waiting:
+                message = await _next(desk)
+            assert message["type"] == acknowledge.EVENT and "Gun" not in str(message["data"])
+            jobs.enqueue_periodic_now("core.send_mail")
+            mail = smtp.wait_for(lambda m: RECEPTION_MAIL in m.rcpt_tos and waiting in m["Subject"])
+            assert "Gun" not in mail.text
+        finally:
+            worker.stop()
+            await desk.close()
+    assert await reminded_at(waiting) is not None
+    await client.post(
+        f"{BASE}/visits/{waiting}/sign-out", headers=await _desk_headers(client, role_users)
+    )
+
+
+async def _desk_headers(client, role_users) -> dict[str, str]:
+    login = await client.post(
+        "/api/v1/auth/login",
+        json={"username": role_users["reception"], "password": ROLE_PASSWORD},
+    )
+    return {"Authorization": f"Bearer {login.json()['token']}"}
