@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FIRST_PARTY = ("desktop.panels.telephony", "desktop.panels.reception")
+FIRST_PARTY = ("desktop.panels.telephony", "desktop.panels.reception", "desktop.panels.diarium")
 ENTRY_POINT_GROUP = "kontakt.desktop_panels"
 
 

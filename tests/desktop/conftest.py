@@ -260,3 +260,61 @@ def user_http(server, username: str, password: str = ROLE_PASSWORD) -> httpx.Cli
     assert answer.status_code == 200, answer.text
     http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
     return http
+
+
+DIARIUM = "diarium"
+DIARIUM_BASE = "/api/v1/plugins/diarium"
+
+
+@pytest.fixture(scope="module")
+async def diarium_server(
+    runtime, role_users, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
+    """A ``kontakt serve`` with the diarium enabled (persisted, migrations run, as the admin
+    API does it), the diarium tests' series ``TKS`` and classification plan, and an open case
+    file in the series; at the end the plugin's earlier state is restored."""
+    from core.plugin_admin import service
+    from plugins.diarium.registry import casefiles, classification, series
+    from tests.plugins.diarium.conftest import PLAN_CSV, SERIES
+
+    was_enabled = DIARIUM in await service.enabled_names()
+    await service.set_enabled("test", DIARIUM, True)
+    try:
+        found = await series.get_by_code(SERIES["code"])
+    except Exception:
+        found = await series.create("test", **SERIES)
+    await classification.import_plan("test", PLAN_CSV.encode(), "plan.csv", plan_version="test")
+    case_file = await casefiles.open_case_file(
+        "test",
+        series_code=SERIES["code"],
+        title_public=f"Bygglov för förråd {uuid.uuid4().hex[:6]}",
+        classification_code="1.2.1",
+        officer=role_users["case_officer"],
+    )
+    server = services.start_server(tmp_path_factory.mktemp("diarium-server"))
+    try:
+        yield {"server": server, "series": found, "case_file": case_file}
+    finally:
+        server.stop()
+        if not was_enabled:
+            await service.set_enabled("test", DIARIUM, False)
+
+
+async def make_draft(text: str, source: str = "upload", **extra: Any) -> dict[str, Any]:
+    """A draft made by the intake's own service from text (no OCR), as its tests make them."""
+    from plugins.diarium.intake import drafts
+
+    draft, created = await drafts.create(
+        drafts.NewDraft(
+            source=source,
+            source_key=f"desktop-test:{uuid.uuid4().hex}",
+            received_at=int(time.time()),
+            filename="brev.pdf",
+            mime="application/pdf",
+            text=text,
+            **extra,
+        ),
+        "test",
+    )
+    assert created
+    return draft

@@ -1,0 +1,266 @@
+"""The diarium panel against a real server with the plugin on: only the registrator gets it;
+a draft made by the intake is opened and registered into a case file with protected text and
+a secrecy marking from the keyboard and gets its diarienummer; the registrator's search finds
+it with the secrecy warning; the server's problem with a bad marking is shown; a draft is
+discarded; the open requests show their timers and a request logged elsewhere arrives with
+its live event."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from desktop.panels.diarium import DiariumPanel
+from desktop.ui import tasks
+from desktop.ui.app import DesktopApp
+from desktop.ui.row_table import RowTable
+from desktop.viewmodels.diarium import DiariumModel
+from tests.desktop.conftest import DIARIUM_BASE, make_draft, type_text, until, user_http
+from tests.desktop.test_contact_flow import sign_in, signed_in
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL_SHIFT = CTRL | Qt.KeyboardModifier.ShiftModifier
+LETTER = (
+    "Anna Åkesson\nStorgatan 12\n123 45 Ekeby\n\nÄrende: Ansökan om bygglov för förråd {tag}\n\n"
+    "Hej!\nJag söker bygglov för ett förråd på min tomt.\nMitt personnummer är 19811218-9876.\n"
+    "\nMed vänlig hälsning\nAnna Åkesson\n"
+)
+
+
+def choose(table: RowTable, key) -> None:
+    """Move to the row of ``key`` with the arrow keys."""
+    table.setFocus()
+    QTest.keyClick(table, Qt.Key.Key_Home)
+    for _ in range(table.rows.rowCount()):
+        chosen = table.selected()
+        if chosen is not None and table.rows.key(chosen) == key:
+            return
+        QTest.keyClick(table, Qt.Key.Key_Down)
+    chosen = table.selected()
+    assert chosen is not None and table.rows.key(chosen) == key, f"{key} not in the list"
+
+
+async def stop(desktop: DesktopApp) -> None:
+    """Sign out once the client's background calls have finished (a call answered 401
+    after the sign-out would take the main window away under pytest-qt)."""
+    await until(lambda: tasks.pending() == 0, what="the background calls")
+    await desktop.session.stop()
+
+
+def keys(table: RowTable) -> list:
+    return [table.rows.key(row) for row in table.rows.rows]
+
+
+def pick(combo, data) -> None:
+    """Choose ``data`` in a combo box with the arrow keys."""
+    QTest.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if combo.currentData() == data:
+            return
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == data, f"{data} not in the list"
+
+
+async def open_panel(desktop: DesktopApp, server, username: str, qtbot):
+    sign_in(desktop, server, username)
+    main = await signed_in(desktop)
+    qtbot.addWidget(main)
+    panel = next(p for p in main.panels if isinstance(p, DiariumPanel))
+    assert any(main.tabs.tabText(i) == "Diarium (Ctrl+Shift+D)" for i in range(main.tabs.count()))
+    await until(lambda: desktop.session.live.connected, what="the live events")
+    await until(main.isActiveWindow, what="the main window active")
+    QTest.keyClick(main, Qt.Key.Key_D, CTRL_SHIFT)
+    assert main.tabs.currentWidget() is panel
+    return main, panel
+
+
+def test_only_the_registrator_gets_the_panel(diarium_server, role_users, run, qtbot):
+    server = diarium_server["server"]
+    for role in ("case_officer", "agent"):  # the officer reads the diarium, registers nothing
+        desktop = DesktopApp()
+
+        async def scenario() -> None:
+            sign_in(desktop, server, role_users[role])  # noqa: B023
+            main = await signed_in(desktop)  # noqa: B023
+            qtbot.addWidget(main)
+            assert not any(isinstance(p, DiariumPanel) for p in main.panels)
+            assert not any("Diarium" in main.tabs.tabText(i) for i in range(main.tabs.count()))
+            await stop(desktop)  # noqa: B023
+
+        run(scenario())
+
+
+def test_the_registrator_registers_searches_and_discards(diarium_server, role_users, run, qtbot):
+    server, case_file = diarium_server["server"], diarium_server["case_file"]
+    tag = uuid.uuid4().hex[:8]
+    registrator = user_http(server, role_users["registrator"])
+
+    async def scenario() -> None:
+        letter = await make_draft(LETTER.format(tag=tag))
+        spam = await make_draft(f"Köp billiga klockor nu {tag}\nwww.exempel.test\n")
+        desktop = DesktopApp()
+        main, panel = await open_panel(desktop, server, role_users["registrator"], qtbot)
+        await until(lambda: letter["id"] in keys(panel.drafts), what="the drafts queue")
+        shown = keys(panel.drafts)
+        assert shown.index(spam["id"]) < shown.index(letter["id"])  # newest first
+        text = panel.drafts.rows.text()
+        assert "Anna Åkesson" in text and f"Ansökan om bygglov för förråd {tag}" in text
+        assert "Hittade" in text  # the personnummer flag
+
+        # open the letter with Enter: its OCR text (personnummer masked) and the suggestions
+        choose(panel.drafts, letter["id"])
+        QTest.keyClick(panel.drafts, Qt.Key.Key_Return)
+        await until(lambda: (panel.model.draft or {}).get("id") == letter["id"], what="draft")
+        await until(lambda: panel.text.toPlainText(), what="the draft's text")
+        assert "Storgatan 12" in panel.text.toPlainText()
+        assert "19811218-9876" not in panel.text.toPlainText()
+        assert panel.pnr_warning.isVisibleTo(panel)
+        assert panel.counterpart.text() == "Anna Åkesson"
+        assert panel.public_text.text() == f"Ansökan om bygglov för förråd {tag}"
+
+        # the series and the case file with Alt+letter and the arrow keys, protected text and
+        # a secrecy marking typed, Ctrl+Shift+J registers
+        QTest.keyClick(main, Qt.Key.Key_S, ALT)
+        assert panel.series.hasFocus()
+        pick(panel.series, "TKS")
+        await until(lambda: panel.case_file.findData(case_file["id"]) >= 0, what="the case files")
+        QTest.keyClick(main, Qt.Key.Key_A, ALT)
+        assert panel.case_file.hasFocus()
+        pick(panel.case_file, case_file["id"])
+        QTest.keyClick(main, Qt.Key.Key_K, ALT)
+        assert panel.protected_text.hasFocus()
+        type_text(panel.protected_text, "Anna Åkesson, 19811218-9876")
+        QTest.keyClick(main, Qt.Key.Key_B, ALT)
+        type_text(panel.provision, "OSL 21 kap. 1 §")
+        QTest.keyClick(main, Qt.Key.Key_Y, ALT)
+        type_text(panel.authority, "Byggnadsnämnden")
+        QTest.keyClick(main, Qt.Key.Key_J, CTRL_SHIFT)
+        document = await until(lambda: panel.model.last_registered, what="the registration")
+        number = document["number"]
+        assert number.startswith(f"{case_file['number']}-") or number.startswith("TKS ")
+        assert f"Registrerad som {number}." in panel.message.text()
+        await until(lambda: letter["id"] not in keys(panel.drafts), what="the queue")
+        on_server = registrator.get(f"{DIARIUM_BASE}/drafts/{letter['id']}").json()
+        assert on_server["status"] == "registered"
+        assert on_server["registration"]["number"] == number
+        entry = registrator.get(f"{DIARIUM_BASE}/documents/{document['id']}").json()
+        assert entry["case_file_id"] == case_file["id"]
+        assert entry["secrecy"]["marked"] and "21 kap. 1 §" in entry["secrecy"]["text_sv"]
+
+        # the registrator's search (Ctrl+2) finds it by its number, with the secrecy warning
+        QTest.keyClick(main, Qt.Key.Key_2, CTRL)
+        assert panel.pages.currentWidget() is panel.search_page and panel.query.hasFocus()
+        type_text(panel.query, tag)
+        QTest.keyClick(panel.query, Qt.Key.Key_Return)
+        await until(lambda: document["id"] in keys(panel.results), what="the search")
+        choose(panel.results, document["id"])
+        assert "Sekretessmarkerad" in panel.results.rows.text()
+        assert panel.secrecy.text() == (
+            f"{number}: Sekretessmarkerad: sekretessprövning krävs före utlämnande."
+        )
+
+        # a bad marking: the server's problem is shown in Swedish, nothing is registered
+        QTest.keyClick(main, Qt.Key.Key_1, CTRL)
+        assert panel.pages.currentWidget() is panel.drafts_page
+        choose(panel.drafts, spam["id"])
+        QTest.keyClick(panel.drafts, Qt.Key.Key_Return)
+        await until(lambda: (panel.model.draft or {}).get("id") == spam["id"], what="draft")
+        QTest.keyClick(main, Qt.Key.Key_M, ALT)  # no sender was found in it: the server asks
+        assert panel.counterpart.hasFocus() and panel.counterpart.text() == ""
+        type_text(panel.counterpart, "Klockhandeln AB")
+        QTest.keyClick(main, Qt.Key.Key_B, ALT)
+        type_text(panel.provision, "hemligt")
+        QTest.keyClick(main, Qt.Key.Key_Y, ALT)
+        type_text(panel.authority, "Kommunstyrelsen")
+        QTest.keyClick(main, Qt.Key.Key_J, CTRL_SHIFT)
+        await until(
+            lambda: "offentlighets- och sekretesslagen" in panel.message.text(),
+            what="the problem",
+        )
+        spam_now = registrator.get(f"{DIARIUM_BASE}/drafts/{spam['id']}").json()
+        assert spam_now["status"] == "new"
+
+        # discarding needs a reason (Alt+V), then Ctrl+Shift+Delete
+        QTest.keyClick(main, Qt.Key.Key_Delete, CTRL_SHIFT)
+        assert panel.message.text() == "Ange varför utkastet kastas."
+        QTest.keyClick(main, Qt.Key.Key_V, ALT)
+        assert panel.discard_reason.hasFocus()
+        type_text(panel.discard_reason, "Reklam")
+        QTest.keyClick(main, Qt.Key.Key_Delete, CTRL_SHIFT)
+        await until(lambda: spam["id"] not in keys(panel.drafts), what="the discard")
+        gone = registrator.get(f"{DIARIUM_BASE}/drafts/{spam['id']}").json()
+        assert gone["status"] == "discarded" and gone["discarded"]["reason"] == "Reklam"
+        await stop(desktop)
+
+    run(scenario(), timeout=90)
+
+
+def test_requests_show_their_timers_and_arrive_live(diarium_server, role_users, run, qtbot):
+    server = diarium_server["server"]
+    tag = uuid.uuid4().hex[:8]
+    officer = user_http(server, role_users["case_officer"])
+    late = officer.post(
+        f"{DIARIUM_BASE}/requests",
+        json={
+            "channel": "phone",
+            "description": f"Kopia av bygglovsbeslut {tag}",
+            "requester_name": "Olle Ödman",
+            "received_at": int(time.time()) - 20 * 86400,
+        },
+    )
+    assert late.status_code == 201, late.text
+    late_number = late.json()["number"]
+
+    async def scenario() -> None:
+        desktop = DesktopApp()
+        main, panel = await open_panel(desktop, server, role_users["registrator"], qtbot)
+        QTest.keyClick(main, Qt.Key.Key_3, CTRL)
+        assert panel.pages.currentWidget() is panel.requests_page
+        await until(lambda: late_number in keys(panel.requests), what="the open requests")
+        row = next(r for r in panel.requests.rows.rows if r["number"] == late_number)
+        cells = [panel.requests.rows.columns[c][1](row) for c in range(3)]
+        assert cells[0] == late_number and cells[1] == "Överskriden", cells
+        assert cells[2].startswith("\u2212")  # its time has passed
+        assert keys(panel.requests).index(late_number) == 0 or all(
+            r["sla"] and r["sla"]["state"] == "breached"
+            for r in panel.requests.rows.rows[: keys(panel.requests).index(late_number)]
+        )
+        assert "Olle Ödman" in panel.requests.rows.text()
+
+        # a request logged elsewhere (the desk, over HTTP) arrives with its live event
+        fresh = officer.post(
+            f"{DIARIUM_BASE}/requests",
+            json={"channel": "desk", "description": f"Protokoll från nämnden {tag}"},
+        )
+        assert fresh.status_code == 201, fresh.text
+        number = fresh.json()["number"]
+        await until(lambda: number in keys(panel.requests), what="the live event", within=20)
+        row = next(r for r in panel.requests.rows.rows if r["number"] == number)
+        assert panel.requests.rows.columns[5][1](row) == "Anonym"
+        await stop(desktop)
+
+    run(scenario(), timeout=90)
+
+
+def test_an_overdue_event_marks_the_request_and_asks_for_the_list_again():
+    model = DiariumModel(client=None)  # type: ignore[arg-type]
+    model.requests = [
+        {"number": "BAH 2026/1", "sla": {"state": "ok"}},
+        {"number": "BAH 2026/2", "sla": None},
+    ]
+    event = {
+        "type": "diarium.request_overdue",
+        "data": {"number": "BAH 2026/1", "case": "KC-1", "state": "breach", "level": 1},
+    }
+    assert model.reload_for(event) == ("requests",)
+    assert model.requests[0]["sla"]["state"] == "breached"
+    warning = {**event, "data": {**event["data"], "state": "warning"}}
+    model.reload_for(warning)  # a warning never takes a breach back
+    assert model.requests[0]["sla"]["state"] == "breached"
+    assert model.reload_for({"type": "diarium.request_received", "data": {}}) == ("requests",)
+    assert model.reload_for({"type": "diarium.draft_created", "data": {}}) == ("drafts",)
+    assert model.reload_for({"type": "case.updated", "data": {}}) == ()
