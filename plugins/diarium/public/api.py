@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from core import paging
+from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.web.problems import language_of
 from core.web.security import principal_of
@@ -30,6 +31,7 @@ StatusFilter = Literal[
     "open", "received", "in_progress", "handed_out", "partly_handed_out", "refused"
 ]
 DateQuery = Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+DocumentQuery = Annotated[str | None, QueryParameter(pattern=r"^[^\x00]*$", max_length=60)]
 LangQuery = Annotated[str | None, QueryParameter(pattern=r"^(sv|en)$")]
 Epoch = bounded_int(0, 2**40)
 Points = Annotated[float, msgspec.Meta(ge=0, le=20000)]
@@ -74,13 +76,20 @@ async def public_search(
     return Response(result, headers=headers)
 
 
+#: The hard bound of the body; the service refuses more than requests.MAX_DOCUMENTS (400).
+DocumentNumbers = Annotated[list[text(60)], msgspec.Meta(max_length=200)]  # type: ignore[valid-type]
+
+
 class NewRequestBody(msgspec.Struct, forbid_unknown_fields=True):
     """A request made by phone, at the desk, by letter or by e-mail, logged by staff.
-    ``received_at`` (epoch seconds) is when it came in; now when left out."""
+    ``received_at`` (epoch seconds) is when it came in; now when left out.
+    ``document_number`` is the first document asked for, ``document_numbers`` any further
+    ones (at most 20 in all); ``requester_email`` gets the receipt and the decision."""
 
     channel: Channel
     description: text(5000) = ""  # type: ignore[valid-type]
     document_number: text(60) = ""  # type: ignore[valid-type]
+    document_numbers: DocumentNumbers = []
     requester_name: text(200) = ""  # type: ignore[valid-type]
     requester_email: text(254) = ""  # type: ignore[valid-type]
     requester_address: text(500) = ""  # type: ignore[valid-type]
@@ -112,18 +121,30 @@ class TextMaskBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class MaskBody(msgspec.Struct, forbid_unknown_fields=True):
-    """What to mask in the copy of the request's document."""
+    """What to mask in the copy of one of the request's documents: ``document`` (its number;
+    by default the first one registered in the diary)."""
 
     boxes: list[BoxBody] = []
     texts: list[TextMaskBody] = []
+    document: text(60) = ""  # type: ignore[valid-type]
+
+
+class DocumentOutcomeBody(msgspec.Struct, forbid_unknown_fields=True):
+    """What is decided for one of the request's documents (by its number)."""
+
+    number: text(60, 1)  # type: ignore[valid-type]
+    outcome: Outcome
 
 
 class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
-    """The outcome; a refusal (also a partial one) names its provisions and reasons."""
+    """The outcome; a refusal (also a partial one) names its provisions and reasons.
+    ``documents`` decides documents one by one (the others take ``outcome``); the request's
+    outcome then follows from them: partly_handed_out when they differ."""
 
     outcome: Outcome
     provisions: list[text(120, 1)] = []  # type: ignore[valid-type]
     reason: text(5000) = ""  # type: ignore[valid-type]
+    documents: Annotated[list[DocumentOutcomeBody], msgspec.Meta(max_length=200)] = []
 
 
 class RequestController(Controller):
@@ -147,6 +168,7 @@ class RequestController(Controller):
                 channel=data.channel,
                 description=data.description,
                 document_ref=data.document_number,
+                document_refs=list(data.document_numbers),
                 requester_name=data.requester_name,
                 requester_email=data.requester_email,
                 requester_address=data.requester_address,
@@ -175,8 +197,9 @@ class RequestController(Controller):
         principal = principal_of(request)
         found = await requests.row(request_id)
         requests.ensure_open(found)
-        source, sha = await requests.source_pdf(found, principal)
-        label = f"{found['document_ref'] or found['number']} ({found['number']})"
+        doc = await requests.named_document(found, data.document)
+        source, sha = await requests.source_pdf(found, principal, doc)
+        label = f"{doc['document_ref']} ({found['number']})"
         pdf, details = masking.masked_copy(
             source,
             [masking.Box(b.page, b.x, b.y, b.width, b.height, b.provision) for b in data.boxes],
@@ -185,7 +208,7 @@ class RequestController(Controller):
             lang=found["language"],
         )
         return await requests.add_masked_copy(
-            principal, request_id, pdf, {**details, "source": sha}
+            principal, request_id, pdf, {**details, "source": sha}, doc
         )
 
     @post("/{request_id:int}/decision", opt=REQUESTS, status_code=200,
@@ -200,12 +223,17 @@ class RequestController(Controller):
             data.outcome,
             provisions=list(data.provisions),
             reason=data.reason,
+            documents=_chosen(data.documents),
         )
 
     @get("/{request_id:int}/masked-copy", opt={**REQUESTS, "media_types": (PDF,)},
-         summary="The masked copy as PDF")  # fmt: skip
-    async def masked_copy_pdf(self, request_id: IdPath) -> Response[bytes]:
-        body, name = await requests.stored_file(request_id, "masked_copy")
+         summary="The masked copy as PDF (the latest, or that of ?document=)")  # fmt: skip
+    async def masked_copy_pdf(
+        self,
+        request_id: IdPath,
+        document: DocumentQuery = None,
+    ) -> Response[bytes]:
+        body, name = await requests.stored_file(request_id, "masked_copy", document or "")
         return Response(
             body, media_type=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
@@ -217,6 +245,21 @@ class RequestController(Controller):
         return Response(
             body, media_type=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
+
+
+def _chosen(documents: list[DocumentOutcomeBody]) -> dict[str, str]:
+    """Per-document outcomes by number; a number given twice is a 400."""
+    chosen: dict[str, str] = {}
+    for item in documents:
+        number = " ".join(item.number.split())
+        if number in chosen:
+            raise InvalidInput(
+                "The document {document} is decided twice",
+                document=number,
+                location=("body", "documents"),
+            )
+        chosen[number] = item.outcome
+    return chosen
 
 
 ROUTES = [public_search, RequestController]

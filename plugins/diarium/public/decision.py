@@ -32,6 +32,13 @@ OPERATIVE = {
         "The request is refused for the masked parts."
     ),
 }
+#: What was decided for one document, in the list of a decision.
+DOCUMENT_OUTCOME = {
+    "handed_out": N_("handed out"),
+    "partly_handed_out": N_("handed out with the parts covered by secrecy masked"),
+    "refused": N_("refused"),
+}
+PER_DOCUMENT = N_("The request is decided for each document as listed under Documents.")
 APPEAL = N_(
     "How to appeal: you may appeal against this decision to {court}. Write to {authority} "
     "and say which decision you appeal against (the number {number}), how you want it "
@@ -68,8 +75,10 @@ def render(
     court: str,
     zone: ZoneInfo,
     decided_at: int,
+    documents: list[tuple[str, str]] | None = None,
 ) -> bytes:
-    """The decision PDF for ``request`` (a row of ``diarium_request``)."""
+    """The decision PDF for ``request`` (a row of ``diarium_request``); ``documents`` lists
+    each document the request names with what was decided for it (number, outcome)."""
     lang = request["language"] if request["language"] in ("sv", "en") else "sv"
 
     def _(message: str) -> str:
@@ -92,14 +101,24 @@ def render(
     _line(pdf, _(N_("Received")), f"{received:%Y-%m-%d %H:%M}")
     requester = request["requester_name"] or _(N_("Anonymous requester"))
     _line(pdf, _(N_("Requester")), requester)
-    _line(pdf, _(N_("Document")), request["document_ref"])
+    documents = documents or []
+    if len(documents) <= 1:
+        _line(pdf, _(N_("Document")), request["document_ref"])
     if request["description"]:
         _line(pdf, _(N_("The request")), request["description"][:1500])
+    if documents:
+        pdf.ln(2)
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(0, 7, _(N_("Documents")), new_x="LMARGIN", new_y="NEXT")
+        for number, decided in documents:
+            _line(pdf, number, _(DOCUMENT_OUTCOME[decided]))
     pdf.ln(4)
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 7, _(N_("Decision")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
-    pdf.multi_cell(0, 6, _(OPERATIVE[outcome]), new_x="LMARGIN", new_y="NEXT")
+    mixed = len({decided for _, decided in documents}) > 1 or len(documents) > 1
+    operative = _(PER_DOCUMENT) if mixed else _(OPERATIVE[outcome])
+    pdf.multi_cell(0, 6, operative, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 7, _(N_("Grounds")), new_x="LMARGIN", new_y="NEXT")

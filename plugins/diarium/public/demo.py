@@ -124,11 +124,12 @@ async def _partly(staff: Principal, docs: list[dict], letter: bool = True) -> No
             ),
         )
         found = await requests.row(logged["id"])
-        source, sha = await requests.source_pdf(found, staff)
+        named = await requests.named_document(found)
+        source, sha = await requests.source_pdf(found, staff, named)
         pdf, details = masking.masked_copy(
             source, boxes, texts, label=f"{doc['number']} ({found['number']})"
         )
-        await requests.add_masked_copy(staff, logged["id"], pdf, {**details, "source": sha})
+        await requests.add_masked_copy(staff, logged["id"], pdf, {**details, "source": sha}, named)
         await requests.decide(
             staff,
             logged["id"],

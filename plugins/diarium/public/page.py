@@ -110,8 +110,11 @@ TEXTS: dict[str, str] = {
         "You do not have to say who you are or why you ask. Give a way to reach you only if "
         "you want the copy sent to you."
     ),
-    "document_number": N_("Diary number of the document"),
-    "document_hint": N_("If you know it, for example KS 2026/12-3."),
+    "document_number": N_("Diary numbers of the documents"),
+    "document_hint": N_(
+        "If you know them, for example KS 2026/12-3. Several documents: one number per line "
+        "or separated by commas (at most {count})."
+    ),
     "description": N_("What you ask for"),
     "description_hint": N_("Describe the document if you do not know its number."),
     "name": N_("Your name"),
@@ -122,7 +125,19 @@ TEXTS: dict[str, str] = {
     "pickup": N_("I will collect it"),
     "view": N_("I will read it on site"),
     "email": N_("E-mail address"),
-    "email_hint": N_("Optional; needed for a copy by e-mail."),
+    "email_hint": N_(
+        "Optional. We send you a receipt with the number of your request and the decision; "
+        "needed for a copy by e-mail."
+    ),
+    "privacy_title": N_("Your personal data"),
+    "privacy": N_(
+        "Your name, e-mail address and postal address are personal data. The municipality "
+        "uses them only to handle your request: to send you the receipt, the decision and "
+        "the copies. They are kept with the request, which is itself a public document, as "
+        "long as the municipality's rules for keeping documents say. You have the right to "
+        "know what we hold about you and to have wrong data corrected; ask the registry "
+        "office."
+    ),
     "address": N_("Postal address"),
     "address_hint": N_("Optional; needed for a copy by post."),
     "send": N_("Send the request"),
@@ -161,6 +176,7 @@ def texts(lang: str) -> dict[str, str]:
     _ = translator(lang)
     translated = {key: _(msgid) for key, msgid in TEXTS.items()}
     translated["switch"] = SWITCH_LABELS["en" if lang == "sv" else "sv"]
+    translated["document_hint"] = translated["document_hint"].format(count=requests.MAX_DOCUMENTS)
     return translated
 
 
@@ -398,6 +414,7 @@ async def request_page(request: Request) -> Response:
     """The form to ask for a document (prefilled with ``?document=`` from a search result)."""
     lang = language(request)
     form = {**EMPTY_FORM, "document": str(request.query_params.get("document") or "")[:60]}
+    # ?document= from a search result names one document; the field takes several
     return _request_form(request, lang, form)
 
 
@@ -417,10 +434,15 @@ async def request_post(request: Request) -> Response:
     ):
         return _request_form(request, lang, form, 403, error_summary=t["form_expired"])
     errors: dict[str, str] = {}
-    if not form["document"].strip() and not form["description"].strip():
+    refs: list[str] = []
+    try:
+        refs = requests.document_refs(form["document"], [])
+    except DomainError as exc:
+        errors["document"] = exc.render(translator(lang))
+    if not refs and not form["description"].strip() and "document" not in errors:
         errors["description"] = t["missing_request"]
     email = form["email"].strip()
-    if email and (len(email) > 254 or not search_email(email)):
+    if email and not requests.valid_email(email):
         errors["email"] = t["bad_email"]
     elif form["delivery"] == "email" and not email:
         errors["email"] = t["need_email"]
@@ -434,7 +456,8 @@ async def request_post(request: Request) -> Response:
             requests.NewRequest(
                 channel="web",
                 description=form["description"],
-                document_ref=form["document"],
+                document_ref=refs[0] if refs else "",
+                document_refs=refs[1:],
                 requester_name=form["name"],
                 requester_email=email,
                 requester_address=form["address"],
@@ -456,12 +479,6 @@ async def request_post(request: Request) -> Response:
         "received_iso": iso_utc(received),
     }
     return _render(request, lang, "receipt", t["receipt_title"], 201, receipt=receipt)
-
-
-def search_email(value: str) -> bool:
-    """A plausible e-mail address (one @, a dot in the domain, no spaces)."""
-    local, at, domain = value.partition("@")
-    return bool(local and at and "." in domain and not any(c.isspace() for c in value))
 
 
 ROUTES = [

@@ -18,6 +18,15 @@ go straight to an outcome). Starting the request moves the core case to in_progr
 response); an outcome closes it (the resolution). A partly handed out request needs a masked
 copy; a refusal or a partial refusal produces the written decision with the appeal notice.
 Every step is one transaction with its audit entry and an entry in the request's history.
+
+A request may name several documents (``diarium_requested_document``, in the order given, each
+resolved to the diary document when the number exists); the request's ``document_ref`` is the
+first of them. A decision records what was decided for each document (handed out, handed out
+masked, refused); the request's outcome follows from them (``partly_handed_out`` when mixed).
+
+A requester who gives an e-mail address gets, through the core's outbox
+(:mod:`plugins.diarium.public.mail`), a receipt with the request's number when it is logged and
+the decision when it is made.
 """
 
 from __future__ import annotations
@@ -27,9 +36,10 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -44,6 +54,7 @@ from core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from core.org import lookup
 from core.secrets import keystore
 from plugins.diarium import runtime
+from plugins.diarium.public import mail
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +94,14 @@ OUTCOME_REASON = {
     "refused": "Begäran om allmän handling avgjord: avslag",
 }
 REQUEST_SQL = "SELECT * FROM diarium_request"
+DOCUMENTS_SQL = (
+    "SELECT request_id, position, document_ref, document_id, outcome, masked_copy_sha256 "
+    "FROM diarium_requested_document"
+)
+#: How many documents one request may name, and how long one number may be.
+MAX_DOCUMENTS = 20
+MAX_REF = 60
+_SEPARATORS = re.compile(r"[\n\r,;]+")
 
 
 def setting(name: str) -> Any:
@@ -195,6 +214,8 @@ class NewRequest:
     channel: str
     description: str
     document_ref: str = ""
+    #: Further document numbers (after ``document_ref``, which stays the first).
+    document_refs: list[str] = field(default_factory=list)
     requester_name: str = ""
     requester_email: str = ""
     requester_address: str = ""
@@ -205,6 +226,48 @@ class NewRequest:
 
 def _clean(value: str, limit: int) -> str:
     return " ".join(value.split())[:limit]
+
+
+def split_refs(text: str) -> list[str]:
+    """Document numbers written one per line or separated by commas or semicolons."""
+    return [part for part in (" ".join(p.split()) for p in _SEPARATORS.split(text)) if part]
+
+
+def document_refs(first: str, more: list[str]) -> list[str]:
+    """The documents a request names: ``first`` (the one-document field, which may itself
+    list several) then ``more``, whitespace tidied, each once, in the order given; 400 for
+    too many or a number too long."""
+    refs: list[str] = []
+    for ref in [*split_refs(first), *(r for m in more for r in split_refs(m))]:
+        if len(ref) > MAX_REF:
+            raise InvalidInput(
+                "A document number is at most {count} characters: {number}",
+                count=MAX_REF,
+                number=ref[:80],
+                location=("body", "document_numbers"),
+            )
+        if ref not in refs:
+            refs.append(ref)
+    if len(refs) > MAX_DOCUMENTS:
+        raise InvalidInput(
+            "A request can name at most {count} documents; make several requests",
+            count=MAX_DOCUMENTS,
+            location=("body", "document_numbers"),
+        )
+    return refs
+
+
+def valid_email(value: str) -> bool:
+    """A plausible e-mail address (one @, a dot in the domain, no spaces or controls)."""
+    local, at, domain = value.partition("@")
+    return bool(
+        local
+        and at
+        and "@" not in domain
+        and "." in domain.strip(".")
+        and len(value) <= 254
+        and not any(c.isspace() or ord(c) < 32 for c in value)
+    )
 
 
 def _check(data: NewRequest, now: int) -> None:
@@ -230,8 +293,12 @@ def _check(data: NewRequest, now: int) -> None:
             raise InvalidInput("A request cannot be received in the future")
         if data.received_at < now - MAX_BACKDATE_S:
             raise InvalidInput("The request was received more than a year ago")
-    if data.delivery == "email" and data.requester_email and "@" not in data.requester_email:
-        raise InvalidInput("Not a valid e-mail address: {email}", email=data.requester_email)
+    if data.requester_email and not valid_email(data.requester_email):
+        raise InvalidInput(
+            "Not a valid e-mail address: {email}",
+            email=data.requester_email[:254],
+            location=("body", "requester_email"),
+        )
 
 
 def client_key(address: str) -> str:
@@ -261,11 +328,15 @@ async def check_rate(key: str, now: int) -> None:
         raise TooManyRequests("The form takes no more requests just now; try again later")
 
 
-async def _document_id(ref: str) -> int | None:
-    if not ref:
-        return None
-    row = await raw.fetchrow("SELECT id FROM diarium_document WHERE number = ?", ref)
-    return int(row["id"]) if row else None
+async def _document_ids(refs: list[str]) -> dict[str, int]:
+    """The diary documents among ``refs``: number -> id (numbers not registered are left out)."""
+    if not refs:
+        return {}
+    marks = ", ".join("?" for _ in refs)
+    rows = await raw.fetch(
+        f"SELECT id, number FROM diarium_document WHERE number IN ({marks})", *refs
+    )
+    return {r["number"]: int(r["id"]) for r in rows}
 
 
 async def log_request(
@@ -276,7 +347,8 @@ async def log_request(
     its SLA timers, the request, its history and the audit entry. Returns the staff view."""
     now = int(time.time())
     data.description = data.description.strip()[:5000]
-    data.document_ref = _clean(data.document_ref, 60)
+    refs = document_refs(data.document_ref, data.document_refs)
+    data.document_ref = refs[0] if refs else ""
     data.requester_name = _clean(data.requester_name, 200)
     data.requester_email = data.requester_email.strip()[:254]
     data.requester_address = data.requester_address.strip()[:500]
@@ -294,7 +366,8 @@ async def log_request(
         number = await numbers.next_number(
             "diarium_request", str(setting("request_number_pattern")), year
         )
-        document_id = await _document_id(data.document_ref)
+        resolved = await _document_ids(refs)
+        document_id = resolved.get(data.document_ref)
         registered = await cases.register_contact(
             principal,
             cases.ContactInput(
@@ -304,7 +377,7 @@ async def log_request(
                 case_type=case_type["code"],
                 open_case=True,
                 subject=f"Begäran om allmän handling {number}",
-                description=(f"Handling: {data.document_ref}\n" if data.document_ref else ""),
+                description=(f"Handlingar: {', '.join(refs)}\n" if refs else ""),
                 language=data.language,
                 feedback_channel="none",
                 external_ref=f"diarium-request:{number}",
@@ -331,6 +404,16 @@ async def log_request(
             "updated_at": now,
         }
         row["id"] = await raw.insert("diarium_request", row)
+        for position, ref in enumerate(refs):
+            await raw.insert(
+                "diarium_requested_document",
+                {
+                    "request_id": row["id"],
+                    "position": position,
+                    "document_ref": ref,
+                    "document_id": resolved.get(ref),
+                },
+            )
         await _event(
             row["id"],
             "received",
@@ -348,10 +431,13 @@ async def log_request(
                 "channel": data.channel,
                 "received_at": received,
                 "document": data.document_ref,
+                "documents": refs,
                 "anonymous": not (data.requester_name or data.requester_email),
                 "case": registered["case"]["number"],
             },
         )
+        if data.requester_email:
+            await mail.queue_receipt(principal.username, row, refs)
         db.on_commit(lambda: _publish(number, data.channel, data.document_ref))
     return await get(int(row["id"]))
 
@@ -436,8 +522,35 @@ async def sla_view(case_number: str, now: int | None = None) -> dict[str, Any] |
     }
 
 
-def view(found: dict[str, Any]) -> dict[str, Any]:
-    """A request as staff see it (without the history and timers)."""
+async def documents_of(request_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The documents each request names, in order (request id -> rows)."""
+    if not request_ids:
+        return {}
+    marks = ", ".join("?" for _ in request_ids)
+    rows = await raw.fetch(
+        f"{DOCUMENTS_SQL} WHERE request_id IN ({marks}) ORDER BY request_id, position",
+        *request_ids,
+    )
+    result: dict[int, list[dict[str, Any]]] = {int(i): [] for i in request_ids}
+    for r in rows:
+        result[int(r["request_id"])].append(r)
+    return result
+
+
+def document_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """One document a request names, as staff see it."""
+    return {
+        "number": doc["document_ref"],
+        "document_id": doc["document_id"],
+        "registered": doc["document_id"] is not None,
+        "outcome": doc["outcome"] or None,
+        "masked_copy": doc["masked_copy_sha256"] or None,
+    }
+
+
+def view(found: dict[str, Any], documents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A request as staff see it (without the history and timers); ``documents`` are its
+    rows of ``diarium_requested_document``."""
     return {
         "id": found["id"],
         "number": found["number"],
@@ -457,6 +570,7 @@ def view(found: dict[str, Any]) -> dict[str, Any]:
         "description": found["description"],
         "document_ref": found["document_ref"],
         "document_id": found["document_id"],
+        "documents": [document_view(d) for d in documents or []],
         "kc_case": found["kc_case_number"],
         "handled_by": found["handled_by"],
         "started_at": iso_utc(found["started_at"]),
@@ -473,7 +587,7 @@ def view(found: dict[str, Any]) -> dict[str, Any]:
 async def get(request_id: int) -> dict[str, Any]:
     """One request with its history and its "skyndsamt" timers."""
     found = await row(request_id)
-    result = view(found)
+    result = view(found, (await documents_of([request_id]))[request_id])
     history = await raw.fetch(
         "SELECT at, kind, actor, text, data FROM diarium_request_event WHERE request_id = ? "
         "ORDER BY id",
@@ -518,8 +632,9 @@ async def list_requests(
     rows = await raw.fetch(f"{REQUEST_SQL}{clause} ORDER BY id DESC LIMIT ?", *args, limit + 1)
     items, next_cursor = paging.cut(rows, limit, "diarium-requests", lambda r: (int(r["id"]),))
     shown = []
+    named = await documents_of([int(item["id"]) for item in items])
     for item in items:
-        entry = view(item)
+        entry = view(item, named[int(item["id"])])
         entry["sla"] = await sla_view(item["kc_case_number"]) if item["kc_case_number"] else None
         shown.append(entry)
     return {"items": shown, "next_cursor": next_cursor, "total": None}
@@ -568,17 +683,53 @@ async def start(principal: Principal, request_id: int, note: str = "") -> dict[s
     return await get(request_id)
 
 
-async def set_file(found: dict[str, Any], principal: Principal, role: str, sha: str) -> None:
-    """Link a stored file (masked copy or decision) to the request's document through the
-    registry's file store, if the request names one (in the caller's transaction)."""
+async def set_file(
+    principal: Principal, document_ids: list[int], name: str, role: str, sha: str
+) -> None:
+    """Link a stored file (masked copy or decision) to the registered documents a request
+    names, through the registry's file store (in the caller's transaction)."""
     from plugins.diarium.registry import files
 
-    if found["document_id"] is None:
-        return
-    name = "maskerad-kopia" if role == "masked_copy" else "beslut"
-    await files.attach(
-        principal.username, found["document_id"], sha, f"{found['number']}-{name}.pdf", role
-    )
+    for document_id in dict.fromkeys(document_ids):
+        await files.attach(principal.username, document_id, sha, name, role)
+
+
+def combined_outcome(outcomes: list[str]) -> str:
+    """The request's outcome from its documents' ones: handed_out or refused when all agree,
+    else partly_handed_out."""
+    kinds = set(outcomes)
+    if kinds == {"handed_out"}:
+        return "handed_out"
+    if kinds == {"refused"}:
+        return "refused"
+    return "partly_handed_out"
+
+
+def per_document(
+    found: dict[str, Any],
+    docs: list[dict[str, Any]],
+    outcome: str,
+    chosen: dict[str, str],
+) -> list[tuple[dict[str, Any], str]]:
+    """Each document of the request with what is decided for it: its entry in ``chosen``
+    (document number -> outcome), else ``outcome``; 400 for a number the request does not
+    name."""
+    known = {d["document_ref"] for d in docs}
+    for ref, value in chosen.items():
+        if ref not in known:
+            raise InvalidInput(
+                "The request {number} names no document {document}",
+                number=found["number"],
+                document=ref,
+                location=("body", "documents"),
+            )
+        if value not in OUTCOMES:
+            raise InvalidInput(
+                "Unknown outcome: {outcome}; the outcomes are {valid}",
+                outcome=value,
+                valid=", ".join(OUTCOMES),
+            )
+    return [(d, chosen.get(d["document_ref"], outcome)) for d in docs]
 
 
 async def decide(
@@ -588,11 +739,17 @@ async def decide(
     *,
     provisions: list[str] | None = None,
     reason: str = "",
+    documents: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Record the outcome; closes the core case (its resolution timer). A refusal or a partial
-    refusal names the OSL provision(s) and its reasons and produces the written decision with
+    """Record the outcome; closes the core case (its resolution timer).
+
+    ``documents`` (document number -> outcome) decides the documents one by one; those left
+    out take ``outcome``, and the request's outcome then follows from them
+    (:func:`combined_outcome`). A refusal or a partial refusal names the OSL provision(s) and
+    its reasons and produces the written decision listing what was decided per document, with
     the appeal notice (:mod:`plugins.diarium.public.decision`, stored through the registry's
-    file store); a partial hand-out needs a masked copy first."""
+    file store); a document handed out in part needs its masked copy first. A requester with
+    an e-mail address is sent the decision (:mod:`plugins.diarium.public.mail`)."""
     from plugins.diarium.registry import files
 
     if outcome not in OUTCOMES:
@@ -601,6 +758,17 @@ async def decide(
             outcome=outcome,
             valid=", ".join(OUTCOMES),
         )
+    current = await row(request_id)
+    docs = (await documents_of([request_id]))[request_id]
+    if documents and not docs:
+        raise InvalidInput(
+            "The request {number} names no documents to decide one by one",
+            number=current["number"],
+            location=("body", "documents"),
+        )
+    decided = per_document(current, docs, outcome, documents or {})
+    if decided:
+        outcome = combined_outcome([o for _, o in decided])
     provisions = [" ".join(p.split())[:120] for p in (provisions or []) if p.strip()][:10]
     if outcome != "handed_out" and not provisions:
         raise InvalidInput(
@@ -610,16 +778,22 @@ async def decide(
     if outcome != "handed_out" and not reason.strip():
         raise InvalidInput("A refusal gives its reasons", location=("body", "reason"))
     now = int(time.time())
-    current = await row(request_id)
     ensure_open(current)
-    if outcome == "partly_handed_out" and not current["masked_copy_sha256"]:
+    unmasked = [d["document_ref"] for d, o in decided if o == "partly_handed_out"
+                and not d["masked_copy_sha256"]]  # fmt: skip
+    if unmasked or (
+        not decided and outcome == "partly_handed_out" and not current["masked_copy_sha256"]
+    ):
         raise Conflict(
-            "A partly handed out request needs its masked copy first",
+            "A document handed out in part needs its masked copy first: {documents}",
             number=current["number"],
+            documents=", ".join(unmasked) or current["number"],
         )
+    outcomes = [(d["document_ref"], o) for d, o in decided]
     decision_sha = ""
     if outcome != "handed_out":
-        pdf = render_decision(current, principal, outcome, provisions, reason.strip(), now)
+        pdf = render_decision(current, principal, outcome, provisions, reason.strip(), now,
+                              outcomes)  # fmt: skip
         decision_sha = await files.store(pdf, "application/pdf")
     async with db.transaction():
         found = await _locked(request_id)
@@ -639,18 +813,34 @@ async def decide(
             principal.username,
             request_id,
         )
+        for doc, value in decided:
+            await raw.fetch(
+                "UPDATE diarium_requested_document SET outcome = ? "
+                "WHERE request_id = ? AND position = ?",
+                value,
+                request_id,
+                doc["position"],
+            )
         if decision_sha:
-            await set_file(found, principal, "decision", decision_sha)
+            registered = [d["document_id"] for d in docs if d["document_id"] is not None]
+            await set_file(principal, registered, f"{found['number']}-beslut.pdf", "decision",
+                           decision_sha)  # fmt: skip
         if found["kc_case_number"]:
             await cases.change_status(
                 principal, found["kc_case_number"], "closed", reason=OUTCOME_REASON[outcome]
             )
+        per_doc = [{"number": ref, "outcome": value} for ref, value in outcomes]
         await _event(
             request_id,
             "decided",
             principal.username,
             reason.strip()[:2000],
-            {"outcome": outcome, "provisions": provisions, "decision": decision_sha or None},
+            {
+                "outcome": outcome,
+                "provisions": provisions,
+                "decision": decision_sha or None,
+                "documents": per_doc,
+            },
             now,
         )
         audit.record(
@@ -663,9 +853,45 @@ async def decide(
                 "provisions": provisions,
                 "decision": decision_sha or None,
                 "masked_copy": found["masked_copy_sha256"] or None,
+                "documents": per_doc,
             },
         )
+        if found["requester_email"]:
+            await mail.queue_decision(
+                principal.username,
+                {**found, "outcome": outcome},
+                outcomes,
+                provisions,
+                reason.strip(),
+                decision_authority(),
+                appeal_court(found["language"]),
+            )
     return await get(request_id)
+
+
+async def named_document(found: dict[str, Any], ref: str = "") -> dict[str, Any]:
+    """The document of the request to copy: the one numbered ``ref`` (400 when the request
+    does not name it), by default the first one registered in the diary (409 when none is)."""
+    docs = (await documents_of([int(found["id"])]))[int(found["id"])]
+    if ref:
+        ref = " ".join(ref.split())
+        for doc in docs:
+            if doc["document_ref"] == ref:
+                break
+        else:
+            raise InvalidInput(
+                "The request {number} names no document {document}",
+                number=found["number"],
+                document=ref,
+                location=("body", "document"),
+            )
+    else:
+        doc = next((d for d in docs if d["document_id"] is not None), None)
+    if doc is None or doc["document_id"] is None:
+        raise Conflict(
+            "The request {number} names no registered document to copy", number=found["number"]
+        )
+    return doc
 
 
 async def add_masked_copy(
@@ -673,15 +899,18 @@ async def add_masked_copy(
     request_id: int,
     pdf: bytes,
     details: dict[str, Any],
+    doc: dict[str, Any],
 ) -> dict[str, Any]:
-    """Store a masked copy (a PDF made by :mod:`plugins.diarium.public.masking`) through the
-    registry's file store as the document's ``masked_copy`` file; audited with what was
-    masked and on which provisions."""
+    """Store a masked copy of the request's document ``doc`` (a PDF made by
+    :mod:`plugins.diarium.public.masking`) through the registry's file store as that
+    document's ``masked_copy`` file; audited with what was masked, of which document and on
+    which provisions. The request's ``masked_copy`` is the latest one made."""
+    ensure_open(await row(request_id))
     from plugins.diarium.registry import files
 
-    ensure_open(await row(request_id))
     sha = await files.store(pdf, "application/pdf")
     now = int(time.time())
+    details = {**details, "document": doc["document_ref"]}
     async with db.transaction():
         found = await _locked(request_id)
         ensure_open(found)
@@ -691,7 +920,15 @@ async def add_masked_copy(
             now,
             request_id,
         )
-        await set_file(found, principal, "masked_copy", sha)
+        await raw.fetch(
+            "UPDATE diarium_requested_document SET masked_copy_sha256 = ? "
+            "WHERE request_id = ? AND position = ?",
+            sha,
+            request_id,
+            doc["position"],
+        )
+        await set_file(principal, [doc["document_id"]],
+                       f"{found['number']}-maskerad-kopia.pdf", "masked_copy", sha)  # fmt: skip
         await _event(request_id, "masked_copy", principal.username, "", {"sha256": sha, **details})
         audit.record(
             principal.username,
@@ -703,6 +940,23 @@ async def add_masked_copy(
     return await get(request_id)
 
 
+def decision_authority() -> str:
+    """The authority that decides (setting ``decision_authority``, else the municipality)."""
+    return (
+        str(runtime.setting("decision_authority", "") or "")
+        or cases.current_settings().municipality_name
+    )
+
+
+def appeal_court(lang: str) -> str:
+    """The kammarrätt an appeal goes to (setting ``appeal_court``), in ``lang``."""
+    from core.i18n import gettext
+
+    return str(runtime.setting("appeal_court", "") or "") or gettext(
+        "the administrative court of appeal", lang if lang in ("sv", "en") else "sv"
+    )
+
+
 def render_decision(
     found: dict[str, Any],
     principal: Principal,
@@ -710,31 +964,28 @@ def render_decision(
     provisions: list[str],
     reason: str,
     now: int,
+    documents: list[tuple[str, str]] | None = None,
 ) -> bytes:
     """The written decision PDF of a refusal or partial refusal, in the requester's language:
-    the authority (setting ``decision_authority``, else the municipality) and the kammarrätt
-    (setting ``appeal_court``) named in the appeal notice."""
+    what was decided per document (``documents``: number and outcome), the authority
+    (:func:`decision_authority`) and the kammarrätt (:func:`appeal_court`) named in the
+    appeal notice."""
     from zoneinfo import ZoneInfo
 
-    from core.i18n import gettext
     from plugins.diarium.public import decision
 
     settings = cases.current_settings()
-    lang = found["language"] if found["language"] in ("sv", "en") else "sv"
-    court = str(runtime.setting("appeal_court", "") or "") or gettext(
-        "the administrative court of appeal", lang
-    )
     return decision.render(
         found,
         outcome=outcome,
         provisions=provisions,
         reason=reason,
         decided_by=principal.full_name or principal.username,
-        authority=str(runtime.setting("decision_authority", "") or "")
-        or settings.municipality_name,
-        court=court,
+        authority=decision_authority(),
+        court=appeal_court(found["language"]),
         zone=ZoneInfo(settings.timezone),
         decided_at=now,
+        documents=documents or [],
     )
 
 
@@ -748,45 +999,48 @@ def ensure_open(found: dict[str, Any]) -> None:
         )
 
 
-async def source_pdf(found: dict[str, Any], principal: Principal) -> tuple[bytes, str]:
-    """The PDF of the request's document to mask (its PDF/A, else its original PDF) and its
-    SHA-256; the read of a secret-marked document is audited."""
+async def source_pdf(
+    found: dict[str, Any], principal: Principal, doc: dict[str, Any]
+) -> tuple[bytes, str]:
+    """The PDF of the request's document ``doc`` to mask (its PDF/A, else its original PDF)
+    and its SHA-256; the read of a secret-marked document is audited."""
     from plugins.diarium.registry import files
 
-    if found["document_id"] is None:
-        raise Conflict(
-            "The request {number} names no registered document to copy", number=found["number"]
-        )
+    document_id = doc["document_id"]
     rows = await raw.fetch(
         "SELECT f.sha256, f.role, b.mime FROM diarium_document_file f "
         "LEFT JOIN diarium_blob b ON b.sha256 = f.sha256 "
         "WHERE f.document_id = ? AND f.role IN ('pdfa', 'original') ORDER BY f.id",
-        found["document_id"],
+        document_id,
     )
     pdfs = [r for r in rows if (r["mime"] or "application/pdf") == "application/pdf"]
     pdfs.sort(key=lambda r: 0 if r["role"] == "pdfa" else 1)
     if not pdfs:
         raise Conflict("The document has no PDF to copy", number=found["number"])
-    doc = await raw.fetchrow(
-        "SELECT number, secret FROM diarium_document WHERE id = ?", found["document_id"]
+    record = await raw.fetchrow(
+        "SELECT number, secret FROM diarium_document WHERE id = ?", document_id
     )
     sha = pdfs[0]["sha256"]
     async with db.transaction():
         audit.record_read(
             principal.username,
             "diarium_document",
-            doc["number"] if doc else found["document_id"],
-            {"file": sha, "for": found["number"], "secret": bool(doc and doc["secret"])},
+            record["number"] if record else document_id,
+            {"file": sha, "for": found["number"], "secret": bool(record and record["secret"])},
         )
     return files.open_blob(sha).read_bytes(), sha
 
 
-async def stored_file(request_id: int, kind: str) -> tuple[bytes, str]:
-    """The request's masked copy or decision PDF and a file name (404 if none yet)."""
+async def stored_file(request_id: int, kind: str, document: str = "") -> tuple[bytes, str]:
+    """The request's decision PDF, or its masked copy (the latest, or the one of the document
+    numbered ``document``), and a file name (404 if none yet)."""
     from plugins.diarium.registry import files
 
     found = await row(request_id)
     sha = found["masked_copy_sha256"] if kind == "masked_copy" else found["decision_sha256"]
+    if kind == "masked_copy" and document:
+        doc = await named_document(found, document)
+        sha = doc["masked_copy_sha256"]
     if not sha:
         raise NotFound("The request {number} has no such file yet", number=found["number"])
     name = "maskerad-kopia" if kind == "masked_copy" else "beslut"

@@ -56,4 +56,17 @@ class DiariumRequestEvent(Table, tablename="diarium_request_event"):
     data = JSON(default="{}")
 
 
-TABLES = [DiariumRequest, DiariumRequestEvent]
+class DiariumRequestedDocument(Table, tablename="diarium_requested_document"):
+    """One document a request names, in the order given (``position`` 0 is the request's
+    ``document_ref``): the number as asked, the diary document when it exists, what was
+    decided for it (handed_out | partly_handed_out | refused) and its masked copy."""
+
+    request_id = Integer()
+    position = Integer()
+    document_ref = Varchar(length=60)
+    document_id = Integer(null=True, default=None)
+    outcome = Varchar(length=20, default="")
+    masked_copy_sha256 = Varchar(length=64, default="")
+
+
+TABLES = [DiariumRequest, DiariumRequestEvent, DiariumRequestedDocument]

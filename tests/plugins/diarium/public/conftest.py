@@ -119,3 +119,17 @@ async def entries(diarium) -> dict[str, Any]:
         "alone": alone,
         "pdf_sha": sha,
     }
+
+
+@pytest.fixture
+def forget_web_requests():
+    """Each test of the web form starts with a clean hourly rate counter."""
+
+    async def clear() -> None:
+        from core import db
+        from core.db import raw
+
+        async with db.transaction():
+            await raw.fetch("UPDATE diarium_request SET client_key = '' WHERE channel = 'web'")
+
+    return clear

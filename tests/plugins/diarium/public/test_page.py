@@ -59,9 +59,15 @@ async def test_a_citizen_finds_an_entry_and_asks_for_a_copy(entries, server_fact
         browser.submit({"description": "Ritningarna också"})
         assert browser.evaluate("document.getElementById('error-summary') !== null")
         assert_accessible(browser, source, "request form with errors (sv)", PAGE_RULES)
+        too_many = "\n".join(f"KS 2026/{n}" for n in range(25))
+        browser.submit({"document": too_many, "description": ""})
+        assert browser.evaluate("document.getElementById('document-error') !== null")
+        assert "högst 20" in browser.evaluate("document.getElementById('document-error').innerText")
+        assert_accessible(browser, source, "request form, too many documents (sv)", PAGE_RULES)
 
+        two = f"{entries['public']['number']}\n{entries['alone']['number']}"
         browser.evaluate("document.getElementById('delivery-pickup').checked = true")
-        browser.submit({"description": "Ritningarna också"})
+        browser.submit({"document": two, "description": "Ritningarna också"})
         text = browser.evaluate("document.body.innerText")
         assert "Din begäran har tagits emot" in text, text
         number = browser.evaluate("document.querySelector('.receipt-number').textContent")
@@ -78,3 +84,12 @@ async def test_a_citizen_finds_an_entry_and_asks_for_a_copy(entries, server_fact
     assert row is not None and row["channel"] == "web" and row["delivery"] == "pickup"
     assert row["document_ref"] == entries["public"]["number"]
     assert row["description"] == "Ritningarna också"
+    named = await raw.fetch(
+        "SELECT d.document_ref, d.document_id FROM diarium_requested_document d "
+        "JOIN diarium_request r ON r.id = d.request_id WHERE r.number = ? ORDER BY d.position",
+        number,
+    )
+    assert [(n["document_ref"], n["document_id"]) for n in named] == [
+        (entries["public"]["number"], entries["public"]["id"]),
+        (entries["alone"]["number"], entries["alone"]["id"]),
+    ]

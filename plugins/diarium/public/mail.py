@@ -1,0 +1,102 @@
+"""E-mail to the requester of public documents, through the core's outbox
+(:mod:`core.citizen.notify`): the receipt with the request's number when it is logged and the
+decision when it is made, in the request's language, in the same transaction as the step.
+
+The templates are the plugin's own (``plugins/diarium/templates/mail/``, registered by the
+plugin host). The outbox sends text only: the decision e-mail carries the decision in full
+(per document, the provisions, the reasons and the appeal notice) and tells a requester who
+wants the signed PDF to ask for it by the request's number. Each message queued is audited
+(``diarium.request.mail``: which one, never the address), and the core audits the sending.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core import audit
+from core.citizen import notify
+from core.i18n import N_, gettext
+
+RECEIPT = "diarium_request_receipt"
+DECISION = "diarium_request_decision"
+DELIVERY = {
+    "email": N_("by e-mail"),
+    "post": N_("by post"),
+    "pickup": N_("to collect"),
+    "view": N_("to read on site"),
+}
+
+
+def _lang(row: dict[str, Any]) -> str:
+    return row["language"] if row.get("language") in ("sv", "en") else "sv"
+
+
+def _when(epoch: int) -> str:
+    zone = ZoneInfo(notify.current_settings().timezone)
+    return datetime.fromtimestamp(epoch, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _record(actor: str, number: str, template: str, **details: Any) -> None:
+    audit.record(
+        actor,
+        "diarium.request.mail",
+        "diarium_request",
+        number,
+        {"template": template, "to": "requester", **details},
+    )
+
+
+async def queue_receipt(actor: str, row: dict[str, Any], refs: list[str]) -> None:
+    """The receipt of a request just logged (in its transaction)."""
+    await notify.queue(
+        row["requester_email"],
+        RECEIPT,
+        _lang(row),
+        row["number"],
+        number=row["number"],
+        name=row["requester_name"],
+        received=_when(row["received_at"]),
+        documents=refs,
+        description=row["description"],
+    )
+    _record(actor, row["number"], RECEIPT, documents=len(refs))
+
+
+async def queue_decision(
+    actor: str,
+    row: dict[str, Any],
+    documents: list[tuple[str, str]],
+    provisions: list[str],
+    reason: str,
+    authority: str,
+    court: str,
+) -> None:
+    """The decision on a request (in the transaction that records it): the outcome per
+    document, and for a refusal the provisions, the reasons and the appeal notice."""
+    from plugins.diarium.public import decision
+
+    lang = _lang(row)
+    outcome = row["outcome"]
+    appeal = ""
+    if outcome != "handed_out":
+        appeal = gettext(decision.APPEAL, lang).format(
+            court=court, authority=authority, number=row["number"]
+        )
+    await notify.queue(
+        row["requester_email"],
+        DECISION,
+        lang,
+        row["number"],
+        number=row["number"],
+        name=row["requester_name"],
+        outcome=outcome,
+        documents=[(ref, gettext(decision.DOCUMENT_OUTCOME[o], lang)) for ref, o in documents],
+        provisions=", ".join(provisions),
+        reason=reason,
+        appeal=appeal,
+        authority=authority,
+        delivery=gettext(DELIVERY.get(row["delivery"], DELIVERY["email"]), lang),
+    )
+    _record(actor, row["number"], DECISION, outcome=outcome, attachment=False)
