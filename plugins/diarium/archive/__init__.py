@@ -23,11 +23,16 @@ def routes() -> list[Any]:
 
 def periodic_tasks() -> list[Any]:
     """This area's periodic tasks: finish removing content a disposal released (a crash
-    between the commit and the removal leaves it pending)."""
+    between the commit and the removal leaves it pending), and once a night collect what
+    nothing in the store references any more (:mod:`.collect`)."""
     from core.contracts import PeriodicTask
+    from plugins.diarium.archive.collect import run_collect
     from plugins.diarium.archive.disposal import run_finish_removals
 
-    return [PeriodicTask("diarium.archive.finish_removals", run_finish_removals, minute="40")]
+    return [
+        PeriodicTask("diarium.archive.finish_removals", run_finish_removals, minute="40"),
+        PeriodicTask("diarium.archive.collect_store", run_collect, hour="3", minute="50"),
+    ]
 
 
 def event_types() -> list[Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -439,10 +440,11 @@ async def execute(actor: str, run_id: int) -> dict[str, Any]:
                     "files": per_document.get(item["document_id"], 0),
                 },
             )
+        drafts = await _forget_in_drafts([item["document_id"] for item in chosen], now)
         cases = {item["case_file_id"] for item in chosen}
         disposed, skipped = len(chosen), len(skips)
         shas.update(await _purge_exports(cases, now))
-        removed, size = await _release_blobs(run_id, shas)
+        removed, size = await _release_blobs(run_id, shas, now)
         await raw.fetch(
             "UPDATE diarium_disposal_run SET disposed = ?, skipped = ?, files_removed = ?, "
             "bytes_removed = ? WHERE id = ?",
@@ -462,6 +464,7 @@ async def execute(actor: str, run_id: int) -> dict[str, Any]:
                 "disposed": disposed,
                 "skipped": skipped,
                 "files_removed": removed,
+                "drafts_cleared": drafts,
             },
         )
         db.on_commit(finish_removals)
@@ -482,26 +485,91 @@ async def _purge_exports(case_ids: set[int], now: int) -> set[str]:
     return shas
 
 
-async def _release_blobs(run_id: int, shas: set[str]) -> tuple[int, int]:
+#: Whatever may point at a stored content: a document's file link, a stored export package,
+#: a draft not yet registered (new or discarded: a registered draft's files are its
+#: document's), a public request's masked copy or decision. Content leaves the store only
+#: when none does.
+REFERENCE_SQL = (
+    "SELECT 1 AS one FROM diarium_document_file WHERE sha256 = ? UNION ALL "
+    "SELECT 1 AS one FROM diarium_export WHERE sha256 = ? AND status = 'stored' UNION ALL "
+    "SELECT 1 AS one FROM diarium_draft WHERE status IN ('new', 'discarded') AND "
+    "(original_sha256 = ? OR pdfa_sha256 = ? OR CAST(files AS TEXT) LIKE ?) UNION ALL "
+    "SELECT 1 AS one FROM diarium_request WHERE masked_copy_sha256 = ? OR decision_sha256 = ?"
+)
+
+
+async def in_use(sha256: str) -> bool:
+    """Whether anything in the diarium still points at this stored content."""
+    row = await raw.fetchrow(REFERENCE_SQL, sha256, sha256, sha256, sha256, f"%{sha256}%",
+                             sha256, sha256)  # fmt: skip
+    return row is not None
+
+
+async def queue_removal(run_id: int, sha256: str, since: int) -> int:
+    """Drop the store's row of ``sha256`` and queue its removal from disk (in the caller's
+    transaction); returns its size, or -1 when the row is gone already or was stored again
+    at ``since`` or later (a new reference may be on its way: it stays)."""
+    rows = await raw.fetch(
+        "DELETE FROM diarium_blob WHERE sha256 = ? AND seen_at < ? RETURNING size",
+        sha256,
+        since,
+    )
+    if not rows:
+        return -1
+    size = int(rows[0]["size"])
+    await raw.fetch(
+        "INSERT INTO diarium_disposal_blob (run_id, sha256, size) VALUES (?, ?, ?) "
+        "ON CONFLICT (run_id, sha256) DO UPDATE SET size = excluded.size, removed_at = NULL",
+        run_id,
+        sha256,
+        size,
+    )
+    return size
+
+
+async def _release_blobs(run_id: int, shas: set[str], since: int) -> tuple[int, int]:
     """Drop the store's rows of content nothing references any more; queue their removal."""
     removed = size = 0
     for sha in sorted(shas):
-        used = await raw.fetchrow(
-            "SELECT 1 AS one FROM diarium_document_file WHERE sha256 = ? UNION ALL "
-            "SELECT 1 AS one FROM diarium_export WHERE sha256 = ? AND status = 'stored'",
-            sha,
-            sha,
-        )
-        if used:
+        if await in_use(sha):
             continue
-        rows = await raw.fetch("DELETE FROM diarium_blob WHERE sha256 = ? RETURNING size", sha)
-        blob_size = int(rows[0]["size"]) if rows else 0
-        await raw.insert(
-            "diarium_disposal_blob", {"run_id": run_id, "sha256": sha, "size": blob_size}
-        )
-        removed += 1
-        size += blob_size
+        blob_size = await queue_removal(run_id, sha, since)
+        if blob_size >= 0:
+            removed += 1
+            size += blob_size
     return removed, size
+
+
+async def _forget_in_drafts(document_ids: list[int], now: int) -> int:
+    """Registered drafts of disposed documents lose their pointers to the disposed files and
+    their copy of the content (the OCR text): nothing dangles, nothing disposed stays
+    readable or searchable there. Their sender and subject stay, like the registry entry."""
+    from plugins.diarium.intake.drafts import search_text
+
+    cleared = 0
+    for chunk in _chunks(document_ids):
+        rows = await raw.fetch(
+            "SELECT id, suggested_sender, suggested_subject FROM diarium_draft "
+            f"WHERE status = 'registered' AND document_id IN ({_marks(chunk)})",
+            *chunk,
+        )
+        if not rows:
+            continue
+        await raw.executemany(
+            "UPDATE diarium_draft SET files = ?, original_sha256 = '', pdfa_sha256 = '', "
+            "content_text = '', search_text = ?, updated_at = ? WHERE id = ?",
+            [
+                (
+                    raw.sql_value([]),
+                    search_text("", r["suggested_sender"], r["suggested_subject"]),
+                    now,
+                    r["id"],
+                )
+                for r in rows
+            ],
+        )
+        cleared += len(rows)
+    return cleared
 
 
 async def disposals(document_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -525,30 +593,44 @@ def blob_path(sha256: str) -> Path:
     return files.blob_root() / sha256[:2] / sha256
 
 
-async def finish_removals() -> int:
-    """Remove from disk the content executed runs released (idempotent); returns how many.
+async def _stored(sha256: str) -> bool:
+    return bool(await raw.fetchrow("SELECT 1 AS one FROM diarium_blob WHERE sha256 = ?", sha256))
 
-    Content stored again since (a new row in the store) is left in place."""
+
+async def _remove_unless_stored_again(sha256: str) -> None:
+    """Move the content aside, then remove it unless its row came back meanwhile (then put
+    it back): a ``files.store`` of the same content at that moment never loses its file.
+    Each check is a read of its own (outside a transaction: it sees the latest commit)."""
+    if await _stored(sha256):
+        return
+    path = blob_path(sha256)
+    aside = path.with_name(f".gone-{sha256}")
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return
+    if await _stored(sha256):
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+    aside.unlink()
+
+
+async def finish_removals() -> int:
+    """Remove from disk the content executed runs (and the store's collection) released
+    (idempotent); returns how many. Content stored again since (a new row in the store) is
+    left in place."""
     pending = await raw.fetch(
         "SELECT id, sha256 FROM diarium_disposal_blob WHERE removed_at IS NULL ORDER BY id"
     )
-    done = 0
     for row in pending:
+        await _remove_unless_stored_again(row["sha256"])
         async with db.transaction():
-            again = await raw.fetchrow(
-                "SELECT 1 AS one FROM diarium_blob WHERE sha256 = ?", row["sha256"]
-            )
-            if not again:
-                path = blob_path(row["sha256"])
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
             await raw.fetch(
                 "UPDATE diarium_disposal_blob SET removed_at = ? WHERE id = ?",
                 int(time.time()),
                 row["id"],
             )
-        done += 1
-    return done
+    return len(pending)
 
 
 def run_finish_removals() -> None:

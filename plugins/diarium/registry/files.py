@@ -121,21 +121,25 @@ def _take_file(path: Path) -> tuple[str, int]:
 
 
 async def _record(sha256: str, size: int, mime: str) -> None:
-    """The store's row of durable content (once)."""
+    """The store's row of durable content: inserted once; content stored again is marked
+    ``seen_at`` (a disposal or the store's collection then leaves its row alone)."""
     mime = (mime or "application/octet-stream").split(";")[0].strip().lower()
     if not MIME_RE.match(mime):
         mime = "application/octet-stream"
-    if await raw.fetchrow("SELECT sha256 FROM diarium_blob WHERE sha256 = ?", sha256):
-        return
+    now = int(time.time())
     async with db.transaction():
-        await raw.fetch(
-            "INSERT INTO diarium_blob (sha256, size, mime, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (sha256) DO NOTHING",
-            sha256,
-            size,
-            mime,
-            int(time.time()),
+        seen = await raw.fetch(
+            "UPDATE diarium_blob SET seen_at = ? WHERE sha256 = ? RETURNING sha256", now, sha256
         )
+        if not seen:
+            await raw.fetch(
+                "INSERT INTO diarium_blob (sha256, size, mime, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (sha256) DO UPDATE SET seen_at = excluded.created_at",
+                sha256,
+                size,
+                mime,
+                now,
+            )
 
 
 async def store(data: bytes, mime: str = "application/octet-stream") -> str:
@@ -148,6 +152,9 @@ async def store(data: bytes, mime: str = "application/octet-stream") -> str:
     sha256 = hashlib.sha256(data).hexdigest()
     _write_once(data, sha256)
     await _record(sha256, len(data), mime)
+    # A disposal's removal of the same content may have taken the file between the write
+    # and the row (it checks for the row first): write it again; the row keeps it now.
+    _write_once(data, sha256)
     return sha256
 
 
@@ -160,6 +167,8 @@ async def store_file(path: Path, mime: str = "application/octet-stream") -> tupl
     if not size:
         raise InvalidInput("The file is empty")
     await _record(sha256, size, mime)
+    if not _path(sha256).exists():  # removed between the link and the row (see store)
+        await asyncio.to_thread(_take_file, path)
     return sha256, size
 
 

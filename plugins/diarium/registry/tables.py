@@ -119,6 +119,7 @@ class DiariumBlob(Table, tablename="diarium_blob"):
     size = BigInt(default=0)
     mime = Varchar(length=120, default="application/octet-stream")
     created_at = BigInt(default=0)
+    seen_at = BigInt(default=0)  # last stored again (0: stored once)
 
 
 class DiariumDocumentFile(Table, tablename="diarium_document_file"):

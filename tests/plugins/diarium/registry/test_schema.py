@@ -21,7 +21,7 @@ COLUMNS = {
         "document_id", "case_file_id", "provision", "marked_at", "marked_by", "authority",
         "reason", "lifted_at", "lifted_by",
     },
-    "diarium_blob": {"sha256", "size", "mime", "created_at"},
+    "diarium_blob": {"sha256", "size", "mime", "created_at", "seen_at"},
     "diarium_document_file": {"document_id", "sha256", "filename", "role", "created_by"},
     "diarium_class": {"plan_version", "code", "level", "title", "description", "parent_code"},
     "diarium_retention_rule": {
