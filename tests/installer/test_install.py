@@ -197,13 +197,18 @@ def test_files_modes_and_config(installed, source):
         check=True,
     ).stdout.strip()
     assert where.startswith(str(layout.venv))
-    # the web pages' files come along: every non-Python file the source tree ships
+    # the web pages' files and the mail templates (the core's and each plugin's) come along
     installed_root = Path(where).parent.parent
     shipped = {
         rel.as_posix()
         for rel in source_files(source)
-        if rel.parts[0] in ("core", "plugins") and rel.suffix in (".js", ".css", ".html", ".po")
+        if rel.parts[0] in ("core", "plugins")
+        and (
+            rel.suffix in (".js", ".css", ".html", ".po")
+            or (rel.suffix == ".txt" and rel.parent.parts[-2:] == ("templates", "mail"))
+        )
     }
+    assert "plugins/diarium/templates/mail/diarium_request_receipt.sv.txt" in shipped
     missing = sorted(name for name in shipped if not (installed_root / name).is_file())
     assert shipped and missing == []
     doctor = subprocess.run(
