@@ -131,6 +131,7 @@ class ReportsView(QWidget):
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 self.grid.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+        self.grid.resizeColumnsToContents()  # every heading whole, not cut off
         self.chart.set_series(self.model.series())
 
     def export_csv(self) -> None:

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from desktop.api.client import ApiClient
+from desktop.viewmodels import labels
 from desktop.viewmodels.observable import Observable
 
 PERMISSION = "reports.read"
+LABEL_KEY = "label"  # a report table's column naming its row in the user's language
+CODE_LABELS = {"channel": labels.CHANNEL}  # code columns the desktop translates itself
 
 
 class ReportsModel(Observable):
@@ -53,7 +56,10 @@ class ReportsModel(Observable):
         return [[row.get(key) for key in keys] for row in table.get("rows") or []]
 
     def series(self) -> list[tuple[str, float]]:
-        """The chart: the first text column as labels, the first numeric column as values."""
+        """The chart: the first numeric column as values, labelled by the first other column
+        — a code the desktop knows (a channel: ``phone``) by its translated name ("Telefon"),
+        otherwise by the table's ``label`` column (the name the server gives beside a code)
+        when it has one."""
         rows = self.rows()
         if not rows:
             return []
@@ -68,11 +74,18 @@ class ReportsModel(Observable):
         )
         if numeric is None:
             return []
+        keys = [c["key"] for c in self.table().get("columns") or []]
         label = next((i for i, col in enumerate(columns) if i != numeric), None)
-        return [
-            (str(row[label]) if label is not None else str(n + 1), float(row[numeric]))
-            for n, row in enumerate(rows)
-        ]
+        codes = CODE_LABELS.get(keys[label]) if label is not None else None
+        if codes is None and LABEL_KEY in keys and keys.index(LABEL_KEY) != numeric:
+            label = keys.index(LABEL_KEY)
+
+        def named(row: list[Any], n: int) -> str:
+            if label is None:
+                return str(n + 1)
+            return labels.label(codes, row[label]) if codes else str(row[label])
+
+        return [(named(row, n), float(row[numeric])) for n, row in enumerate(rows)]
 
     def export_csv(self, path: Path) -> None:
         """The shown table as CSV (UTF-8 with BOM and semicolons, as Swedish Excel reads it)."""

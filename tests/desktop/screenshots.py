@@ -14,6 +14,7 @@ fed to its view model, since a breach would otherwise take the agreed hours to h
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from pathlib import Path
@@ -21,9 +22,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from desktop.ui import tasks
 from desktop.ui.app import DesktopApp
 from desktop.ui.case_view import CaseWindow
-from tests.desktop.conftest import AGENT_PASSWORD, type_text, until
+from tests.desktop.conftest import (
+    AGENT_PASSWORD,
+    DIARIUM_BASE,
+    RECEPTION_BASE,
+    kiosk_check_in,
+    make_draft,
+    type_text,
+    until,
+    user_http,
+)
 from tests.desktop.test_screen_pop import PLUGIN, TOKEN, telephony_on  # noqa: F401
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -39,6 +50,11 @@ CONTACTS = (  # summary, whether it opens a case, channel
 
 
 def save(widget, name: str) -> None:
+    """Write ``docs/images/<name>.png`` (only the names in ``KONTAKT_SCREENSHOTS``, comma
+    separated, when it is set: to redo some pictures without touching the others)."""
+    chosen = [n.strip() for n in os.environ.get("KONTAKT_SCREENSHOTS", "").split(",") if n]
+    if chosen and name not in chosen:
+        return
     IMAGES.mkdir(parents=True, exist_ok=True)
     widget.grab().save(str(IMAGES / f"{name}.png"))
 
@@ -209,3 +225,144 @@ def test_screenshots(telephony_on, server_factory, role_users, desk_org, shot_gr
         "sla-monitor",
         "reports",
     }
+
+
+SCANNED = (
+    (
+        "Anna Åkesson\nStorgatan 12\n123 45 Norrby\n\nNorrby kommun\nKommunstyrelsen\n\n"
+        "Norrby den 1 december 2026\n\nÄrende: Ansökan om bygglov för förråd\n\nHej!\n"
+        "Jag söker bygglov för ett förråd på min tomt, Storgatan 12.\n"
+        "Mitt personnummer är 19811218-9876.\nJag bifogar ritningar och en situationsplan.\n\n"
+        "Med vänlig hälsning\nAnna Åkesson\n",
+        "scan",
+    ),
+    (
+        "Bengt Ek\nLindvägen 3\n123 46 Norrby\n\nÄrende: Synpunkt på snöröjningen på "
+        "Lindvägen\n\nVägen har inte plogats sedan i fredags.\n\nBengt Ek\n",
+        "mail",
+    ),
+    (
+        "Norrby Bygg AB\nIndustrigatan 8\n\nÄrende: Anbud på renovering av Björkskolans kök\n"
+        "\nHärmed lämnar vi vårt anbud enligt förfrågningsunderlaget.\n\nNorrby Bygg AB\n",
+        "scan",
+    ),
+)
+
+
+def test_diarium_screenshots(diarium_server, role_users, run, qtbot):
+    """The registrator's diarium panel: the drafts queue with a letter opened, and the open
+    requests for public documents with their timers."""
+    from desktop.panels.diarium import DiariumPanel
+
+    server = diarium_server["server"]
+    officer = user_http(server, role_users["case_officer"])
+    for days, channel, who, what in (
+        (12, "phone", "Olle Ödman", "Bygglovsbeslut för Ekvägen 4"),
+        (0, "email", "", "Protokoll från kommunstyrelsen 24 november"),
+        (1, "desk", "Redaktionen, Norrby Tidning", "Avtal om skolskjuts 2026"),
+    ):
+        answer = officer.post(
+            f"{DIARIUM_BASE}/requests",
+            json={
+                "channel": channel,
+                "description": what,
+                "requester_name": who,
+                "received_at": int(time.time()) - days * 86400 - 600,
+            },
+        )
+        assert answer.status_code == 201, answer.text
+    desktop = DesktopApp()
+
+    async def scenario() -> None:
+        made = [await make_draft(text, source) for text, source in SCANNED]
+        window = desktop.show_sign_in()
+        window.address.setText(server.url)
+        window.username.setText(role_users["registrator"])
+        window.password.setText(AGENT_PASSWORD)
+        window.start_sign_in()
+        main = await until(lambda: desktop.main, what="the main window")
+        qtbot.addWidget(main)
+        main.resize(1280, 800)
+        panel = next(p for p in main.panels if isinstance(p, DiariumPanel))
+        main.show_panel(panel)
+        await until(lambda: made[0]["id"] in [d["id"] for d in panel.model.drafts], what="drafts")
+        panel.drafts.select_key(made[0]["id"])
+        panel.open_draft()
+        await until(lambda: panel.text.toPlainText(), what="the letter")
+        await until(lambda: panel.case_file.count() > 1, what="the case files")
+        panel.case_file.setCurrentIndex(panel.case_file.findData(diarium_server["case_file"]["id"]))
+        panel.protected_text.setPlainText("Anna Åkesson, 19811218-9876")
+        await asyncio.sleep(0.3)
+        save(main, "diarium")
+        panel.show_page(panel.requests_page)
+        await until(lambda: len(panel.model.requests) >= 3, what="the requests")
+        await asyncio.sleep(0.3)
+        save(main, "diarium-requests")
+        await until(lambda: tasks.pending() == 0, what="the background calls")
+        await desktop.session.stop()
+
+    run(scenario(), timeout=90)
+
+
+@pytest.fixture
+async def shot_hosts(reception_server, role_users) -> dict[str, int]:
+    """Hosts with plain names for the picture (the fixture's hosts carry a random suffix);
+    afterwards they no longer accept visitors."""
+    from core.auth import service as auth
+    from plugins.visitor_reception import hosts
+
+    suffix = uuid.uuid4().hex[:6]
+    made = {}
+    for key, full_name, unit, protected in (
+        ("bygg", "Vilma Lund", "Bygglov", False),
+        ("social", "Sune Berg", "Individ- och familjeomsorg", True),
+    ):
+        username = f"shot-{key}-{suffix}"
+        await auth.create_user("test", username, full_name, AGENT_PASSWORD, ["case_officer"])
+        made[key] = (username, await hosts.save("test", username, unit, "Plan 2", protected, True))
+    yield {key: row["id"] for key, (_username, row) in made.items()}
+    for username, row in made.values():
+        await hosts.save("test", username, row["unit"], "Plan 2", False, False)
+
+
+def test_reception_screenshot(reception_server, shot_hosts, role_users, run, qtbot):
+    """The reception desk: who is inside, registering, the roll call with one ticked off."""
+    from desktop.panels.reception import ReceptionPanel
+
+    server, token = reception_server["server"], reception_server["kiosk_token"]
+    greta = kiosk_check_in(
+        server, token, shot_hosts["bygg"], "Greta Gran", organisation="Ekeby Bygg AB"
+    )
+    kiosk_check_in(server, token, shot_hosts["bygg"], "Hugo Holm", needs_assistance=True)
+    kiosk_check_in(server, token, shot_hosts["social"], "Sonja Skyddad")
+    kiosk_check_in(server, token, shot_hosts["bygg"], "Maja Nord", organisation="Norrby Tidning")
+    desk = user_http(server, role_users["reception"])
+    roll = desk.post(f"{RECEPTION_BASE}/roll-calls", json={"reason": "Brandövning"})
+    assert roll.status_code in (200, 201), roll.text
+    roll_id = roll.json()["roll_call"]["id"]
+    ticked = desk.put(
+        f"{RECEPTION_BASE}/roll-calls/{roll_id}/safe/{greta['number']}", json={"safe": True}
+    )
+    assert ticked.status_code == 200, ticked.text
+    desktop = DesktopApp()
+
+    async def scenario() -> None:
+        window = desktop.show_sign_in()
+        window.address.setText(server.url)
+        window.username.setText(role_users["reception"])
+        window.password.setText(AGENT_PASSWORD)
+        window.start_sign_in()
+        main = await until(lambda: desktop.main, what="the main window")
+        qtbot.addWidget(main)
+        main.resize(1280, 960)  # the desk's lists and the roll call need the height
+        panel = next(p for p in main.panels if isinstance(p, ReceptionPanel))
+        main.show_panel(panel)
+        await until(lambda: panel.model.roll and panel.model.safe(), what="the roll call")
+        panel.visitor.setText("Per Sandberg")
+        panel.organisation.setText("Länsstyrelsen")
+        await asyncio.sleep(0.3)
+        save(main, "reception")
+        await until(lambda: tasks.pending() == 0, what="the background calls")
+        await desktop.session.stop()
+
+    run(scenario(), timeout=90)

@@ -58,6 +58,11 @@ def test_a_supervisor_sees_and_exports_a_report(
     ]
     view.chart.resize(400, 200)
     assert not view.chart.grab().isNull()
+    # every heading is shown whole, not cut off
+    header = view.grid.horizontalHeader()
+    for column in range(view.grid.columnCount()):
+        needed = header.fontMetrics().horizontalAdvance(headings[column])
+        assert header.sectionSize(column) >= needed, headings[column]
 
     model.export_csv(tmp_path / "r.csv")
     with (tmp_path / "r.csv").open(encoding="utf-8-sig", newline="") as f:
@@ -71,6 +76,11 @@ def test_a_supervisor_sees_and_exports_a_report(
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert cells[0] == headings
     assert [[_same(v) for v in row] for row in cells[1:]] == [[_same(v) for v in r] for r in shown]
+
+    # the chart of the channels is labelled with the channels' names, not their codes
+    model.choose_table("by_channel")
+    labels = [label for label, _value in view.chart.series]
+    assert "Telefon" in labels and "phone" not in labels, labels
 
 
 def _same(value: object) -> object:
