@@ -101,7 +101,9 @@ DOCUMENTS_SQL = (
 #: How many documents one request may name, and how long one number may be.
 MAX_DOCUMENTS = 20
 MAX_REF = 60
-_SEPARATORS = re.compile(r"[\n\r,;]+")
+_SEPARATORS = re.compile(r"[\n\r,;]+|\s+(?:och|and|&)\s+", re.IGNORECASE)
+_SHORT = re.compile(r"^-\s*(\d+)$")
+_DOC_SEQ = re.compile(r"^(.*-)\d+$")
 
 
 def setting(name: str) -> Any:
@@ -229,8 +231,15 @@ def _clean(value: str, limit: int) -> str:
 
 
 def split_refs(text: str) -> list[str]:
-    """Document numbers written one per line or separated by commas or semicolons."""
-    return [part for part in (" ".join(p.split()) for p in _SEPARATORS.split(text)) if part]
+    """Document numbers written one per line or separated by commas, semicolons or "och"/
+    "and"; a short form ``-2`` after ``KS 2026/123-1`` means ``KS 2026/123-2``."""
+    refs: list[str] = []
+    for part in (" ".join(p.split()) for p in _SEPARATORS.split(text)):
+        if not part:
+            continue
+        short, previous = _SHORT.match(part), _DOC_SEQ.match(refs[-1]) if refs else None
+        refs.append(previous.group(1) + short.group(1) if short and previous else part)
+    return refs
 
 
 def document_refs(first: str, more: list[str]) -> list[str]:

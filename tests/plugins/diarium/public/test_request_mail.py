@@ -343,3 +343,41 @@ async def test_the_worker_renders_the_plugins_template_and_sends_it(
     )  # rendered and queued in the worker process, not in this one
     assert queued_by["actor"].startswith("worker-test-")
     assert queued_by["actor"] != f"worker-test-{os.getpid()}"
+
+
+def test_several_numbers_are_read_the_way_citizens_write_them():
+    assert requests.document_refs("KS 2026/123-1, -2 och -4", []) == [
+        "KS 2026/123-1",
+        "KS 2026/123-2",
+        "KS 2026/123-4",
+    ]
+    assert requests.document_refs("KS 2026/1-1\n\n  BUN  2026/5-2 ;KS 2026/1-1", ["-3"]) == [
+        "KS 2026/1-1",
+        "BUN 2026/5-2",
+        "-3",  # a short form names nothing without a number before it in the same field
+    ]
+    assert requests.document_refs("", ["KS 1 and KS 2", "KS 1"]) == ["KS 1", "KS 2"]
+    assert requests.document_refs("", []) == []
+
+
+async def test_requests_logged_before_the_migration_get_their_document_as_a_row(
+    client, entries, auth_headers
+):
+    from core import db
+    from plugins.diarium.migrations import diarium_public_2026_12_03t10_55_00_000000 as m
+
+    staff = await auth_headers("registrator")
+    logged = await client.post(
+        REQUESTS,
+        json={"channel": "desk", "document_number": entries["public"]["number"]},
+        headers=staff,
+    )
+    request_id = logged.json()["id"]
+    async with db.transaction():  # as a request of the old schema: no rows of its documents
+        await raw.fetch("DELETE FROM diarium_requested_document WHERE request_id = ?", request_id)
+        await raw.fetch(m.TABLES[-1])  # the migration's copy of the old one-document field
+        await raw.fetch(m.TABLES[-1])  # and again: once only
+    shown = (await client.get(f"{REQUESTS}/{request_id}", headers=staff)).json()
+    assert [(d["number"], d["document_id"]) for d in shown["documents"]] == [
+        (entries["public"]["number"], entries["public"]["id"])
+    ]
