@@ -1,6 +1,7 @@
 """A read-only table of API rows (dicts): each column a translated header and a function of
-the row, an optional colour per row (a timer's warning or breach, a secrecy marking), rows
-chosen with the arrow keys and kept selected over a reload."""
+the row, an optional colour per row (a timer's warning or breach, a secrecy marking) and bold
+rows (a visitor needing assistance), rows chosen with the arrow keys and kept selected over a
+reload. The diarium's and the reception's lists are such tables."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.i18n import _
@@ -20,7 +21,8 @@ Column = tuple[str, Callable[[Row], str]]  # (msgid of the header, the cell's te
 
 
 class RowTableModel(QAbstractTableModel):
-    """Rows of an API list; ``colour(row)`` gives a background colour or ""."""
+    """Rows of an API list; ``colour(row)`` gives a background colour or "", ``bold(row)``
+    whether the row is set in bold."""
 
     def __init__(
         self,
@@ -28,11 +30,13 @@ class RowTableModel(QAbstractTableModel):
         key: Callable[[Row], Any],
         colour: Callable[[Row], str] | None = None,
         parent: QObject | None = None,
+        bold: Callable[[Row], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.columns = columns
         self.key = key
         self.colour = colour
+        self.bold = bold
         self.rows: list[Row] = []
 
     def set_rows(self, rows: list[Row]) -> None:
@@ -60,6 +64,10 @@ class RowTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and self.colour is not None:
             colour = self.colour(row)
             return QColor(colour) if colour else None
+        if role == Qt.ItemDataRole.FontRole and self.bold is not None and self.bold(row):
+            font = QFont()
+            font.setBold(True)
+            return font
         return None
 
     def text(self) -> str:
@@ -70,7 +78,8 @@ class RowTableModel(QAbstractTableModel):
 
 
 class RowTable(QTableView):
-    """A read-only, row-selecting table named for screen readers; Enter activates a row."""
+    """A read-only, row-selecting table named for screen readers; Enter activates a row.
+    ``fit``: columns as wide as their contents on one line (else the user's widths, wrapped)."""
 
     def __init__(
         self,
@@ -79,18 +88,22 @@ class RowTable(QTableView):
         key: Callable[[Row], Any],
         colour: Callable[[Row], str] | None = None,
         parent: QWidget | None = None,
+        *,
+        bold: Callable[[Row], bool] | None = None,
+        fit: bool = True,
     ) -> None:
         super().__init__(parent)
-        self.rows = RowTableModel(columns, key, colour, self)
+        self.rows = RowTableModel(columns, key, colour, self, bold)
         self.setModel(self.rows)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setTabKeyNavigation(False)
-        self.setWordWrap(False)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        if fit:
+            self.setWordWrap(False)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         name(self, title)
 

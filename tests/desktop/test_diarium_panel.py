@@ -142,7 +142,7 @@ def test_the_registrator_registers_searches_and_discards(diarium_server, role_us
         document = await until(lambda: panel.model.last_registered, what="the registration")
         number = document["number"]
         assert number.startswith(f"{case_file['number']}-") or number.startswith("TKS ")
-        assert f"Registrerad som {number}." in panel.message.text()
+        await until(lambda: f"Registrerad som {number}." in panel.message.text(), what="text")
         await until(lambda: letter["id"] not in keys(panel.drafts), what="the queue")
         on_server = registrator.get(f"{DIARIUM_BASE}/drafts/{letter['id']}").json()
         assert on_server["status"] == "registered"

@@ -47,7 +47,7 @@ def choose(table: VisitTable, number: str) -> None:
 
 
 def numbers(table: VisitTable) -> list[str]:
-    return [table.visits.number(row) for row in range(table.visits.rowCount())]
+    return [table.visits.key(visit) for visit in table.visits.rows]
 
 
 def cells(table: VisitTable) -> str:
