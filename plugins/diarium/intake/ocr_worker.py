@@ -47,11 +47,39 @@ def run(
         return OTHER_ERROR, f"{type(exc).__name__}: {exc}"
 
 
+def cache_version_probes() -> None:
+    """Ask Tesseract and Ghostscript their versions once per process: ocrmypdf runs
+    ``tesseract --version`` and ``gs --version`` (six programs started, about 0.1 s) on every
+    file otherwise, and they do not change while this process runs. A failed probe is not
+    kept (it is asked again); without ocrmypdf's probe module nothing changes."""
+    try:
+        from ocrmypdf._exec import _probe
+    except ImportError:
+        return
+    original = getattr(_probe, "get_version", None)
+    if original is None or getattr(original, "cached_probe", False):
+        return
+    known: dict[tuple[Any, ...], Any] = {}
+
+    def cached(program: str, **options: Any) -> Any:
+        env = options.get("env") or {}
+        key = (program, *sorted((k, str(v)) for k, v in options.items() if k != "env"),
+               *sorted(env.items()))  # fmt: skip
+        if key not in known:
+            known[key] = original(program, **options)
+        return known[key]
+
+    cached.cached_probe = True  # type: ignore[attr-defined]
+    _probe.get_version = cached
+
+
 def main() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract: one thread (more cost more on 2 cores)
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints of the libraries must not mix with the answers
     import ocrmypdf  # noqa: F401 - the import is what the warm process saves
+
+    cache_version_probes()
 
     answers.write(json.dumps({"ready": True}) + "\n")
     answers.flush()
