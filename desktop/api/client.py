@@ -137,7 +137,13 @@ class ApiClient:
     # --- transport -------------------------------------------------------------------------
 
     async def _send(
-        self, method: str, path: str, token: str | None = None, text: bool = False, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        text: bool = False,
+        binary: bool = False,
+        **kwargs: Any,
     ) -> Any:
         headers = {"Accept-Language": self.language, **kwargs.pop("headers", {})}
         bearer = self.token if token is None else token
@@ -161,6 +167,8 @@ class ApiClient:
             raise kind(response.status_code, problem if isinstance(problem, dict) else {})
         if text:
             return response.text
+        if binary:
+            return response.content
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -183,6 +191,11 @@ class ApiClient:
         """A GET whose answer is text (an HTML page), not JSON."""
         clean = {key: value for key, value in params.items() if value not in (None, "", False)}
         return await self.request("GET", path, params=clean, text=True)
+
+    async def get_bytes(self, path: str, **params: Any) -> bytes:
+        """A GET whose answer is a file (a PDF), not JSON."""
+        clean = {key: value for key, value in params.items() if value not in (None, "", False)}
+        return await self.request("GET", path, params=clean, binary=True)
 
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return await self.request("POST", path, json=body, **kwargs)

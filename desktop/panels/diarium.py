@@ -10,11 +10,12 @@ the open requests for public documents with their timers, refreshed by the live 
 from __future__ import annotations
 
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -97,6 +98,8 @@ class DiariumPanel(QWidget):
         super().__init__(parent)
         self.session = context.session
         self.model = DiariumModel(self.session.client)
+        self.open_file: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.opened_pdf: Path | None = None
         name(self, _("Diarium"))
         layout = QVBoxLayout(self)
         self.message = QLabel("", self)
@@ -171,7 +174,10 @@ class DiariumPanel(QWidget):
         self.files = QLabel("", self.draft_box)
         self.files.setWordWrap(True)
         name(self.files, _("Files of the draft"))
-        right.addWidget(self.files)
+        files_row = QHBoxLayout()
+        files_row.addWidget(self.files, 1)
+        files_row.addWidget(button(self, _("Open the scan (PDF)"), "Ctrl+Shift+P", self.open_pdf))
+        right.addLayout(files_row)
         right.addWidget(self._register_form(), 3)
         columns.addWidget(self.draft_box, 4)
         return page
@@ -441,6 +447,20 @@ class DiariumPanel(QWidget):
             self.say(_("Choose a draft in the list first."), problem=True)
             return
         self._act(self.model.open_draft(int(chosen["id"])))
+
+    def open_pdf(self) -> None:
+        """Fetch the open draft's PDF/A and show it in the computer's PDF viewer."""
+        draft = self.model.draft
+        if draft is None:
+            self.say(_("Open a draft first (choose it and press Enter)."), problem=True)
+            return
+
+        async def opening() -> None:
+            path = await self.model.save_pdf(int(draft["id"]))
+            self.opened_pdf = path
+            self.open_file(QUrl.fromLocalFile(str(path)))
+
+        self._act(opening())
 
     def _registration(self) -> Registration:
         case_file = self.case_file.currentData()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from desktop.api import storage
 from desktop.api.client import ApiClient
 from desktop.i18n import N_, _
 from desktop.viewmodels import sla
@@ -43,6 +45,7 @@ REQUEST_CHANNEL = {
     "email": N_("E-mail"),
     "web": N_("Web form"),
 }
+PDF_FILE = "utkast.pdf"
 SECRET_WARNING = N_("Marked secret: a secrecy review is required before disclosure.")
 
 
@@ -125,6 +128,15 @@ class DiariumModel(Observable):
         self.draft = await self.client.get(f"{BASE}/drafts/{draft_id}")
         self.changed()
         return self.draft
+
+    async def save_pdf(self, draft_id: int) -> Path:
+        """The draft's searchable PDF/A, kept as the one viewing copy in the client's data
+        folder (``diarium/utkast.pdf``, replaced by the next one opened); the server audits
+        the read when the scan shows personnummer."""
+        data = await self.client.get_bytes(f"{BASE}/drafts/{draft_id}/pdf")
+        path = storage.data_dir() / "diarium" / PDF_FILE
+        storage.atomic_write_bytes(path, data)
+        return path
 
     async def load_series(self) -> None:
         """The active diary series."""

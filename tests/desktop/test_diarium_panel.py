@@ -7,10 +7,12 @@ its live event."""
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 
 from desktop.panels.diarium import DiariumPanel
@@ -29,6 +31,23 @@ LETTER = (
     "Hej!\nJag söker bygglov för ett förråd på min tomt.\nMitt personnummer är 19811218-9876.\n"
     "\nMed vänlig hälsning\nAnna Åkesson\n"
 )
+
+
+async def scan_pdf(tag: str) -> dict:
+    """A one-page PDF stored in the diarium's file store, as the intake stores a scan's
+    PDF/A (the file entry of a draft, with its bytes under ``data``)."""
+    from PIL import Image, ImageDraw
+
+    from plugins.diarium.registry import files
+
+    page = Image.new("L", (600, 300), 255)
+    ImageDraw.Draw(page).text((40, 40), f"Ansökan om bygglov {tag}", fill=0)
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF", resolution=100)
+    data = buffer.getvalue()
+    sha256 = await files.store(data, "application/pdf")
+    entry = {"filename": f"{tag}.pdf", "sha256": sha256, "mime": "application/pdf"}
+    return {**entry, "size": len(data), "role": "pdfa", "data": data}
 
 
 def choose(table: RowTable, key) -> None:
@@ -94,13 +113,17 @@ def test_only_the_registrator_gets_the_panel(diarium_server, role_users, run, qt
         run(scenario())
 
 
-def test_the_registrator_registers_searches_and_discards(diarium_server, role_users, run, qtbot):
+def test_the_registrator_registers_searches_and_discards(
+    diarium_server, role_users, desktop_dir, run, qtbot
+):
     server, case_file = diarium_server["server"], diarium_server["case_file"]
     tag = uuid.uuid4().hex[:8]
     registrator = user_http(server, role_users["registrator"])
 
     async def scenario() -> None:
-        letter = await make_draft(LETTER.format(tag=tag))
+        pdf = await scan_pdf(tag)
+        entry = {key: value for key, value in pdf.items() if key != "data"}
+        letter = await make_draft(LETTER.format(tag=tag), files=[entry])
         spam = await make_draft(f"Köp billiga klockor nu {tag}\nwww.exempel.test\n")
         desktop = DesktopApp()
         main, panel = await open_panel(desktop, server, role_users["registrator"], qtbot)
@@ -121,6 +144,16 @@ def test_the_registrator_registers_searches_and_discards(diarium_server, role_us
         assert panel.pnr_warning.isVisibleTo(panel)
         assert panel.counterpart.text() == "Anna Åkesson"
         assert panel.public_text.text() == f"Ansökan om bygglov för förråd {tag}"
+        assert f"{tag}.pdf" in panel.files.text()
+
+        # Ctrl+Shift+P: the scan's PDF/A is fetched and handed to the computer's PDF viewer
+        opened: list[QUrl] = []
+        panel.open_file = opened.append
+        QTest.keyClick(main, Qt.Key.Key_P, CTRL_SHIFT)
+        await until(lambda: opened, what="the PDF")
+        kept = Path(opened[0].toLocalFile())
+        assert kept == desktop_dir / "diarium" / "utkast.pdf"
+        assert kept.read_bytes() == pdf["data"]  # noqa: ASYNC240 (a small file, in a test)
 
         # the series and the case file with Alt+letter and the arrow keys, protected text and
         # a secrecy marking typed, Ctrl+Shift+J registers
@@ -183,6 +216,9 @@ def test_the_registrator_registers_searches_and_discards(diarium_server, role_us
         )
         spam_now = registrator.get(f"{DIARIUM_BASE}/drafts/{spam['id']}").json()
         assert spam_now["status"] == "new"
+        QTest.keyClick(main, Qt.Key.Key_P, CTRL_SHIFT)  # a mail without a scan: the 404 shown
+        await until(lambda: "PDF" in panel.message.text(), what="the missing PDF")
+        assert len(opened) == 1
 
         # discarding needs a reason (Alt+V), then Ctrl+Shift+Delete
         QTest.keyClick(main, Qt.Key.Key_Delete, CTRL_SHIFT)
