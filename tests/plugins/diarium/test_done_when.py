@@ -210,7 +210,7 @@ async def test_post_to_registry_to_webbdiarium_to_request_to_e_archive(
     async with raw_transaction():  # the form's hourly limit per address starts afresh
         await raw.fetch("UPDATE diarium_request SET client_key = '' WHERE channel = 'web'")
     form = await client.get(FORM, params={"document": letter["number"], "lang": "sv"})
-    assert form.status_code == 200 and f'>{letter["number"]}</textarea>' in form.text
+    assert form.status_code == 200 and f">{letter['number']}</textarea>" in form.text
     token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
     sent = await client.post(
         FORM,
