@@ -105,6 +105,7 @@ class DiariumPanel(QWidget):
         self.message = QLabel("", self)
         self.message.setWordWrap(True)
         name(self.message, _("Message"))
+        self.message.hide()  # shown while it has something to say
         layout.addWidget(self.message)
         self.pages = QTabWidget(self)
         name(self.pages, _("Diarium pages"))
@@ -401,6 +402,7 @@ class DiariumPanel(QWidget):
 
     def say(self, text: str, problem: bool = False) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
         self.message.setStyleSheet("color: #a1260d; font-weight: 600;" if problem else "")
 
     # --- events ----------------------------------------------------------------------------

@@ -287,7 +287,7 @@ async def diarium_server(
     case_file = await casefiles.open_case_file(
         "test",
         series_code=SERIES["code"],
-        title_public=f"Bygglov för förråd {uuid.uuid4().hex[:6]}",
+        title_public="Bygglov för förråd, Storgatan 12",
         classification_code="1.2.1",
         officer=role_users["case_officer"],
     )

@@ -35,6 +35,7 @@ from tests.desktop.conftest import (
     until,
     user_http,
 )
+from tests.desktop.test_diarium_panel import scan_pdf
 from tests.desktop.test_screen_pop import PLUGIN, TOKEN, telephony_on  # noqa: F401
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -274,7 +275,12 @@ def test_diarium_screenshots(diarium_server, role_users, run, qtbot):
     desktop = DesktopApp()
 
     async def scenario() -> None:
-        made = [await make_draft(text, source) for text, source in SCANNED]
+        scan = await scan_pdf("skanning-2026-12-01-0007")
+        scan.pop("data")
+        made = [
+            await make_draft(text, source, files=[scan] if n == 0 else [])
+            for n, (text, source) in enumerate(SCANNED)
+        ]
         window = desktop.show_sign_in()
         window.address.setText(server.url)
         window.username.setText(role_users["registrator"])
