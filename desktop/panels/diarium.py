@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -41,6 +42,7 @@ from desktop.viewmodels.diarium import (
     READ,
     REGISTER,
     REQUEST_CHANNEL,
+    REQUEST_OVERDUE,
     REQUEST_STATUS,
     REQUESTS,
     SECRET_WARNING,
@@ -51,6 +53,7 @@ from desktop.viewmodels.diarium import (
     requester,
 )
 
+NOTICE_MS = 30000
 REQUEST_SECONDS = 60  # the timers move on: the open requests are fetched again every minute
 COLOURS = {"breached": "#f8d7da", "warning": "#fff3cd"}
 SECRET_COLOUR = "#f3d9fa"
@@ -89,6 +92,17 @@ REQUEST_COLUMNS: list[Column] = [
     (N_("Document"), lambda r: str(r.get("document_ref") or "")),
     (N_("Description"), lambda r: " ".join(str(r.get("description") or "").split())[:120]),
 ]
+
+
+def overdue_text(event: dict[str, Any]) -> str:
+    """The alarm of a ``diarium.request_overdue`` event ("" for other events)."""
+    if event.get("type") != REQUEST_OVERDUE:
+        return ""
+    data = event.get("data") or {}
+    number = data.get("number") or "?"
+    if data.get("state") == "breach":
+        return _("Request {number} has passed its time: handle it promptly.").format(number=number)
+    return _("Request {number} is about to pass its time.").format(number=number)
 
 
 class DiariumPanel(QWidget):
@@ -409,6 +423,13 @@ class DiariumPanel(QWidget):
 
     def on_event(self, event: dict[str, Any]) -> None:
         stale = self.model.reload_for(event)
+        alarm = overdue_text(event)
+        if alarm and self.requests_page is not None:
+            self.say(alarm, problem=True)
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(alarm, NOTICE_MS)
+            QApplication.alert(window)
         if "drafts" in stale:
             self._act(self.model.load_drafts())
         if "requests" in stale and self.requests_page is not None:

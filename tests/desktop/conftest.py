@@ -291,7 +291,11 @@ async def diarium_server(
         classification_code="1.2.1",
         officer=role_users["case_officer"],
     )
-    server = services.start_server(tmp_path_factory.mktemp("diarium-server"))
+    # the API process sweeps the timers every second (one box): a late request's alarm
+    # (diarium.request_overdue) comes at once
+    server = services.start_server(
+        tmp_path_factory.mktemp("diarium-server"), {"KONTAKT_SLA_SWEEP_SECONDS": "1"}
+    )
     try:
         yield {"server": server, "series": found, "case_file": case_file}
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 
-from desktop.panels.diarium import DiariumPanel
+from desktop.panels.diarium import COLOURS, DiariumPanel
 from desktop.ui import tasks
 from desktop.ui.app import DesktopApp
 from desktop.ui.row_table import RowTable
@@ -239,44 +239,47 @@ def test_requests_show_their_timers_and_arrive_live(diarium_server, role_users, 
     server = diarium_server["server"]
     tag = uuid.uuid4().hex[:8]
     officer = user_http(server, role_users["case_officer"])
-    late = officer.post(
-        f"{DIARIUM_BASE}/requests",
-        json={
-            "channel": "phone",
-            "description": f"Kopia av bygglovsbeslut {tag}",
-            "requester_name": "Olle Ödman",
-            "received_at": int(time.time()) - 20 * 86400,
-        },
-    )
-    assert late.status_code == 201, late.text
-    late_number = late.json()["number"]
+
+    def log(**body) -> str:
+        answer = officer.post(f"{DIARIUM_BASE}/requests", json=body)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["number"]
 
     async def scenario() -> None:
         desktop = DesktopApp()
         main, panel = await open_panel(desktop, server, role_users["registrator"], qtbot)
         QTest.keyClick(main, Qt.Key.Key_3, CTRL)
         assert panel.pages.currentWidget() is panel.requests_page
-        await until(lambda: late_number in keys(panel.requests), what="the open requests")
-        row = next(r for r in panel.requests.rows.rows if r["number"] == late_number)
-        cells = [panel.requests.rows.columns[c][1](row) for c in range(3)]
-        assert cells[0] == late_number and cells[1] == "Överskriden", cells
-        assert cells[2].startswith("\u2212")  # its time has passed
-        assert keys(panel.requests).index(late_number) == 0 or all(
-            r["sla"] and r["sla"]["state"] == "breached"
-            for r in panel.requests.rows.rows[: keys(panel.requests).index(late_number)]
-        )
-        assert "Olle Ödman" in panel.requests.rows.text()
 
-        # a request logged elsewhere (the desk, over HTTP) arrives with its live event
-        fresh = officer.post(
-            f"{DIARIUM_BASE}/requests",
-            json={"channel": "desk", "description": f"Protokoll från nämnden {tag}"},
-        )
-        assert fresh.status_code == 201, fresh.text
-        number = fresh.json()["number"]
-        await until(lambda: number in keys(panel.requests), what="the live event", within=20)
-        row = next(r for r in panel.requests.rows.rows if r["number"] == number)
+        # a request logged at the desk (over HTTP) arrives with diarium.request_received
+        fresh = log(channel="desk", description=f"Protokoll från nämnden {tag}")
+        await until(lambda: fresh in keys(panel.requests), what="the received event")
+        row = next(r for r in panel.requests.rows.rows if r["number"] == fresh)
         assert panel.requests.rows.columns[5][1](row) == "Anonym"
+        assert panel.requests.rows.columns[1][1](row) == "I tid"
+
+        # one phoned in 20 days ago: past its time when logged; the server's sweep raises its
+        # breach and diarium.request_overdue reaches the registrator at once
+        late = log(
+            channel="phone",
+            description=f"Kopia av bygglovsbeslut {tag}",
+            requester_name="Olle Ödman",
+            received_at=int(time.time()) - 20 * 86400,
+        )
+        await until(lambda: late in keys(panel.requests), what="the late request")
+        await until(
+            lambda: f"Begäran {late} har passerat sin tid" in panel.message.text(),
+            within=20,
+            what="the overdue event",
+        )
+        assert f"Begäran {late} har passerat sin tid" in main.statusBar().currentMessage()
+        row = next(r for r in panel.requests.rows.rows if r["number"] == late)
+        cells = [panel.requests.rows.columns[c][1](row) for c in range(3)]
+        assert cells == [late, "Överskriden", cells[2]] and cells[2].startswith("\u2212")
+        order = keys(panel.requests)  # what is breached comes first
+        assert order.index(late) < order.index(fresh)
+        assert "Olle Ödman" in panel.requests.rows.text()
+        assert COLOURS["breached"] == panel.requests.rows.colour(row)
         await stop(desktop)
 
     run(scenario(), timeout=90)
