@@ -233,6 +233,8 @@ class DiariumPanel(QWidget):
             self.provision,
         )
         form.addRow(label_for(_("Marking a&uthority"), self.authority, box), self.authority)
+        name(self.series.view(), _("Diary series"))
+        name(self.case_file.view(), _("Case file (optional)"))
         form.addRow(button(self, _("Register the draft"), "Ctrl+Shift+J", self.register))
         discard = QHBoxLayout()
         discard.addWidget(label_for(_("Discard &reason"), self.discard_reason, box))
@@ -250,6 +252,7 @@ class DiariumPanel(QWidget):
         self.query.returnPressed.connect(self.search)
         self.search_series = QComboBox(page)
         name(self.search_series, _("Series to search"))
+        name(self.search_series.view(), _("Series to search"))
         row.addWidget(label_for(_("Search &words or reference number"), self.query, page))
         row.addWidget(self.query, 3)
         row.addWidget(label_for(_("Ser&ies"), self.search_series, page))

@@ -14,6 +14,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from desktop.panels.diarium import COLOURS, DiariumPanel
 from desktop.ui import tasks
@@ -230,6 +238,17 @@ def test_the_registrator_registers_searches_and_discards(
         await until(lambda: spam["id"] not in keys(panel.drafts), what="the discard")
         gone = registrator.get(f"{DIARIUM_BASE}/drafts/{spam['id']}").json()
         assert gone["status"] == "discarded" and gone["discarded"]["reason"] == "Reklam"
+
+        # every control of the panel a user can reach has an accessible name
+        kinds = QAbstractButton | QComboBox | QLineEdit | QPlainTextEdit | QAbstractItemView
+        unnamed = [
+            type(widget).__name__
+            for widget in panel.findChildren(QWidget)
+            if isinstance(widget, kinds)
+            and widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+            and not widget.accessibleName()
+        ]
+        assert unnamed == []
         await stop(desktop)
 
     run(scenario(), timeout=90)
