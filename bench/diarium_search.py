@@ -21,6 +21,9 @@ searches as a registrator types them, through :func:`plugins.diarium.registry.se
 - ``public_only``: a frequent word for a user without ``diarium.secret`` (public columns only)
 
 Prints p50/p95/p99 in milliseconds per kind and over all; the goal is p95 < 50 ms.
+
+``--explain KIND`` (PostgreSQL, repeatable) also prints ``EXPLAIN (ANALYZE, BUFFERS)`` of
+every statement the search sends for the first two samples of that kind, after the timing.
 """
 
 from __future__ import annotations
@@ -288,6 +291,39 @@ def _queries(sample: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+#: Kinds whose statements are explained after the timing (set by ``main``; PostgreSQL only).
+EXPLAIN: list[str] = []
+
+
+async def _explain(samples: list[dict[str, Any]], kinds: list[str], who: Any) -> list[str]:
+    """The plans of the statements :func:`search.search` sends for two samples per kind."""
+    from core.db import raw
+    from plugins.diarium.registry import search
+
+    lines: list[str] = []
+    fetch = raw.fetch
+    for kind in kinds:
+        for sample in samples[:2]:
+            params = _queries(sample)[kind]
+            sent: list[tuple[str, tuple]] = []
+
+            async def spy(sql: str, *args: Any, _sent: list = sent) -> list[dict[str, Any]]:
+                _sent.append((sql, args))
+                return await fetch(sql, *args)
+
+            raw.fetch = spy
+            try:
+                await search.search(who, **params, limit=50)
+            finally:
+                raw.fetch = fetch
+            lines.append(f"== {kind} {params}")
+            for sql, args in sent:
+                lines.append(f"-- {sql}  {args}")
+                plan = await fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args)
+                lines += [str(next(iter(row.values()))) for row in plan]
+    return lines
+
+
 async def _measure(samples: list[dict[str, Any]]) -> dict[str, tuple[list, list, list]]:
     from core.auth.service import Principal
     from plugins.diarium.registry import search
@@ -312,11 +348,16 @@ async def _measure(samples: list[dict[str, Any]]) -> dict[str, tuple[list, list,
                 continue
             results[kind][0].append(time.perf_counter() - started)
             results[kind][1].append(len(page["items"]))
+    if EXPLAIN:
+        log("\n".join(await _explain(samples, EXPLAIN, secret)))
     return results
 
 
-def child_main(env: dict[str, str], backend: str, plan: Plan, url: str, queue) -> None:
+def child_main(
+    env: dict[str, str], backend: str, plan: Plan, url: str, queue, explain: list[str] | None = None
+) -> None:
     """One backend: enable the plugin, load the entries, run the searches (own process)."""
+    EXPLAIN[:] = list(explain or []) if backend == "postgres" else []
     from core import db
     from core.plugin_admin import service as plugins
     from core.runtime import configure_storage
@@ -362,7 +403,8 @@ def run(report: Report, backends: list[str], quick: bool, entries: int | None = 
         with installation(backend, with_redis=False) as inst:
             queue = ctx.Queue()
             proc = ctx.Process(
-                target=child_main, args=(inst.env, backend, plan, inst.database_url, queue)
+                target=child_main,
+                args=(inst.env, backend, plan, inst.database_url, queue, list(EXPLAIN)),
             )
             proc.start()
             outcome = _wait(proc, queue)
@@ -413,8 +455,14 @@ def _row(backend, kind, plan, seconds, hits, load_s) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--explain", action="append", choices=KINDS, default=[])
+    ours, rest = parser.parse_known_args(argv)
+    EXPLAIN[:] = ours.explain
     return entries_main(
-        argv,
+        rest,
         prog="python -m bench.diarium_search",
         description=__doc__,
         bench="diarium_search",
