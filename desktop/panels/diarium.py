@@ -114,6 +114,7 @@ class DiariumPanel(QWidget):
         self.model = DiariumModel(self.session.client)
         self.open_file: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.opened_pdf: Path | None = None
+        self._shown_draft: int | None = None  # the draft the form was filled from
         name(self, _("Diarium"))
         layout = QVBoxLayout(self)
         self.message = QLabel("", self)
@@ -265,8 +266,7 @@ class DiariumPanel(QWidget):
             lambda r: r["id"],
             lambda r: SECRET_COLOUR if r.get("secret") else "",
         )
-        self.results.clicked.connect(lambda _index: self.show_secrecy())
-        self.results.activated.connect(lambda _index: self.show_secrecy())
+        self.results.selectionModel().selectionChanged.connect(lambda *_a: self.show_secrecy())
         column.addWidget(self.results, 1)
         self.secrecy = QLabel("", page)
         self.secrecy.setWordWrap(True)
@@ -326,9 +326,10 @@ class DiariumPanel(QWidget):
         shown = [self.series.itemData(i) for i in range(self.series.count())]
         if shown == codes:
             return
-        for combo, first in ((self.series, None), (self.search_series, _("All series"))):
-            if combo is self.search_series and self.search_page is None:
-                continue
+        combos: list[tuple[QComboBox, str | None]] = [(self.series, None)]
+        if self.search_page is not None:
+            combos.append((self.search_series, _("All series")))
+        for combo, first in combos:
             chosen = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -362,7 +363,7 @@ class DiariumPanel(QWidget):
             self.pnr_warning.hide()
             self._shown_draft = None
             return
-        if getattr(self, "_shown_draft", None) == draft["id"]:
+        if self._shown_draft == draft["id"]:
             return
         self._shown_draft = draft["id"]
         found = draft.get("suggestions") or {}
@@ -408,14 +409,14 @@ class DiariumPanel(QWidget):
         self.secrecy.setText(text)
 
     def show_page(self, page: QWidget) -> None:
+        """Show one of the pages, the focus in its first control (Ctrl+1, Ctrl+2, Ctrl+3)."""
         self.pages.setCurrentWidget(page)
-        target = {
-            id(self.drafts_page): self.drafts,
-            id(self.search_page): getattr(self, "query", None),
-            id(self.requests_page): getattr(self, "requests", None),
-        }.get(id(page))
-        if target is not None:
-            target.setFocus()
+        if page is self.drafts_page:
+            self.drafts.setFocus()
+        elif page is self.search_page:
+            self.query.setFocus()
+        elif page is self.requests_page:
+            self.requests.setFocus()
 
     def say(self, text: str, problem: bool = False) -> None:
         self.message.setText(text)
