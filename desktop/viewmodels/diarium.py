@@ -55,8 +55,8 @@ class Registration:
 
     series_code: str
     case_file_id: int | None = None
-    counterpart_public: str = ""
-    public_text: str = ""
+    counterpart_public: str | None = None  # None: the draft's suggested sender
+    public_text: str | None = None  # None: the draft's suggested subject
     counterpart_protected: str = ""
     protected_text: str = ""
     document_date: str = ""
@@ -70,12 +70,13 @@ class Registration:
         body: dict[str, Any] = {
             "series_code": self.series_code,
             "case_file_id": self.case_file_id,
-            "counterpart_public": self.counterpart_public,
-            "public_text": self.public_text,
             "counterpart_protected": self.counterpart_protected,
             "protected_text": self.protected_text,
             "document_date": self.document_date,
         }
+        for key in ("counterpart_public", "public_text"):
+            if getattr(self, key) is not None:
+                body[key] = getattr(self, key)
         if self.provision or self.authority:
             body["secrecy"] = {
                 "provision": self.provision,

@@ -28,7 +28,14 @@ from desktop.ui import tasks
 from desktop.ui.app import DesktopApp
 from desktop.ui.row_table import RowTable
 from desktop.viewmodels.diarium import DiariumModel
-from tests.desktop.conftest import DIARIUM_BASE, make_draft, type_text, until, user_http
+from tests.desktop.conftest import (
+    AGENT_PASSWORD,
+    DIARIUM_BASE,
+    make_draft,
+    type_text,
+    until,
+    user_http,
+)
 from tests.desktop.test_contact_flow import sign_in, signed_in
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -322,3 +329,43 @@ def test_an_overdue_event_marks_the_request_and_asks_for_the_list_again():
     assert model.reload_for({"type": "diarium.request_received", "data": {}}) == ("requests",)
     assert model.reload_for({"type": "diarium.draft_created", "data": {}}) == ("drafts",)
     assert model.reload_for({"type": "case.updated", "data": {}}) == ()
+
+
+def test_the_problems_come_in_the_users_language(diarium_server, role_users, run):
+    """The view model over an English session: the server's problem in English, the draft
+    left as it was."""
+    from desktop.api.client import ApiClient
+    from desktop.api.errors import ApiError
+    from desktop.viewmodels.diarium import Registration
+
+    server = diarium_server["server"]
+
+    async def scenario() -> None:
+        draft = await make_draft(f"Hej!\nEn fråga om bygglov {uuid.uuid4().hex[:8]}\n")
+        client = ApiClient(server.url, language="en")
+        await client.sign_in(role_users["registrator"], AGENT_PASSWORD)
+        model = DiariumModel(client)
+        await model.load()
+        assert draft["id"] in [d["id"] for d in model.drafts]
+        assert "TKS" in [s["code"] for s in model.series]
+        marking = Registration(
+            "TKS",
+            counterpart_public="Per Olsson",
+            public_text="Fråga om bygglov",
+            provision="secret",
+            authority="KS",
+        )
+        assert "counterpart_public" not in Registration("TKS").body()  # the suggestion
+        try:
+            await model.register(draft["id"], marking)
+        except ApiError as exc:
+            assert exc.status == 422
+            assert exc.detail.startswith("A secrecy marking names the provision"), exc.detail
+        else:
+            raise AssertionError("registered with a bad marking")
+        assert (await client.get(f"{DIARIUM_BASE}/drafts/{draft['id']}"))["status"] == "new"
+        assert model.last_registered is None
+        await client.sign_out()
+        await client.close()
+
+    run(scenario())
