@@ -49,6 +49,7 @@ from desktop.viewmodels.diarium import (
     SOURCE,
     DiariumModel,
     Registration,
+    request_details,
     request_state,
     requester,
 )
@@ -295,7 +296,14 @@ class DiariumPanel(QWidget):
             lambda r: r["number"],
             lambda r: COLOURS.get(request_state(r), ""),
         )
-        inner.addWidget(self.requests, 1)
+        self.requests.activated.connect(lambda _index: self.open_request())
+        inner.addWidget(self.requests, 2)
+        self.request_text = QPlainTextEdit(self.requests_box)
+        self.request_text.setReadOnly(True)
+        self.request_text.setTabChangesFocus(True)
+        self.request_text.setPlaceholderText(_("Choose a request and press Enter."))
+        name(self.request_text, _("The request"))
+        inner.addWidget(self.request_text, 1)
         column.addWidget(self.requests_box, 1)
         return page
 
@@ -314,6 +322,8 @@ class DiariumPanel(QWidget):
             self.show_secrecy()
         if self.requests_page is not None:
             self.requests.set_rows(model.requests)
+            if model.request is not None:
+                self.request_text.setPlainText("\n".join(request_details(model.request)))
             late = sum(1 for r in model.requests if request_state(r) in COLOURS)
             self.requests_box.setTitle(
                 _("Open requests for public documents ({count}, {late} need attention)").format(
@@ -474,6 +484,11 @@ class DiariumPanel(QWidget):
             self.say(_("Choose a draft in the list first."), problem=True)
             return
         self._act(self.model.open_draft(int(chosen["id"])))
+
+    def open_request(self) -> None:
+        chosen = self.requests.selected()
+        if chosen is not None:
+            self._act(self.model.open_request(int(chosen["id"])))
 
     def open_pdf(self) -> None:
         """Fetch the open draft's PDF/A and show it in the computer's PDF viewer."""

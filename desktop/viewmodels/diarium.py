@@ -18,7 +18,7 @@ from typing import Any
 from desktop.api import storage
 from desktop.api.client import ApiClient
 from desktop.i18n import N_, _
-from desktop.viewmodels import sla
+from desktop.viewmodels import labels, sla
 from desktop.viewmodels.observable import Observable
 
 BASE = "/api/v1/plugins/diarium"
@@ -46,6 +46,12 @@ REQUEST_CHANNEL = {
     "web": N_("Web form"),
 }
 PDF_FILE = "utkast.pdf"
+HISTORY = {
+    "received": N_("Received"),
+    "started": N_("Started"),
+    "decided": N_("Decided"),
+    "masked_copy": N_("Masked copy made"),
+}
 SECRET_WARNING = N_("Marked secret: a secrecy review is required before disclosure.")
 
 
@@ -91,6 +97,44 @@ def request_state(request: dict[str, Any]) -> str:
     return str((request.get("sla") or {}).get("state") or "none")
 
 
+def request_details(request: dict[str, Any]) -> list[str]:
+    """The opened request as lines of text: who asked, for what, its timers, its history."""
+    found = request.get("requester") or {}
+    timers = request.get("sla") or {}
+    lines = [
+        _("Request {number} ({status}), received {received} by {channel}.").format(
+            number=request.get("number", ""),
+            status=labels.label(REQUEST_STATUS, request.get("status")),
+            received=labels.local_time(request.get("received_at")),
+            channel=labels.label(REQUEST_CHANNEL, request.get("channel")),
+        ),
+        _("Requester: {who}").format(
+            who=", ".join(str(part) for part in (requester(request), found.get("email")) if part)
+        ),
+        _("Asks for: {what}").format(
+            what=" — ".join(
+                str(part)
+                for part in (request.get("document_ref"), request.get("description"))
+                if part
+            )
+        ),
+    ]
+    if timers:
+        lines.append(
+            _("Timer: {state}; to be answered by {due}.").format(
+                state=_(sla.STATE_LABELS.get(request_state(request), "")),
+                due=labels.local_time(timers.get("resolution_due")),
+            )
+        )
+    for entry in request.get("history") or []:
+        text = f"{labels.local_time(entry.get('at'))} {labels.label(HISTORY, entry.get('kind'))}"
+        text += f" ({entry.get('actor') or ''})"
+        if entry.get("text"):
+            text += f": {entry['text']}"
+        lines.append(text)
+    return lines
+
+
 def requester(request: dict[str, Any]) -> str:
     """Who asked (or "Anonymous": a request for public documents may be anonymous)."""
     if request.get("anonymous"):
@@ -112,6 +156,7 @@ class DiariumModel(Observable):
         self.case_files: list[dict[str, Any]] = []
         self.results: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.request: dict[str, Any] | None = None  # the one opened, with its history
         self.last_registered: dict[str, Any] | None = None
 
     # --- the drafts queue ------------------------------------------------------------------
@@ -195,6 +240,12 @@ class DiariumModel(Observable):
         )
         self.requests = items
         self.changed()
+
+    async def open_request(self, request_id: int) -> dict[str, Any]:
+        """One request with its history and its timers."""
+        self.request = await self.client.get(f"{BASE}/requests/{request_id}")
+        self.changed()
+        return self.request
 
     def mark_overdue(self, number: str, kind: str) -> bool:
         """Apply a ``diarium.request_overdue`` event to the shown request (True if shown)."""

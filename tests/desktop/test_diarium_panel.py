@@ -68,7 +68,7 @@ async def scan_pdf(tag: str) -> dict:
 def choose(table: RowTable, key) -> None:
     """Move to the row of ``key`` with the arrow keys."""
     table.setFocus()
-    QTest.keyClick(table, Qt.Key.Key_Home)
+    QTest.keyClick(table, Qt.Key.Key_Home, CTRL)  # the first row (Home alone: first column)
     for _ in range(table.rows.rowCount()):
         chosen = table.selected()
         if chosen is not None and table.rows.key(chosen) == key:
@@ -306,6 +306,16 @@ def test_requests_show_their_timers_and_arrive_live(diarium_server, role_users, 
         assert order.index(late) < order.index(fresh)
         assert "Olle Ödman" in panel.requests.rows.text()
         assert COLOURS["breached"] == panel.requests.rows.colour(row)
+
+        # Enter opens the request: who asked, for what, its timer and its history
+        choose(panel.requests, late)
+        QTest.keyClick(panel.requests, Qt.Key.Key_Return)
+        await until(lambda: late in panel.request_text.toPlainText(), what="the request")
+        details = panel.request_text.toPlainText()
+        assert "Den som begär: Olle Ödman" in details
+        assert f"Begär: Kopia av bygglovsbeslut {tag}" in details
+        assert "Tid: Överskriden; ska besvaras senast" in details
+        assert f"Mottaget ({role_users['case_officer']})" in details
         await stop(desktop)
 
     run(scenario(), timeout=90)
