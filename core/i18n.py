@@ -7,11 +7,14 @@ compile step is needed. English is the msgid language.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("sv", "en")
 LOCALE_DIRS: list[Path] = [Path(__file__).parent / "locale"]
@@ -26,16 +29,37 @@ def add_locale_dir(path: Path) -> None:
 
 @lru_cache(maxsize=8)
 def _catalogue(lang: str) -> dict[str, str]:
-    """Every translated, non-fuzzy message of ``lang`` from all catalogue folders."""
+    """Every translated, non-fuzzy message of ``lang`` from all catalogue folders.
+
+    The first folder to translate a msgid wins (the core's comes first): a plugin cannot
+    change the core's texts, nor another plugin's; a differing translation is logged."""
     messages: dict[str, str] = {}
     for folder in LOCALE_DIRS:
-        po = folder / lang / "LC_MESSAGES" / "kontakt.po"
-        if po.exists():
-            with po.open("rb") as fh:
-                for message in read_po(fh):
-                    if message.id and message.string and not message.fuzzy:
-                        messages[str(message.id)] = str(message.string)
+        for msgid, text in _read(folder, lang).items():
+            if messages.setdefault(msgid, text) != text:
+                log.warning("%s: %r is already translated %r; kept", folder, msgid, messages[msgid])
     return messages
+
+
+def _read(folder: Path, lang: str) -> dict[str, str]:
+    """The translated, non-fuzzy messages of one catalogue folder."""
+    po = folder / lang / "LC_MESSAGES" / "kontakt.po"
+    if not po.exists():
+        return {}
+    with po.open("rb") as fh:
+        return {str(m.id): str(m.string) for m in read_po(fh) if m.id and m.string and not m.fuzzy}
+
+
+def conflicts(folders: list[Path] | None = None) -> list[tuple[str, str, str, str]]:
+    """(language, msgid, first translation, differing one) across catalogue folders."""
+    found = []
+    for lang in LANGUAGES:
+        seen: dict[str, str] = {}
+        for folder in folders if folders is not None else LOCALE_DIRS:
+            for msgid, text in _read(folder, lang).items():
+                if seen.setdefault(msgid, text) != text:
+                    found.append((lang, msgid, seen[msgid], text))
+    return found
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name

@@ -107,3 +107,23 @@ def test_translator_formats_and_falls_back():
 )
 def test_accept_language_negotiation(header, default, expected):
     assert negotiate(header, default) == expected
+
+
+def test_no_two_catalogues_translate_one_message_differently(tmp_path):
+    """Catalogues merge into one table; a plugin text that reworded the core's (or another
+    plugin's) would change screens it does not own. The core wins; this keeps them apart."""
+    from pathlib import Path
+
+    from core import i18n
+
+    root = Path(i18n.__file__).parent.parent
+    folders = [root / "core" / "locale", *sorted(root.glob("plugins/**/locale"))]
+    assert len(folders) > 3
+    assert i18n.conflicts(folders) == []
+
+    for name, text in (("a", "Mottaget"), ("b", "Mottagen")):
+        po = tmp_path / name / "sv" / "LC_MESSAGES" / "kontakt.po"
+        po.parent.mkdir(parents=True)
+        po.write_text(f'msgid "Received"\nmsgstr "{text}"\n', encoding="utf-8")
+    found = i18n.conflicts([tmp_path / "a", tmp_path / "b"])
+    assert found == [("sv", "Received", "Mottaget", "Mottagen")]

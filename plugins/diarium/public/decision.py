@@ -98,7 +98,7 @@ def render(
     pdf.ln(3)
     received = datetime.fromtimestamp(request["received_at"], zone)
     _line(pdf, _(N_("Request")), request["number"])
-    _line(pdf, _(N_("Received")), f"{received:%Y-%m-%d %H:%M}")
+    _line(pdf, _(N_("Received on")), f"{received:%Y-%m-%d %H:%M}")
     requester = request["requester_name"] or _(N_("Anonymous requester"))
     _line(pdf, _(N_("Requester")), requester)
     documents = documents or []

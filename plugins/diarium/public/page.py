@@ -144,7 +144,7 @@ TEXTS: dict[str, str] = {
     "back_to_search": N_("Back to the search"),
     "receipt_title": N_("Your request has been received"),
     "receipt_number": N_("The number of your request:"),
-    "receipt_received": N_("Received"),
+    "receipt_received": N_("Received on"),
     "receipt_next": N_(
         "We will handle it promptly. If the document or part of it is secret you get a "
         "written decision that you can appeal."
