@@ -487,21 +487,22 @@ async def _purge_exports(case_ids: set[int], now: int) -> set[str]:
 
 #: Whatever may point at a stored content: a document's file link, a stored export package,
 #: a draft not yet registered (new or discarded: a registered draft's files are its
-#: document's), a public request's masked copy or decision. Content leaves the store only
-#: when none does.
+#: document's), a public request's masked copy or decision, the masked copy of one document
+#: a request names. Content leaves the store only when none does.
 REFERENCE_SQL = (
     "SELECT 1 AS one FROM diarium_document_file WHERE sha256 = ? UNION ALL "
     "SELECT 1 AS one FROM diarium_export WHERE sha256 = ? AND status = 'stored' UNION ALL "
     "SELECT 1 AS one FROM diarium_draft WHERE status IN ('new', 'discarded') AND "
     "(original_sha256 = ? OR pdfa_sha256 = ? OR CAST(files AS TEXT) LIKE ?) UNION ALL "
-    "SELECT 1 AS one FROM diarium_request WHERE masked_copy_sha256 = ? OR decision_sha256 = ?"
+    "SELECT 1 AS one FROM diarium_request WHERE masked_copy_sha256 = ? OR decision_sha256 = ? "
+    "UNION ALL SELECT 1 AS one FROM diarium_requested_document WHERE masked_copy_sha256 = ?"
 )
 
 
 async def in_use(sha256: str) -> bool:
     """Whether anything in the diarium still points at this stored content."""
     row = await raw.fetchrow(REFERENCE_SQL, sha256, sha256, sha256, sha256, f"%{sha256}%",
-                             sha256, sha256)  # fmt: skip
+                             sha256, sha256, sha256)  # fmt: skip
     return row is not None
 
 

@@ -222,10 +222,21 @@ async def test_the_collection_removes_what_nothing_references(board):
     young = await _unique_blob("stored a minute ago, its draft not yet written")
     in_draft = await _unique_blob("only in a draft not yet registered")
     await _new_draft("kept-by-draft", in_draft)
+    # The masked copy of one document a request names (the public side's own row).
+    masked = await _unique_blob("a masked copy for a request")
+    async with db.transaction():
+        await raw.fetch(
+            "INSERT INTO diarium_requested_document (request_id, position, document_ref, "
+            "masked_copy_sha256) VALUES (?, ?, ?, ?)",
+            987654,
+            0,
+            "GAL 2026/1-1",
+            masked,
+        )
     restored_body = f"an old orphan a new mail brings again {time.time_ns()}".encode()
     restored = await files.store(restored_body, "text/plain")
     async with db.transaction():
-        for sha in (orphan, in_draft, restored):
+        for sha in (orphan, in_draft, restored, masked):
             await raw.fetch("UPDATE diarium_blob SET created_at = ? WHERE sha256 = ?", old, sha)
     # Stored again now (its draft is about to be written): the collection must leave it.
     assert await files.store(restored_body, "text/plain") == restored
@@ -252,6 +263,7 @@ async def test_the_collection_removes_what_nothing_references(board):
     assert stored(young_stray)
     assert await has_row(in_draft) and stored(in_draft)
     assert await has_row(restored) and stored(restored)
+    assert await has_row(masked) and stored(masked)
     entry = await raw.fetchrow(
         "SELECT actor, details FROM audit_entry WHERE action = 'diarium.store_collected' "
         "ORDER BY seq DESC LIMIT 1"
