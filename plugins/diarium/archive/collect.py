@@ -52,8 +52,9 @@ async def _rows(cutoff: int) -> tuple[int, int]:
     removed = size = 0
     candidates = [r["sha256"] for r in await raw.fetch(UNREFERENCED_SQL, cutoff, cutoff)]
     async with db.transaction():
+        used = await disposal.referenced(candidates)
         for sha in candidates:
-            if await disposal.in_use(sha):
+            if sha in used:
                 continue
             released = await disposal.queue_removal(COLLECTION_RUN, sha, cutoff)
             if released >= 0:

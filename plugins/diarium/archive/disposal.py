@@ -24,6 +24,7 @@ A run that is not approved changes nothing.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -486,24 +487,48 @@ async def _purge_exports(case_ids: set[int], now: int) -> set[str]:
 
 
 #: Whatever may point at a stored content: a document's file link, a stored export package,
-#: a draft not yet registered (new or discarded: a registered draft's files are its
-#: document's), a public request's masked copy or decision, the masked copy of one document
-#: a request names. Content leaves the store only when none does.
+#: a public request's masked copy or decision, the masked copy of one document a request
+#: names (one statement per chunk of hashes) — and a draft not yet registered (new or
+#: discarded: a registered draft's files are its document's), read in :func:`referenced`.
+#: Content leaves the store only when none points at it.
 REFERENCE_SQL = (
-    "SELECT 1 AS one FROM diarium_document_file WHERE sha256 = ? UNION ALL "
-    "SELECT 1 AS one FROM diarium_export WHERE sha256 = ? AND status = 'stored' UNION ALL "
-    "SELECT 1 AS one FROM diarium_draft WHERE status IN ('new', 'discarded') AND "
-    "(original_sha256 = ? OR pdfa_sha256 = ? OR CAST(files AS TEXT) LIKE ?) UNION ALL "
-    "SELECT 1 AS one FROM diarium_request WHERE masked_copy_sha256 = ? OR decision_sha256 = ? "
-    "UNION ALL SELECT 1 AS one FROM diarium_requested_document WHERE masked_copy_sha256 = ?"
+    "SELECT sha256 FROM diarium_document_file WHERE sha256 IN ({marks}) UNION "
+    "SELECT sha256 FROM diarium_export WHERE status = 'stored' AND sha256 IN ({marks}) UNION "
+    "SELECT masked_copy_sha256 FROM diarium_request WHERE masked_copy_sha256 IN ({marks}) "
+    "UNION SELECT decision_sha256 FROM diarium_request WHERE decision_sha256 IN ({marks}) "
+    "UNION SELECT masked_copy_sha256 FROM diarium_requested_document "
+    "WHERE masked_copy_sha256 IN ({marks})"
 )
+REFERENCE_TABLES = 5  # how often REFERENCE_SQL names the chunk
 
 
-async def in_use(sha256: str) -> bool:
-    """Whether anything in the diarium still points at this stored content."""
-    row = await raw.fetchrow(REFERENCE_SQL, sha256, sha256, sha256, sha256, f"%{sha256}%",
-                             sha256, sha256, sha256)  # fmt: skip
-    return row is not None
+async def _draft_references() -> set[str]:
+    """Every hash a draft not yet registered points at."""
+    found: set[str] = set()
+    rows = await raw.fetch(
+        "SELECT original_sha256, pdfa_sha256, files FROM diarium_draft "
+        "WHERE status IN ('new', 'discarded')"
+    )
+    for row in rows:
+        found.update(h for h in (row["original_sha256"], row["pdfa_sha256"]) if h)
+        items = row["files"]
+        if isinstance(items, str):  # a JSON column reads back as text on SQLite
+            items = json.loads(items or "[]")
+        found.update(str(item.get("sha256", "")) for item in items or [] if item.get("sha256"))
+    return found
+
+
+async def referenced(shas: set[str] | list[str]) -> set[str]:
+    """Those of ``shas`` that something in the diarium still points at."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return set()
+    found = await _draft_references() & set(wanted)
+    for chunk in _chunks(wanted, 200):
+        sql = REFERENCE_SQL.format(marks=_marks(chunk))
+        rows = await raw.fetch(sql, *(chunk * REFERENCE_TABLES))
+        found.update(next(iter(row.values())) for row in rows)
+    return found
 
 
 async def queue_removal(run_id: int, sha256: str, since: int) -> int:
@@ -531,9 +556,8 @@ async def queue_removal(run_id: int, sha256: str, since: int) -> int:
 async def _release_blobs(run_id: int, shas: set[str], since: int) -> tuple[int, int]:
     """Drop the store's rows of content nothing references any more; queue their removal."""
     removed = size = 0
-    for sha in sorted(shas):
-        if await in_use(sha):
-            continue
+    used = await referenced(shas)
+    for sha in sorted(shas - used):
         blob_size = await queue_removal(run_id, sha, since)
         if blob_size >= 0:
             removed += 1
