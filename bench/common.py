@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import platform
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -222,6 +223,10 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far."""
+        return cpu_seconds(self.proc.pid)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -232,9 +237,33 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    """The machine's one-minute load average (other users' work shares the cores)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def _profiler(pid: int) -> subprocess.Popen | None:
+    """With ``BENCH_PROFILE=path`` set: py-spy records the server into ``path`` (collapsed
+    stacks, 250 Hz) until it stops. py-spy comes from ``BENCH_PYSPY`` or the PATH."""
+    target = os.environ.get("BENCH_PROFILE")
+    if not target:
+        return None
+    spy = os.environ.get("BENCH_PYSPY") or shutil.which("py-spy") or "py-spy"
+    log(f"profiling the server (pid {pid}) into {target}")
+    command = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+    return subprocess.Popen([*command, "--output", target], stdout=subprocess.DEVNULL)
+
+
 @contextmanager
 def server(inst: Installation, wait: float = 60) -> Iterator[Server]:
-    """Start ``python -m core.cli serve`` for ``inst`` on a free port; stop it on exit."""
+    """Start ``python -m core.cli serve`` for ``inst`` on a free port; stop it on exit.
+    ``BENCH_PROFILE`` set: the server is profiled (see :func:`_profiler`)."""
     import httpx
 
     port = free_port()
@@ -248,6 +277,7 @@ def server(inst: Installation, wait: float = 60) -> Iterator[Server]:
             cwd=ROOT,
         )
     srv = Server(proc, f"http://127.0.0.1:{port}", log_path)
+    profiler: subprocess.Popen | None = None
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -261,9 +291,67 @@ def server(inst: Installation, wait: float = 60) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"kontakt serve did not start in {wait}s:\n{srv.log()}")
             time.sleep(0.1)
+        profiler = _profiler(proc.pid)
         yield srv
     finally:
         srv.stop()
+        if profiler is not None:
+            profiler.wait(timeout=60)
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+# The end of every wrk script here: one JSON line with wrk's own figures.
+WRK_DONE_LUA = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests":%d,"non_2xx":%d,"socket_errors":%d,"seconds":%.3f,' ..
+    '"p50_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}\n',
+    summary.requests, e.status, e.connect + e.read + e.write + e.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000))
+end
+"""
+
+
+# A script's line asking for the run to end now (wrk's own duration is only an upper bound):
+# wrk ends on SIGINT as at the end of its duration, with its figures up to then.
+WRK_STOP = "wrk-stop"
+WRK_STOP_LUA = f'io.write("{WRK_STOP}\\n"); io.stdout:flush()'
+
+
+def wrk(url: str, lua: str, duration: int, concurrency: int) -> dict[str, Any]:
+    """One wrk run (one thread, ``concurrency`` connections) of the Lua script ``lua`` (which
+    :data:`WRK_DONE_LUA` is appended to) for ``duration`` seconds at most, or until the script
+    runs :data:`WRK_STOP_LUA`; its figures, with ``ok`` (2xx answers) and ``rps``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua + WRK_DONE_LUA)
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s"]
+    try:
+        proc = subprocess.Popen(
+            [*command, "-s", fh.name, url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == WRK_STOP:
+                proc.send_signal(signal.SIGINT)
+            elif line.startswith("{"):
+                lines.append(line)
+        proc.wait(timeout=120)
+        errors = proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.unlink(fh.name)
+    if not lines:
+        raise RuntimeError(f"wrk printed no result:\n{errors}")
+    result = json.loads(lines[-1])
+    result["ok"] = result["requests"] - result["non_2xx"] - result["socket_errors"]
+    result["rps"] = round(result["ok"] / result["seconds"], 2)
+    return {**result, "loader": "wrk", "concurrency": concurrency}
 
 
 # --- figures ---------------------------------------------------------------------------------

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
-import os
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bench.common import Report, ensure_services, installation, log, machine, server
+from bench.common import (
+    Report,
+    cpu_seconds,
+    ensure_services,
+    installation,
+    load_average,
+    log,
+    machine,
+    server,
+    wrk,
+)
 from bench.registration import _ensure_wrk, _spawn, _verified
 
 TOKEN = "bench-webhook-token-0123456789abcdef"
@@ -59,15 +64,6 @@ request = function()
       '"user":"bench-agent","direction":"in"}'
   end
   return wrk.format("POST", nil, headers, body)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests":%d,"non_2xx":%d,"socket_errors":%d,"seconds":%.3f,' ..
-    '"p50_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}\n',
-    summary.requests, e.status, e.connect + e.read + e.write + e.timeout,
-    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000))
 end
 """.replace("__TOKEN__", TOKEN).replace("__GROUP__", GROUP)
 
@@ -116,27 +112,6 @@ def count_main(env: dict[str, str], queue: Any) -> None:
     queue.put(asyncio.run(go()))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wrk(url: str, script: str, duration: int, concurrency: int) -> dict[str, Any]:
-    """One wrk run with the event script; its figures (as bench.registration reports them)."""
-    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s"]
-    out = subprocess.run(
-        [*command, "-s", script, url], capture_output=True, text=True, timeout=duration + 120
-    )
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
-    result = json.loads(lines[-1])
-    result["ok"] = result["requests"] - result["non_2xx"] - result["socket_errors"]
-    result["rps"] = round(result["ok"] / result["seconds"], 2)
-    return {**result, "loader": "wrk", "concurrency": concurrency}
-
-
 def run(duration: int, concurrency: int, backend: str) -> dict[str, Any]:
     if backend == "postgres":
         ensure_services()
@@ -144,14 +119,13 @@ def run(duration: int, concurrency: int, backend: str) -> dict[str, Any]:
     with installation(backend) as inst:
         inst.env["KONTAKT_SQLITE_SYNCHRONOUS"] = "NORMAL"
         _spawn(setup_main, inst.env)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-            fh.write(LUA)
         with server(inst) as srv:
             url = srv.url + "/api/v1/plugins/telephony_centrex/webhook/centrex"
             log(f"telephony ingest: {url} for {duration}s at c={concurrency}")
             cpu_before = cpu_seconds(srv.proc.pid)
-            result = wrk(url, fh.name, duration, concurrency)
+            result = wrk(url, LUA, duration, concurrency)
             cpu = cpu_seconds(srv.proc.pid) - cpu_before
+            load = load_average()
         queue = multiprocessing.get_context("spawn").Queue()
         proc = multiprocessing.get_context("spawn").Process(
             target=count_main, args=(inst.env, queue)
@@ -170,6 +144,7 @@ def run(duration: int, concurrency: int, backend: str) -> dict[str, Any]:
             # the server's own CPU per event: what the figures would be on an idle machine
             "server_cpu_ms": round(cpu * 1000 / max(1, result["requests"]), 3),
             "server_cpu_share": round(cpu / result["seconds"], 2),
+            "load_average": load,
         }
     )
     return result
@@ -198,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("server_cpu_ms", "server CPU ms/event"),
                 ("db_contacts", "contacts"),
                 ("verified", "all stored"),
+                ("load_average", "load"),
             ],
         )
     )
