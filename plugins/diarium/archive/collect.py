@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 GRACE = 24 * 3600  # seconds: younger content may belong to work in progress
 COLLECTION_RUN = 0  # the run id of the collection's queued removals
+CHUNK = 500  # file names asked about at once
 UNREFERENCED_SQL = (
     "SELECT b.sha256 FROM diarium_blob b WHERE b.created_at <= ? AND b.seen_at <= ? "
     "AND NOT EXISTS (SELECT 1 FROM diarium_document_file f WHERE f.sha256 = b.sha256) "
@@ -93,9 +94,15 @@ def _unlink(paths: list[Path]) -> tuple[int, int]:
 async def _stray_files(root: Path, cutoff: float) -> tuple[int, int]:
     """Remove old files under the store that have no row (and crash leftovers)."""
     named, leftovers = await asyncio.to_thread(_old_files, root, cutoff)
-    for path in named:
-        if not await raw.fetchrow("SELECT 1 AS one FROM diarium_blob WHERE sha256 = ?", path.name):
-            leftovers.append(path)
+    for start in range(0, len(named), CHUNK):
+        chunk = named[start : start + CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        rows = await raw.fetch(
+            f"SELECT sha256 FROM diarium_blob WHERE sha256 IN ({marks})",
+            *(path.name for path in chunk),
+        )
+        known = {row["sha256"] for row in rows}
+        leftovers.extend(path for path in chunk if path.name not in known)
     return await asyncio.to_thread(_unlink, leftovers)
 
 
