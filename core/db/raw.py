@@ -59,10 +59,14 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f'INSERT INTO "{table}" ({names}) VALUES ({marks}) RETURNING "id"'
 
 
+# json.dumps(value, ensure_ascii=False) without building an encoder for every call
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def sql_value(value: Any) -> Any:
     """A Python value as a statement argument (dicts and lists as JSON text)."""
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        return _json_text(value)
     return value
 
 
