@@ -22,6 +22,7 @@ Nothing else keeps derived state: no per-process cache, so every process answers
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -103,7 +104,14 @@ def _timezone() -> str:
 
 def today(tz: str | None = None, now: float | None = None) -> date:
     """Today's local date (at ``now``, epoch seconds)."""
-    return datetime.fromtimestamp(now or time.time(), ZoneInfo(tz or _timezone())).date()
+    return _minute_date(int(now or time.time()) // 60, tz or _timezone())
+
+
+@functools.lru_cache(maxsize=64)
+def _minute_date(minute: int, tz: str) -> date:
+    """The local date of a whole minute (every time zone's offset is whole minutes); cached,
+    as ingest asks for today's date with every event."""
+    return datetime.fromtimestamp(minute * 60, ZoneInfo(tz)).date()
 
 
 def settled_day(now: float | None = None) -> date:
