@@ -55,6 +55,7 @@ from desktop.viewmodels.diarium import (
 )
 
 NOTICE_MS = 30000
+NEW_CASE_FILE = "new"  # the case-file choice that opens one with the registration
 REQUEST_SECONDS = 60  # the timers move on: the open requests are fetched again every minute
 COLOURS = {"breached": "#f8d7da", "warning": "#fff3cd"}
 SECRET_COLOUR = "#f3d9fa"
@@ -205,6 +206,12 @@ class DiariumPanel(QWidget):
         self.series = QComboBox(box)
         self.series.currentIndexChanged.connect(lambda _i: self.load_case_files())
         self.case_file = QComboBox(box)
+        self.case_file.currentIndexChanged.connect(lambda _i: self._new_case_file_shown())
+        self.new_title = QLineEdit(box)
+        self.new_title.setMaxLength(500)
+        self.classification = QComboBox(box)
+        name(self.classification, _("Classification of the new case file"))
+        name(self.classification.view(), _("Classification of the new case file"))
         self.counterpart = QLineEdit(box)
         self.counterpart.setMaxLength(300)
         self.public_text = QLineEdit(box)
@@ -224,6 +231,12 @@ class DiariumPanel(QWidget):
         self.discard_reason.setMaxLength(500)
         form.addRow(label_for(_("Diary &series"), self.series, box), self.series)
         form.addRow(label_for(_("&Case file (optional)"), self.case_file, box), self.case_file)
+        new_case_file = QHBoxLayout()
+        new_case_file.addWidget(self.new_title, 1)
+        new_case_file.addWidget(label_for(_("C&lassification"), self.classification, box))
+        new_case_file.addWidget(self.classification, 1)
+        form.addRow(label_for(_("New case file's t&itle"), self.new_title, box), new_case_file)
+        self._new_case_file_shown()
         form.addRow(label_for(_("Cou&nterpart (public)"), self.counterpart, box), self.counterpart)
         form.addRow(
             label_for(_("&Public text (brief content)"), self.public_text, box), self.public_text
@@ -316,6 +329,7 @@ class DiariumPanel(QWidget):
         self.queue_box.setTitle(_("Drafts to register ({count})").format(count=model.drafts_total))
         self._show_series()
         self._show_case_files()
+        self._show_classes()
         self._show_draft()
         if self.search_page is not None:
             self.results.set_rows(model.results)
@@ -353,12 +367,13 @@ class DiariumPanel(QWidget):
         self.load_case_files()
 
     def _show_case_files(self) -> None:
-        ids = [None, *(c["id"] for c in self.model.case_files)]
+        ids = [None, NEW_CASE_FILE, *(c["id"] for c in self.model.case_files)]
         if [self.case_file.itemData(i) for i in range(self.case_file.count())] == ids:
             return
         chosen = self.case_file.currentData()
         self.case_file.clear()
         self.case_file.addItem(_("No case file (the series only)"), None)
+        self.case_file.addItem(_("A new case file in the series"), NEW_CASE_FILE)
         for case_file in self.model.case_files:
             title = case_file.get("title_public") or ""
             self.case_file.addItem(f"{case_file['number']} — {title}", case_file["id"])
@@ -399,6 +414,7 @@ class DiariumPanel(QWidget):
         self.public_text.setText(found.get("subject") or "")
         self.document_date.setText(draft.get("received_date") or "")
         self.protected_text.clear()
+        self.new_title.clear()
         self.provision.clear()
         self.authority.clear()
         self.discard_reason.clear()
@@ -504,11 +520,38 @@ class DiariumPanel(QWidget):
 
         self._act(opening())
 
+    def _new_case_file_shown(self) -> None:
+        """The new case file's title and classification, enabled while it is chosen."""
+        chosen = self.case_file.currentData() == NEW_CASE_FILE
+        self.new_title.setEnabled(chosen)
+        self.classification.setEnabled(chosen)
+        if chosen and not self.new_title.text():
+            self.new_title.setText(self.public_text.text())
+
+    def _show_classes(self) -> None:
+        codes = [c["code"] for c in self.model.processes]
+        if [self.classification.itemData(i) for i in range(self.classification.count())] == codes:
+            return
+        chosen = self.classification.currentData()
+        self.classification.clear()
+        for found in self.model.processes:
+            self.classification.addItem(f"{found['code']} {found['title']}", found["code"])
+        self.classification.setCurrentIndex(max(self.classification.findData(chosen), 0))
+
     def _registration(self) -> Registration:
         case_file = self.case_file.currentData()
+        new = case_file == NEW_CASE_FILE
         return Registration(
             series_code=str(self.series.currentData() or ""),
-            case_file_id=None if case_file is None else int(case_file),
+            case_file_id=None if case_file is None or new else int(case_file),
+            new_case_file=(
+                {
+                    "title_public": self.new_title.text().strip(),
+                    "classification_code": str(self.classification.currentData() or ""),
+                }
+                if new
+                else None
+            ),
             counterpart_public=self.counterpart.text().strip(),
             public_text=self.public_text.text().strip(),
             protected_text=self.protected_text.toPlainText().strip(),

@@ -69,6 +69,7 @@ class Registration:
     provision: str = ""
     authority: str = ""
     secrecy_reason: str = ""
+    new_case_file: dict[str, str] | None = None  # {title_public, classification_code}
 
     def body(self) -> dict[str, Any]:
         """The JSON body of ``POST drafts/{id}/register`` (a secrecy marking only when a
@@ -83,6 +84,8 @@ class Registration:
         for key in ("counterpart_public", "public_text"):
             if getattr(self, key) is not None:
                 body[key] = getattr(self, key)
+        if self.new_case_file is not None:
+            body["new_case_file"] = self.new_case_file
         if self.provision or self.authority:
             body["secrecy"] = {
                 "provision": self.provision,
@@ -153,6 +156,7 @@ class DiariumModel(Observable):
         self.drafts_total = 0
         self.draft: dict[str, Any] | None = None
         self.series: list[dict[str, Any]] = []
+        self.processes: list[dict[str, Any]] = []  # the plan's processes a case file is under
         self.case_files: list[dict[str, Any]] = []
         self.results: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
@@ -190,6 +194,18 @@ class DiariumModel(Observable):
         self.series = [s for s in page["items"] if s.get("active", True)]
         self.changed()
 
+    async def load_processes(self) -> None:
+        """The classification plan's processes (newest plan version of each code)."""
+        page = await self.client.get(f"{BASE}/classification")
+        newest: dict[str, dict[str, Any]] = {}
+        for found in page["items"]:  # by version, then code: a later version replaces
+            if found.get("level") == "process":
+                newest[found["code"]] = found
+        self.processes = sorted(
+            newest.values(), key=lambda c: [int(p) for p in c["code"].split(".") if p.isdigit()]
+        )
+        self.changed()
+
     async def load_case_files(self, series_code: str) -> None:
         """The open case files of ``series_code``, newest first (the first 100)."""
         if not series_code:
@@ -207,6 +223,8 @@ class DiariumModel(Observable):
         self.last_registered = answer["document"]
         self.draft = None
         await self.load_drafts()
+        if registration.new_case_file is not None:  # the new one is in the list now
+            await self.load_case_files(registration.series_code)
         return answer["document"]
 
     async def discard(self, draft_id: int, reason: str) -> dict[str, Any]:
@@ -274,7 +292,7 @@ class DiariumModel(Observable):
 
     async def load(self, requests: bool = True) -> None:
         """Everything the panel shows at start and after a gap in the live events."""
-        calls = [self.load_drafts(), self.load_series()]
+        calls = [self.load_drafts(), self.load_series(), self.load_processes()]
         if requests:
             calls.append(self.load_requests())
         await asyncio.gather(*calls)

@@ -261,6 +261,54 @@ def test_the_registrator_registers_searches_and_discards(
     run(scenario(), timeout=90)
 
 
+def test_a_draft_opens_a_new_case_file(diarium_server, role_users, run, qtbot):
+    server = diarium_server["server"]
+    tag = uuid.uuid4().hex[:8]
+    registrator = user_http(server, role_users["registrator"])
+
+    async def scenario() -> None:
+        letter = await make_draft(
+            f"Bengt Ek\nLindvägen 3\n\nÄrende: Synpunkt på snöröjningen {tag}\n\nBengt Ek\n"
+        )
+        desktop = DesktopApp()
+        main, panel = await open_panel(desktop, server, role_users["registrator"], qtbot)
+        await until(lambda: letter["id"] in keys(panel.drafts), what="the drafts queue")
+        choose(panel.drafts, letter["id"])
+        QTest.keyClick(panel.drafts, Qt.Key.Key_Return)
+        await until(lambda: (panel.model.draft or {}).get("id") == letter["id"], what="draft")
+        assert not panel.new_title.isEnabled()
+        QTest.keyClick(main, Qt.Key.Key_S, ALT)
+        pick(panel.series, "TKS")
+        QTest.keyClick(main, Qt.Key.Key_A, ALT)
+        pick(panel.case_file, "new")
+        assert panel.new_title.isEnabled()  # the public text as its first title
+        assert panel.new_title.text() == f"Synpunkt på snöröjningen {tag}"
+        QTest.keyClick(main, Qt.Key.Key_R, ALT)
+        assert panel.new_title.hasFocus()
+        QTest.keyClick(panel.new_title, Qt.Key.Key_End)  # Alt+letter selected the whole title
+        type_text(panel.new_title, " vid Lindvägen")
+        QTest.keyClick(main, Qt.Key.Key_L, ALT)
+        assert panel.classification.hasFocus()
+        await until(lambda: panel.classification.findData("1.2.2") >= 0, what="the plan")
+        pick(panel.classification, "1.2.2")
+        QTest.keyClick(main, Qt.Key.Key_M, ALT)
+        QTest.keyClick(panel.counterpart, Qt.Key.Key_A, CTRL)
+        type_text(panel.counterpart, "Bengt Ek")
+        QTest.keyClick(main, Qt.Key.Key_J, CTRL_SHIFT)
+        document = await until(lambda: panel.model.last_registered, what="the registration")
+        case_file = registrator.get(f"{DIARIUM_BASE}/case-files/{document['case_file_id']}").json()
+        assert case_file["title_public"] == f"Synpunkt på snöröjningen {tag} vid Lindvägen"
+        assert case_file["classification_code"] == "1.2.2"
+        assert document["number"].startswith(case_file["number"])
+        # the new case file is there to choose for the next draft
+        await until(
+            lambda: panel.case_file.findData(case_file["id"]) >= 0, what="the new case file"
+        )
+        await stop(desktop)
+
+    run(scenario(), timeout=90)
+
+
 def test_requests_show_their_timers_and_arrive_live(diarium_server, role_users, run, qtbot):
     server = diarium_server["server"]
     tag = uuid.uuid4().hex[:8]
