@@ -30,11 +30,12 @@ def tls_server(tmp_path_factory, runtime):
     env = {"KONTAKT_TLS_CERT": str(cert_path), "KONTAKT_TLS_KEY": str(key_path)}
     server = services.start_kontakt(["serve", "--port", str(port)], tmp_path / "serve-tls.log", env)
     server.url = f"https://localhost:{port}"
+    trusted = ssl.create_default_context(cafile=str(cert_path))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert server.proc.poll() is None, server.log()
         try:
-            httpx.get(server.url + "/api/v1/health", verify=str(cert_path), timeout=2)
+            httpx.get(server.url + "/api/v1/health", verify=trusted, timeout=2)
             break
         except httpx.HTTPError:
             time.sleep(0.2)
