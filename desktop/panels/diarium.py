@@ -218,7 +218,7 @@ class DiariumPanel(QWidget):
         self.public_text.setMaxLength(2000)
         self.document_date = QLineEdit(box)
         self.document_date.setMaxLength(10)
-        self.document_date.setPlaceholderText("ÅÅÅÅ-MM-DD")
+        self.document_date.setPlaceholderText(_("YYYY-MM-DD"))
         self.protected_text = QPlainTextEdit(box)
         self.protected_text.setTabChangesFocus(True)
         self.protected_text.setFixedHeight(60)
