@@ -93,6 +93,10 @@ class ApiClient:
             raise SessionExpired(401, {"detail": "not signed in"})
         if self._renewing is None:
             self._renewing = asyncio.ensure_future(self._renew())
+            # its failure reaches every caller through the shield; marked as seen here, so a
+            # renewal whose callers were all cancelled (the client closing) logs no
+            # "exception was never retrieved"
+            self._renewing.add_done_callback(lambda done: done.cancelled() or done.exception())
         renewing = self._renewing
         try:
             await asyncio.shield(renewing)
