@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -49,6 +49,7 @@ from desktop.viewmodels.diarium import (
     SOURCE,
     DiariumModel,
     Registration,
+    forget_pdf,
     request_details,
     request_state,
     requester,
@@ -116,6 +117,10 @@ class DiariumPanel(QWidget):
         self.model = DiariumModel(self.session.client)
         self.open_file: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.opened_pdf: Path | None = None
+        forget_pdf()  # a copy a crash left behind
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(forget_pdf)
         self._shown_draft: int | None = None  # the draft the form was filled from
         name(self, _("Diarium"))
         layout = QVBoxLayout(self)

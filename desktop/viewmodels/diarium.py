@@ -46,6 +46,19 @@ REQUEST_CHANNEL = {
     "web": N_("Web form"),
 }
 PDF_FILE = "utkast.pdf"
+
+
+def viewing_copy() -> Path:
+    """Where the one viewing copy of a draft's scan is kept."""
+    return storage.data_dir() / "diarium" / PDF_FILE
+
+
+def forget_pdf() -> None:
+    """Remove the viewing copy (it may show personnummer): at quit, and at start after a
+    crash left one behind."""
+    storage.remove(viewing_copy())
+
+
 HISTORY = {
     "received": N_("Received"),
     "started": N_("Started"),
@@ -181,11 +194,12 @@ class DiariumModel(Observable):
 
     async def save_pdf(self, draft_id: int) -> Path:
         """The draft's searchable PDF/A, kept as the one viewing copy in the client's data
-        folder (``diarium/utkast.pdf``, replaced by the next one opened); the server audits
-        the read when the scan shows personnummer."""
+        folder (``diarium/utkast.pdf``, owner-only, replaced by the next one opened and removed
+        when the client quits: see :func:`forget_pdf`); the server audits the read when the
+        scan shows personnummer."""
         data = await self.client.get_bytes(f"{BASE}/drafts/{draft_id}/pdf")
-        path = storage.data_dir() / "diarium" / PDF_FILE
-        storage.atomic_write_bytes(path, data)
+        path = viewing_copy()
+        storage.atomic_write_bytes(path, data, private=True)
         return path
 
     async def load_series(self) -> None:

@@ -8,6 +8,7 @@ its live event."""
 from __future__ import annotations
 
 import io
+import stat
 import time
 import uuid
 from pathlib import Path
@@ -27,7 +28,7 @@ from desktop.panels.diarium import COLOURS, DiariumPanel
 from desktop.ui import tasks
 from desktop.ui.app import DesktopApp
 from desktop.ui.row_table import RowTable
-from desktop.viewmodels.diarium import DiariumModel
+from desktop.viewmodels.diarium import DiariumModel, forget_pdf
 from tests.desktop.conftest import (
     AGENT_PASSWORD,
     DIARIUM_BASE,
@@ -169,6 +170,9 @@ def test_the_registrator_registers_searches_and_discards(
         kept = Path(opened[0].toLocalFile())
         assert kept == desktop_dir / "diarium" / "utkast.pdf"
         assert kept.read_bytes() == pdf["data"]  # noqa: ASYNC240 (a small file, in a test)
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # noqa: ASYNC240 (it may show pnr)
+        forget_pdf()  # what quitting the client does
+        assert not kept.exists()  # noqa: ASYNC240
 
         # the series and the case file with Alt+letter and the arrow keys, protected text and
         # a secrecy marking typed, Ctrl+Shift+J registers
