@@ -134,7 +134,7 @@ async def arrive(code: str, kiosk: dict[str, Any]) -> dict[str, Any]:
         )
         if not taken:
             raise NotFound("The invitation code is not known")
-        signout = await visits.admit(
+        signout, _ = await visits.admit(
             row["id"], row["number"], host, row["visitor_name"], data, None, kiosk, now
         )
     return await visits.admitted(row["id"], signout)

@@ -96,25 +96,46 @@ async def check_in(
     now = int(time.time())
     async with db.transaction():
         number = await next_number(now)
-        visit_id = await raw.insert(
-            "visitor_visit",
-            {
-                "number": number,
-                "visitor_name": name,
-                "organisation": " ".join(data.organisation.split()),
-                "purpose": data.purpose.strip(),
-                "needs_assistance": data.needs_assistance,
-                "language": data.language,
-                "host_id": host["id"],
-                "host_username": host["username"],
-                "location": host["location"] or str(runtime.setting("default_location")),
-                "protected": bool(host["protected"]),
-                "registered_by": _actor(principal, kiosk),
-                "status": "expected",
-            },
+        visit = {
+            "number": number,
+            "visitor_name": name,
+            "organisation": " ".join(data.organisation.split()),
+            "purpose": data.purpose.strip(),
+            "needs_assistance": data.needs_assistance,
+            "language": data.language,
+            "host_id": host["id"],
+            "host_username": host["username"],
+            "location": host["location"] or str(runtime.setting("default_location")),
+            "protected": bool(host["protected"]),
+            "registered_by": _actor(principal, kiosk),
+            "status": "expected",
+        }
+        visit_id = await raw.insert("visitor_visit", visit)
+        code, contact_number = await admit(
+            visit_id, number, host, name, data, principal, kiosk, now
         )
-        code = await admit(visit_id, number, host, name, data, principal, kiosk, now)
-    return await admitted(visit_id, code)
+    row = _walk_in_row(visit, host, now, contact_number)
+    return {"visit": view(row, reveal=True), "signout_code": code}
+
+
+def _walk_in_row(
+    visit: dict[str, Any], host: dict[str, Any], now: int, contact_number: str
+) -> dict[str, Any]:
+    """The row of a visit just checked in, as :data:`VISIT_SQL` would read it back (the check-in
+    answers from what it wrote instead of reading the visit again)."""
+    return {
+        **visit,
+        "host_name": host["full_name"],
+        "status": "inside",
+        "checked_in_at": now,
+        "checked_out_at": None,
+        "checkout_kind": "",
+        "safe_at": None,
+        "safe_by": "",
+        "acknowledged_at": None,
+        "case_number": None,  # the visit's contact is registered without a case
+        "contact_number": contact_number,
+    }
 
 
 def clean_name(text: str) -> str:
@@ -140,10 +161,10 @@ async def admit(
     principal: Principal | None,
     kiosk: dict[str, Any] | None,
     now: int,
-) -> str:
+) -> tuple[str, str]:
     """Let an expected visit in (in the caller's transaction): the core contact, the host's
     e-mail, the audit entry and, after commit, the host's live event. Returns the sign-out
-    code (stored hashed)."""
+    code (stored hashed) and the contact's number."""
     code = CODE_PREFIX + secrets.token_urlsafe(18)
     actor = _actor(principal, kiosk)
     contact = await cases.register_contact(
@@ -175,7 +196,7 @@ async def admit(
         {"host": host["username"], "kiosk": kiosk["id"] if kiosk else None},
     )
     db.on_commit(lambda: _publish_arrival(host["username"], number, name, data))
-    return code
+    return code, contact["contact"]["number"]
 
 
 async def admitted(visit_id: int, code: str) -> dict[str, Any]:

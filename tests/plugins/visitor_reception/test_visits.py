@@ -33,6 +33,8 @@ async def test_a_kiosk_check_in_is_a_contact_tells_the_host_and_prints_a_badge(
     done = await check_in(client, reception, needs_assistance=True)
     visit = done["visit"]
     assert visit["number"].startswith("B") and visit["status"] == "inside"
+    # the answer is built from what the check-in wrote: it is the stored visit's view
+    assert visit == visits.view(await visits.get_row(visit["number"]), reveal=True)
     assert visit["host"]["name"] == "Vera Värdsson" and visit["location"] == "Plan 3, rum 301"
     assert done["signout_code"].startswith("VR1-")
     contact = await raw.fetchrow(
@@ -131,6 +133,7 @@ async def test_a_protected_visit_keeps_the_name_off_shared_screens_and_audits_re
     done = await check_in(client, reception, host="social", visitor_name="Cilla Carlsson")
     number = done["visit"]["number"]
     assert done["visit"]["protected"] is True
+    assert done["visit"] == visits.view(await visits.get_row(number), reveal=True)
     desk = await auth_headers("reception")
     shown = (await client.get(f"{BASE}/visits/{number}", headers=desk)).json()
     assert shown["visitor_name"] is None and shown["purpose"] is None
