@@ -306,19 +306,6 @@ async def diarium_server(
 
 async def make_draft(text: str, source: str = "upload", **extra: Any) -> dict[str, Any]:
     """A draft made by the intake's own service from text (no OCR), as its tests make them."""
-    from plugins.diarium.intake import drafts
+    from tests.plugins.diarium.drafts import make_draft as make
 
-    draft, created = await drafts.create(
-        drafts.NewDraft(
-            source=source,
-            source_key=f"desktop-test:{uuid.uuid4().hex}",
-            received_at=int(time.time()),
-            filename="brev.pdf",
-            mime="application/pdf",
-            text=text,
-            **extra,
-        ),
-        "test",
-    )
-    assert created
-    return draft
+    return await make(text, source, **extra)

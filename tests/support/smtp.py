@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -117,3 +118,19 @@ class SmtpServer:
                         f"{[(m.rcpt_tos, m['Subject']) for m in self.messages]}"
                     )
                 self._cond.wait(left)
+
+
+def unique_email(prefix: str) -> str:
+    """An address no other test uses (messages are told apart by their recipient)."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.org"
+
+
+async def outbox(case_number: str) -> list[dict]:
+    """The outbox rows queued for one case (or request) number, oldest first."""
+    from core.citizen.tables import OutboundMessage
+
+    return (
+        await OutboundMessage.select()
+        .where(OutboundMessage.case_number == case_number)
+        .order_by(OutboundMessage.id)
+    )

@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
 from core import db, jobs
 from core.cases.tables import Case
 from core.citizen import notify
-from core.citizen.tables import OutboundMessage
 from tests.core.citizen.conftest import open_case
 from tests.support.services import start_kontakt
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, outbox, unique_email
 
 
 def mail_settings(settings, smtp: SmtpServer):
     return settings.replace(smtp_host=smtp.host, smtp_port=smtp.port)
-
-
-def unique_email(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.org"
-
-
-async def outbox(case_number: str) -> list[dict]:
-    return (
-        await OutboundMessage.select()
-        .where(OutboundMessage.case_number == case_number)
-        .order_by(OutboundMessage.id)
-    )
 
 
 async def test_receipt_with_access_code_is_sent_and_opens_mina_arenden(

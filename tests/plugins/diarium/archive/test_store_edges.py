@@ -18,6 +18,7 @@ from core.db import raw
 from plugins.diarium.archive import collect, disposal
 from tests.plugins.diarium.archive import conftest as data
 from tests.plugins.diarium.conftest import BASE
+from tests.plugins.diarium.drafts import make_draft
 
 pytestmark = pytest.mark.timeout(120)
 BOARD = "Gallringsprovet (test)"
@@ -90,22 +91,9 @@ async def _dispose_all() -> dict[str, Any]:
     return await disposal.execute("test-proposer", run["id"])
 
 
-async def _new_draft(key: str, sha256: str, text: str = "Brev om arbetsmaterial") -> int:
-    from plugins.diarium.intake import drafts
-
-    draft, created = await drafts.create(
-        drafts.NewDraft(
-            source="upload",
-            source_key=f"upload:{key}:{time.time_ns()}",
-            received_at=int(time.time()),
-            filename="brev.txt",
-            mime="text/plain",
-            text=text,
-            files=[{"filename": "brev.txt", "sha256": sha256, "role": "original"}],
-        ),
-        "test",
-    )
-    assert created
+async def _new_draft(sha256: str, text: str = "Brev om arbetsmaterial") -> int:
+    files = [{"filename": "brev.txt", "sha256": sha256, "role": "original"}]
+    draft = await make_draft(text, filename="brev.txt", mime="text/plain", files=files)
     return int(draft["id"])
 
 
@@ -124,7 +112,7 @@ async def test_shared_content_stays_with_the_kept_document_and_the_new_draft(boa
     )
     await _close(case["id"])
     # The same attachment arrives again by mail: a new draft, not yet registered.
-    draft_id = await _new_draft("same-attachment", draft_share)
+    draft_id = await _new_draft(draft_share)
 
     done = await _dispose_all()
     items = {d["document_number"]: d["status"] for d in done["documents"]}
@@ -149,7 +137,7 @@ async def test_a_registered_draft_of_a_disposed_document_points_at_nothing_remov
     scan = await _unique_blob("scanned letter")
     case = await _closed_case("Inskannat arbetsmaterial")
     draft_id = await _new_draft(
-        "registered", scan, text="Ärende: Synpunkter på bygget\n\nVi har sett att zqxv pågår."
+        scan, text="Ärende: Synpunkter på bygget\n\nVi har sett att zqxv pågår."
     )
     headers = await auth_headers("registrator")
     registered = await client.post(
@@ -221,7 +209,7 @@ async def test_the_collection_removes_what_nothing_references(board):
     orphan = await _unique_blob("a package whose export row was never written")
     young = await _unique_blob("stored a minute ago, its draft not yet written")
     in_draft = await _unique_blob("only in a draft not yet registered")
-    await _new_draft("kept-by-draft", in_draft)
+    await _new_draft(in_draft)
     # The masked copy of one document a request names (the public side's own row).
     masked = await _unique_blob("a masked copy for a request")
     async with db.transaction():

@@ -5,7 +5,6 @@ plugin's messages in Swedish."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,26 +13,10 @@ from core.db import raw
 from core.i18n import catalogue
 from plugins.diarium.intake import drafts
 from tests.plugins.diarium.conftest import BASE
+from tests.plugins.diarium.drafts import make_draft as make
 from tests.support.msgids import scan
 
 ROOT = Path(__file__).resolve().parents[4]
-
-
-async def make(text: str, **extra: Any) -> dict[str, Any]:
-    draft, created = await drafts.create(
-        drafts.NewDraft(
-            source="upload",
-            source_key=f"test:{uuid.uuid4().hex}",
-            received_at=int(time.time()),
-            filename="brev.pdf",
-            mime="application/pdf",
-            text=text,
-            **extra,
-        ),
-        "test",
-    )
-    assert created
-    return draft
 
 
 LETTER = (

@@ -9,11 +9,9 @@ import asyncio
 import os
 import re
 import time
-import uuid
 
 from core import jobs
 from core.citizen import notify
-from core.citizen.tables import OutboundMessage
 from core.db import raw
 from plugins.diarium.public import requests
 from tests.plugins.diarium.public.conftest import PROVISION
@@ -26,21 +24,9 @@ from tests.plugins.diarium.public.test_requests import (
     token_of,
 )
 from tests.support.services import start_kontakt
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, outbox, unique_email
 
 NUMBER = re.compile(r"BAH-\d{4}-\d{5}")
-
-
-def unique_email(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.org"
-
-
-async def outbox(number: str) -> list[dict]:
-    return (
-        await OutboundMessage.select()
-        .where(OutboundMessage.case_number == number)
-        .order_by(OutboundMessage.id)
-    )
 
 
 async def test_a_web_request_for_several_documents_gets_its_receipt_by_email(
