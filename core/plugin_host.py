@@ -304,7 +304,10 @@ class PluginHost:
         if self.pm.has_plugin(name):
             self.pm.unregister(name=name)
         self.modules.pop(name, None)
-        _forget_mail_templates(name)
+        # Its mail templates stay registered (only a clash of names leaves none): the registry
+        # is the process's, shared by every host in it, and a failed setup in one (a retry, a
+        # check) must not take templates from the plugin loaded in another; unused, they are
+        # harmless. Disabling a plugin forgets them (:meth:`unload`).
         log.warning("plugin %s: %s (%s)", name, state, reason)
 
     def _load_one(

@@ -123,3 +123,16 @@ async def test_an_unknown_template_is_a_clear_error_and_queues_nothing(runtime):
     with pytest.raises(notify.UnknownTemplate):
         async with db.transaction():
             await notify.queue("anna@example.org", "no_such_template", "sv", "KC-0")
+
+
+def test_a_failed_setup_in_a_second_host_leaves_the_loaded_plugins_templates(settings, monkeypatch):
+    """The registry is the process's: a host whose setup of the plugin fails (a retry, a
+    check) must not take the templates from the plugin another host has loaded."""
+    PluginHost().load({"visitor_reception"}, settings, setup=False)
+    assert notify.template_owners()["visitor_arrived"] == "visitor_reception"
+    monkeypatch.setenv("KONTAKT_PLUGIN_VISITOR_RECEPTION_KIOSK_LANGUAGES", "sv,xx")
+    host = PluginHost()
+    host.load({"visitor_reception"}, settings)
+    assert host.status["visitor_reception"].state == "broken"
+    owners = notify.template_owners()
+    assert owners["visitor_arrived"] == owners["visitor_invitation"] == "visitor_reception"
