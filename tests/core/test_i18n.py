@@ -117,8 +117,9 @@ def test_no_two_catalogues_translate_one_message_differently(tmp_path):
     from core import i18n
 
     root = Path(i18n.__file__).parent.parent
-    folders = [root / "core" / "locale", *sorted(root.glob("plugins/**/locale"))]
-    assert len(folders) > 3
+    areas = sorted(p for p in root.glob("core/*/**/locale") if p.is_dir())
+    folders = [root / "core" / "locale", *areas, *sorted(root.glob("plugins/**/locale"))]
+    assert root / "core" / "sla" / "locale" in folders and len(folders) > 10
     assert i18n.conflicts(folders) == []
 
     for name, text in (("a", "Mottaget"), ("b", "Mottagen")):
