@@ -19,6 +19,17 @@ from typing import Any
 from core import db
 
 
+def json_column(value: Any) -> Any:
+    """A JSON column's value as read: text on SQLite (decoded here), already decoded by the
+    PostgreSQL driver; NULL stays None."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def json_list(value: Any) -> list[Any]:
+    """A JSON list column's value as a list (NULL or empty: ``[]``)."""
+    return list(json_column(value) or [])
+
+
 @functools.lru_cache(maxsize=512)
 def dollar_placeholders(sql: str) -> str:
     """``?`` placeholders as PostgreSQL's numbered ``$n`` (the SQL must not contain ``?``

@@ -13,7 +13,6 @@ and after commit, other processes see them within ``CACHE_TTL`` seconds.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import date
 from typing import Any
@@ -58,8 +57,7 @@ def invalidate() -> None:
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:
     view = dict(row)
-    value = view["calendars"]
-    view["calendars"] = json.loads(value) if isinstance(value, str | bytes) else list(value or [])
+    view["calendars"] = raw.json_list(view["calendars"])
     return view
 
 

@@ -10,7 +10,6 @@ returned). Both are audited.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from core import audit, db
@@ -31,10 +30,6 @@ MENUS_SQL = (
 )
 
 
-def _list(value: Any) -> list[Any]:
-    return json.loads(value) if isinstance(value, str | bytes) else list(value or [])
-
-
 async def _set_active(actor: str, group: dict[str, Any], active: bool) -> None:
     await org.save_group(
         actor,
@@ -44,7 +39,7 @@ async def _set_active(actor: str, group: dict[str, Any], active: bool) -> None:
             "name_en": group["name_en"],
             "department": group["department"],
             "phone_number": group["phone_number"],
-            "languages": _list(group["languages"]),
+            "languages": raw.json_list(group["languages"]),
             "active": active,
         },
     )
@@ -69,7 +64,7 @@ async def set_open(
     done: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for menu in await raw.fetch(MENUS_SQL):
-        choices = _list(menu["menu"])
+        choices = raw.json_list(menu["menu"])
         offered = [c for c in choices if c.get("group") == code]
         if is_open:
             if offered:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import re
 import shutil
@@ -54,7 +53,7 @@ ACTIVE_SQL = (
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:
     view = dict(row)
-    view["menu"] = json.loads(row["menu"]) if isinstance(row["menu"], str) else row["menu"]
+    view["menu"] = raw.json_column(row["menu"])
     view["has_audio"] = bool(row["audio_file"])
     view.pop("audio_file")
     return view

@@ -55,16 +55,12 @@ MEMBER_GROUPS_SQL = (
 )
 
 
-def _groups(value: Any) -> list[str]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
-
-
 def _view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "username": row["username"],
         "state": row["state"],
         "reason": row["reason"],
-        "groups": _groups(row["groups"]),
+        "groups": raw.json_list(row["groups"]),
         "call_id": row["call_id"] or None,
         "since": row["since"],
     }
@@ -171,5 +167,5 @@ async def usernames_in(group: str | None) -> list[str]:
     now = time.monotonic()
     if not _signed_in or now - _signed_in[0][0] > SIGNED_IN_SECONDS:
         rows = await raw.fetch(ALL_SQL, True)
-        _signed_in[:] = [(now, [(r["username"], _groups(r["groups"])) for r in rows])]
+        _signed_in[:] = [(now, [(r["username"], raw.json_list(r["groups"])) for r in rows])]
     return [name for name, groups in _signed_in[0][1] if group in groups]

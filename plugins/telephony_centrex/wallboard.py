@@ -24,6 +24,7 @@ from litestar import Controller, Response, get
 
 from core import events
 from core.contracts import Event
+from core.db import raw
 from core.reports.queries import fetch
 from core.web import pages
 from plugins.telephony_centrex import runtime, stats
@@ -58,10 +59,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def _groups(value: Any) -> list[str]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def _row(code: str, names: tuple[str, str]) -> dict[str, Any]:
@@ -104,7 +101,7 @@ async def snapshot(now: float | None = None) -> dict[str, Any]:
     for item in await fetch(AGENTS_SQL, True):
         key = ("agents_busy" if item["state"] in BUSY else
                "agents_ready" if item["state"] == "ready" else "agents_paused")  # fmt: skip
-        for code in _groups(item["groups"]):
+        for code in raw.json_list(item["groups"]):
             if code in rows:
                 rows[code][key] += 1
     for item in await fetch(CALLBACKS_SQL):
