@@ -9,6 +9,10 @@ so that several workers never send the same message twice; a claim older than
 :data:`STALE_CLAIM_S` (a worker died mid-batch) goes back to the queue. SMTP itself runs in a
 thread so the event loop stays free. A message the server refuses is retried on later runs
 and marked ``failed`` after :data:`MAX_ATTEMPTS`; an unreachable server changes nothing.
+
+A message may carry files (``queue(..., attachments=[(filename, mime, bytes)])``), stored
+with it in the same transaction and sent as MIME parts (:mod:`core.citizen.mail_attachments`:
+limits, safe names); the sender reads them only for messages that have any.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import logging
 import smtplib
 import ssl
 import time
+from collections.abc import Iterable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -29,6 +34,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
 from core import audit, db
+from core.citizen import mail_attachments
+from core.citizen.mail_attachments import Attachment
+from core.citizen.mail_attachments import AttachmentRefused as AttachmentRefused  # re-exported
 from core.citizen.tables import OutboundMessage
 from core.db import raw
 from core.secrets import keystore
@@ -170,25 +178,41 @@ def render(template: str, lang: str, **context: Any) -> tuple[str, str]:
 
 
 async def queue(
-    recipient: str, template: str, lang: str, case_number: str = "", **context: Any
-) -> None:
-    """Render and put a message in the outbox (inside the caller's transaction)."""
+    recipient: str,
+    template: str,
+    lang: str,
+    case_number: str = "",
+    *,
+    attachments: Iterable[tuple[str, str, bytes]] | None = None,
+    **context: Any,
+) -> int:
+    """Render and put a message in the outbox (inside the caller's transaction); returns its id.
+
+    ``attachments`` are ``(filename, mime, content)`` files sent with it; beyond
+    :data:`~core.citizen.mail_attachments.MAX_COUNT` files or
+    :data:`~core.citizen.mail_attachments.MAX_TOTAL_BYTES` in all they raise
+    :class:`AttachmentRefused` and nothing is queued.
+    """
     recipient = recipient.strip()
     if not recipient or "\n" in recipient or "\r" in recipient:
         raise ValueError(f"not a usable recipient: {recipient!r}")
+    files = mail_attachments.checked(attachments)
     subject, body = render(template, lang, case_number=case_number, **context)
-    await raw.insert(
-        "outbound_message",
-        {
-            "recipient": recipient[:254],
-            "subject": subject,
-            "body": body,
-            "template": template,
-            "language": lang if lang in LANGS else "sv",
-            "case_number": case_number,
-            "created_at": int(time.time()),
-        },
-    )
+    row: dict[str, Any] = {
+        "recipient": recipient[:254],
+        "subject": subject,
+        "body": body,
+        "template": template,
+        "language": lang if lang in LANGS else "sv",
+        "case_number": case_number,
+        "created_at": int(time.time()),
+    }
+    if files:
+        row["attachments"] = len(files)
+    message_id = await raw.insert("outbound_message", row)
+    if files:
+        await mail_attachments.store(message_id, files)
+    return message_id
 
 
 async def queue_feedback(case_row: dict[str, Any], recipient: str, text: str) -> None:
@@ -258,8 +282,11 @@ def _quit(client: smtplib.SMTP | None) -> None:
             client.close()
 
 
-def build_message(settings: Settings, row: dict[str, Any]) -> EmailMessage:
-    """The MIME message of an outbox row (raises ValueError for unusable header values)."""
+def build_message(
+    settings: Settings, row: dict[str, Any], attachments: list[Attachment] | None = None
+) -> EmailMessage:
+    """The MIME message of an outbox row and its ``attachments`` (raises ValueError for
+    unusable header values)."""
     message = EmailMessage()
     domain = settings.mail_from.rpartition("@")[2] or "localhost"
     local = settings.mail_from.rpartition("@")[0] or settings.mail_from
@@ -279,7 +306,20 @@ def build_message(settings: Settings, row: dict[str, Any]) -> EmailMessage:
         if isinstance(name, str) and isinstance(value, str) and name.lower().startswith("x-"):
             message[name] = value
     message.set_content(row["body"])
+    mail_attachments.add_to(message, attachments or [])
     return message
+
+
+async def _attachments(row: dict[str, Any]) -> list[Attachment]:
+    """The files of an outbox row (no query for a row without any); raises ValueError when
+    some recorded are missing, so the message is never sent without them."""
+    expected = int(row.get("attachments") or 0)
+    if not expected:
+        return []
+    files = await mail_attachments.of_message(row["id"])
+    if len(files) != expected:
+        raise ValueError(f"{expected} attachments recorded, {len(files)} stored")
+    return files
 
 
 async def _claim(limit: int, now: int) -> list[dict[str, Any]]:
@@ -327,8 +367,11 @@ async def _release(ids: list[int]) -> None:
             ).where(OutboundMessage.id.is_in(ids) & (OutboundMessage.status == "sending"))
 
 
-async def _mark(row: dict[str, Any], error: str | None) -> bool:
-    """Record the outcome of one attempt; returns True when the message is now failed."""
+async def _mark(
+    row: dict[str, Any], error: str | None, files: list[Attachment] | None = None
+) -> bool:
+    """Record the outcome of one attempt; returns True when the message is now failed. The
+    audit entry of a message with attachments names them (file name, type, size)."""
     attempts = row["attempts"] + 1
     now = int(time.time())
     async with db.transaction():
@@ -341,13 +384,10 @@ async def _mark(row: dict[str, Any], error: str | None) -> bool:
                     OutboundMessage.last_error: "",
                 }
             ).where(OutboundMessage.id == row["id"])
-            audit.record(
-                "system",
-                "mail.sent",
-                "outbound_message",
-                row["id"],
-                {"template": row["template"], "case": row["case_number"]},
-            )
+            details: dict[str, Any] = {"template": row["template"], "case": row["case_number"]}
+            if files:
+                details["attachments"] = mail_attachments.summary(files)
+            audit.record("system", "mail.sent", "outbound_message", row["id"], details)
             return False
         failed = attempts >= MAX_ATTEMPTS
         await OutboundMessage.update(
@@ -392,8 +432,10 @@ async def send_pending(settings: Settings, limit: int = 100) -> dict[str, int]:
                     )
                     break
             error: str | None = None
+            files: list[Attachment] = []
             try:
-                message = build_message(settings, row)
+                files = await _attachments(row)
+                message = build_message(settings, row, files)
             except Exception as exc:  # a row that cannot become a message fails alone
                 message, error = None, f"unusable message: {type(exc).__name__}: {exc}"
             try:
@@ -407,7 +449,7 @@ async def send_pending(settings: Settings, limit: int = 100) -> dict[str, int]:
                 if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
                     _quit(client)
                     client = None
-            failed = await _mark(row, error)
+            failed = await _mark(row, error, files)
             done.append(row["id"])
             if error is None:
                 result["sent"] += 1

@@ -16,7 +16,8 @@ class ApiClient(Table, tablename="api_client"):
 class OutboundMessage(Table, tablename="outbound_message"):
     """A notification e-mail, written in the transaction that causes it and sent by the worker.
 
-    status: queued | sent | failed.
+    status: queued | sent | failed. ``attachments`` counts its rows in ``outbound_attachment``
+    (the column and that table come from migration 2026-12-03T12:00:00).
     """
 
     recipient = Varchar(length=254)
@@ -31,6 +32,7 @@ class OutboundMessage(Table, tablename="outbound_message"):
     created_at = BigInt()
     sent_at = BigInt(null=True, default=None)
     headers = JSON(default={})
+    attachments = Integer(default=0)
 
 
 class AccessAttempt(Table, tablename="access_attempt"):

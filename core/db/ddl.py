@@ -19,8 +19,18 @@ Step = Statements | Callable[[], Awaitable[None]]
 
 #: Column spellings that differ between the engines, for ``str.format`` in table definitions.
 TYPES: Mapping[str, Mapping[str, str]] = {
-    "postgres": {"pk": "BIGSERIAL PRIMARY KEY", "serial": "BIGSERIAL", "json": "JSON"},
-    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "serial": "INTEGER", "json": "JSON"},
+    "postgres": {
+        "pk": "BIGSERIAL PRIMARY KEY",
+        "serial": "BIGSERIAL",
+        "json": "JSON",
+        "bytes": "BYTEA",
+    },
+    "sqlite": {
+        "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "serial": "INTEGER",
+        "json": "JSON",
+        "bytes": "BLOB",
+    },
 }
 
 
@@ -30,7 +40,8 @@ def dialect() -> str:
 
 
 def typed(statements: Sequence[str]) -> dict[str, list[str]]:
-    """Per engine, ``statements`` with ``{pk}``, ``{serial}`` and ``{json}`` filled in."""
+    """Per engine, ``statements`` with ``{pk}``, ``{serial}``, ``{json}`` and ``{bytes}``
+    (binary content) filled in."""
     return {name: [s.format(**types) for s in statements] for name, types in TYPES.items()}
 
 
