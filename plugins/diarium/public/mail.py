@@ -3,10 +3,11 @@
 decision when it is made, in the request's language, in the same transaction as the step.
 
 The templates are the plugin's own (``plugins/diarium/templates/mail/``, registered by the
-plugin host). The outbox sends text only: the decision e-mail carries the decision in full
-(per document, the provisions, the reasons and the appeal notice) and tells a requester who
-wants the signed PDF to ask for it by the request's number. Each message queued is audited
-(``diarium.request.mail``: which one, never the address), and the core audits the sending.
+plugin host). The decision e-mail carries the decision in full (per document, the
+provisions, the reasons and the appeal notice) and, for a refusal in whole or in part, the
+written decision PDF as an attachment (the same bytes ``GET /requests/{id}/decision``
+serves). Each message queued is audited (``diarium.request.mail``: which one and the
+attachment's name, never the address), and the core audits the sending.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ DELIVERY = {
     "pickup": N_("to collect"),
     "view": N_("to read on site"),
 }
+
+
+def decision_filename(number: str) -> str:
+    """The file name of a request's written decision (as served and as attached)."""
+    return f"{number}-beslut.pdf"
 
 
 def _lang(row: dict[str, Any]) -> str:
@@ -72,9 +78,11 @@ async def queue_decision(
     reason: str,
     authority: str,
     court: str,
+    pdf: bytes | None = None,
 ) -> None:
     """The decision on a request (in the transaction that records it): the outcome per
-    document, and for a refusal the provisions, the reasons and the appeal notice."""
+    document, and for a refusal the provisions, the reasons and the appeal notice, with the
+    written decision ``pdf`` attached (``<number>-beslut.pdf``)."""
     from plugins.diarium.public import decision
 
     lang = _lang(row)
@@ -84,11 +92,14 @@ async def queue_decision(
         appeal = gettext(decision.APPEAL, lang).format(
             court=court, authority=authority, number=row["number"]
         )
+    attachment = decision_filename(row["number"]) if pdf else ""
     await notify.queue(
         row["requester_email"],
         DECISION,
         lang,
         row["number"],
+        attachments=[(attachment, "application/pdf", pdf)] if pdf else None,
+        attachment=attachment,
         number=row["number"],
         name=row["requester_name"],
         outcome=outcome,
@@ -99,4 +110,4 @@ async def queue_decision(
         authority=authority,
         delivery=gettext(DELIVERY.get(row["delivery"], DELIVERY["email"]), lang),
     )
-    _record(actor, row["number"], DECISION, outcome=outcome, attachment=False)
+    _record(actor, row["number"], DECISION, outcome=outcome, attachment=attachment or None)

@@ -800,6 +800,7 @@ async def decide(
         )
     outcomes = [(d["document_ref"], o) for d, o in decided]
     decision_sha = ""
+    pdf: bytes | None = None
     if outcome != "handed_out":
         pdf = render_decision(current, principal, outcome, provisions, reason.strip(), now,
                               outcomes)  # fmt: skip
@@ -832,8 +833,8 @@ async def decide(
             )
         if decision_sha:
             registered = [d["document_id"] for d in docs if d["document_id"] is not None]
-            await set_file(principal, registered, f"{found['number']}-beslut.pdf", "decision",
-                           decision_sha)  # fmt: skip
+            await set_file(principal, registered, mail.decision_filename(found["number"]),
+                           "decision", decision_sha)  # fmt: skip
         if found["kc_case_number"]:
             await cases.change_status(
                 principal, found["kc_case_number"], "closed", reason=OUTCOME_REASON[outcome]
@@ -874,6 +875,7 @@ async def decide(
                 reason.strip(),
                 decision_authority(),
                 appeal_court(found["language"]),
+                pdf,
             )
     return await get(request_id)
 
@@ -1052,5 +1054,6 @@ async def stored_file(request_id: int, kind: str, document: str = "") -> tuple[b
         sha = doc["masked_copy_sha256"]
     if not sha:
         raise NotFound("The request {number} has no such file yet", number=found["number"])
-    name = "maskerad-kopia" if kind == "masked_copy" else "beslut"
-    return files.open_blob(sha).read_bytes(), f"{found['number']}-{name}.pdf"
+    if kind == "masked_copy":
+        return files.open_blob(sha).read_bytes(), f"{found['number']}-maskerad-kopia.pdf"
+    return files.open_blob(sha).read_bytes(), mail.decision_filename(found["number"])

@@ -146,7 +146,9 @@ async def test_a_decision_per_document_is_listed_in_the_pdf_and_mailed(
         alone: "refused",
         public: "handed_out",  # not named: the request's outcome given
     }
-    text = pdf_text((await client.get(url, headers=staff)).content)
+    served = await client.get(url, headers=staff)
+    assert served.status_code == 200
+    text = pdf_text(served.content)
     assert "Documents" in text and "partly refused" in text and "three weeks" in text
     assert f"{alone}" in text and "refused" in text and "handed out with the parts" in text
     assert "decided for each document" in text
@@ -178,13 +180,34 @@ async def test_a_decision_per_document_is_listed_in_the_pdf_and_mailed(
     assert "partly granted" in body and f"- {alone}: refused" in body
     assert f"- {secret}: handed out with the parts covered by secrecy masked" in body
     assert f"- {public}: handed out" in body and PROVISION in body
-    assert "three weeks" in body and "not attached" in body and "Hello John Doe" in body
+    assert "three weeks" in body and "Hello John Doe" in body
+    name = f"{request['number']}-beslut.pdf"
+    assert f"The written decision is attached to this e-mail as a PDF ({name})" in body
+    [pdf] = list(answer.message.iter_attachments())
+    assert pdf.get_filename() == name and pdf.get_content_type() == "application/pdf"
+    assert pdf.get_payload(decode=True) == served.content  # the bytes the route serves
+    assert served.headers["content-disposition"] == f'attachment; filename="{name}"'
+    assert not receipt.message.is_multipart()  # the receipt: plain text as before
     assert [m["template"] for m in await outbox(request["number"])] == [
         "diarium_request_receipt",
         "diarium_request_decision",
     ]
     actions = await audit_actions(request["number"])
     assert actions.count("diarium.request.mail") == 2
+    mailed = await raw.fetch(
+        "SELECT details FROM audit_entry WHERE action = 'diarium.request.mail' AND object_id = ? "
+        "ORDER BY id",
+        request["number"],
+    )
+    assert [raw.json_column(m["details"]).get("attachment") for m in mailed] == [None, name]
+    [decision_row] = [m for m in await outbox(request["number"]) if m["attachments"]]
+    sent = await raw.fetchrow(
+        "SELECT details FROM audit_entry WHERE action = 'mail.sent' AND object_id = ?",
+        str(decision_row["id"]),
+    )
+    assert raw.json_column(sent["details"])["attachments"] == [
+        {"filename": name, "mime": "application/pdf", "size": len(served.content)}
+    ]
 
 
 async def test_a_decision_without_email_sends_nothing_and_old_clients_still_work(
@@ -367,3 +390,30 @@ async def test_requests_logged_before_the_migration_get_their_document_as_a_row(
     assert [(d["number"], d["document_id"]) for d in shown["documents"]] == [
         (entries["public"]["number"], entries["public"]["id"])
     ]
+
+
+async def test_the_decision_mail_says_the_pdf_is_attached_only_when_it_is(client):
+    from plugins.diarium.public import mail
+
+    context = {
+        "number": "BAH-2026-00009",
+        "name": "",
+        "documents": [],
+        "provisions": PROVISION,
+        "reason": "Skäl.",
+        "appeal": "Överklagande.",
+        "authority": "Kommunstyrelsen",
+        "delivery": "per e-post",
+    }
+    name = mail.decision_filename("BAH-2026-00009")
+    refused = {**context, "outcome": "refused", "attachment": name}
+    _, swedish = notify.render(mail.DECISION, "sv", **refused)
+    _, english = notify.render(mail.DECISION, "en", **refused)
+    assert f"Det skriftliga beslutet är bifogat i det här e-postmeddelandet som PDF ({name})" in (
+        " ".join(swedish.split())
+    )
+    assert f"The written decision is attached to this e-mail as a PDF ({name})" in english
+    for lang in ("sv", "en"):
+        _, granted = notify.render(mail.DECISION, lang, **context, outcome="handed_out",
+                                   attachment="")  # fmt: skip
+        assert "PDF" not in granted and name not in granted
