@@ -210,6 +210,7 @@ def measure_main(env: dict[str, str], repeat: int, queue: Any) -> None:
 
     async def go() -> dict[str, Any]:
         await bootstrap_async(load_settings(env=env))
+        await db.open_pool()  # as the API process does at start-up (PostgreSQL)
         from core.db import raw
         from plugins.diarium.public import search
 

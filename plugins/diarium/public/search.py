@@ -41,7 +41,8 @@ MAX_PREFIX = 8
 DIRECTIONS = ("in", "drawn_up", "out")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The stored ``tsvector`` of the public fields (PostgreSQL; migration ``…t03_30_02``).
-PUBLIC_TSVECTOR = "d.public_tsv"
+#: How many of the newest ids a word search on PostgreSQL walks before it asks the GIN index.
+WINDOW = 20_000
 #: The columns of a document a public view is built from (never the protected ones).
 COLUMNS = (
     "d.id, d.number, d.case_file_id, d.series_id, d.direction, d.document_date, "
@@ -91,6 +92,18 @@ def fts5_query(found: list[str]) -> str:
 def tsquery(found: list[str]) -> str:
     """A ``to_tsquery('simple', …)`` expression for ``found`` (prefix terms, all required)."""
     return " & ".join(f"'{t}':*" if len(t) >= 3 else f"'{t}'" for t in found)
+
+
+def tsquery_sql(found: list[str]) -> str:
+    """The tsquery of ``found`` as an SQL literal in the statement text, not a bound
+    parameter: asyncpg prepares statements, and after five runs PostgreSQL keeps a generic
+    plan that cannot see the words. It then walks the whole table backwards for a word that
+    is rare or only in protected text (about a second over a million entries) instead of
+    asking the GIN index. Terms are only letters and digits (:func:`terms`), so none can
+    leave the literal; anything else is refused."""
+    if not found or not all(_TERM.fullmatch(t) for t in found):
+        raise ValueError(f"not search terms: {found!r}")
+    return "to_tsquery('simple'::regconfig, '" + tsquery(found).replace("'", "''") + "')"
 
 
 def check(filters: Filters) -> None:
@@ -154,6 +167,7 @@ async def search(
         args.append(filters.date_to)
     q = normalised_number(filters.q)
     source = "diarium_document d"
+    words = ""  # PostgreSQL: the tsvector condition of the words
     text_where: list[str] = []
     text_args: list[Any] = []
     order = "d.id"
@@ -166,8 +180,7 @@ async def search(
         if not found:
             return {"items": [], "next_cursor": None, "total": 0}
         if _postgres():
-            text_where.append(f"{PUBLIC_TSVECTOR} @@ to_tsquery('simple'::regconfig, ?)")
-            text_args = [tsquery(found)]
+            words = f"public_tsv @@ {tsquery_sql(found)}"
         else:
             # CROSS JOIN keeps the index outermost (newest first, a page and stop) even with a
             # date or series filter the planner might prefer
@@ -183,12 +196,16 @@ async def search(
     if after is not None:
         page_where.append(f"{order} < ?")
         page_args.append(after[0])
-    clause = (" WHERE " + " AND ".join(page_where)) if page_where else ""
-    rows = await raw.fetch(
-        f"SELECT {COLUMNS} FROM {source}{clause} ORDER BY {order} DESC LIMIT ?",
-        *page_args,
-        limit + 1,
-    )
+    known: int | None = None  # the count below the cursor, when the rows gave it
+    if words:
+        rows, source, where, known = await _word_rows(words, where, base_args, after, limit + 1)
+    else:
+        clause = (" WHERE " + " AND ".join(page_where)) if page_where else ""
+        rows = await raw.fetch(
+            f"SELECT {COLUMNS} FROM {source}{clause} ORDER BY {order} DESC LIMIT ?",
+            *page_args,
+            limit + 1,
+        )
     items, next_cursor = paging.cut(rows, limit, SCOPE, lambda r: (int(r["id"]),))
     result: dict[str, Any] = {
         "items": await views(items),
@@ -197,6 +214,8 @@ async def search(
     }
     if after is None and next_cursor is None:
         result["total"] = len(items)
+    elif after is None and known is not None:
+        result.update({"total": known} if known <= TOTAL_CAP else {"total_at_least": TOTAL_CAP})
     else:
         count_clause = (" WHERE " + " AND ".join(where)) if where else ""
         # in the page's order, so the capped count stops as early as the page does (FTS5
@@ -212,6 +231,55 @@ async def search(
         else:
             result["total_at_least"] = TOTAL_CAP
     return result
+
+
+async def _word_rows(
+    words: str, where: list[str], args: list[Any], after: tuple | None, wanted: int
+) -> tuple[list[dict[str, Any]], str, list[str], int | None]:
+    """PostgreSQL: up to ``wanted`` rows for the words, newest first; the source and
+    conditions to count them with; and their count below the cursor when it is already
+    known (up to :data:`TOTAL_CAP` + 1), else None.
+
+    The newest :data:`WINDOW` ids (below the cursor) are walked backwards first: a frequent
+    word soon fills a page there. Only when they hold too few do the older hits come from the
+    GIN index alone (``OFFSET 0`` keeps the planner from walking the whole table backwards
+    for a word that is rare or found only in protected text, about a second over a million
+    entries): their ids once, newest first, which also gives the count."""
+    top = await raw.fetchrow("SELECT MAX(id) AS top FROM diarium_document")
+    ceiling = (after[0] - 1) if after is not None else int((top or {}).get("top") or 0)
+    floor = ceiling - WINDOW
+    walk = [f"d.{words}", *where]
+    rows = await raw.fetch(
+        f"SELECT {COLUMNS} FROM diarium_document d WHERE {' AND '.join(walk)} "
+        "AND d.id > ? AND d.id <= ? ORDER BY d.id DESC LIMIT ?",
+        *args,
+        floor,
+        ceiling,
+        wanted,
+    )
+    if len(rows) >= wanted:
+        return rows, "diarium_document d", walk, None
+    index = f"(SELECT * FROM diarium_document WHERE {words} OFFSET 0) d"
+    older = [
+        int(r["id"])
+        for r in await raw.fetch(
+            f"SELECT d.id FROM {index} WHERE {' AND '.join([*where, 'd.id <= ?'])} "
+            f"ORDER BY d.id DESC LIMIT {TOTAL_CAP + 1}",
+            *args,
+            floor,
+        )
+    ]
+    page_ids = older[: wanted - len(rows)]
+    rest = (
+        await raw.fetch(
+            f"SELECT {COLUMNS} FROM diarium_document d WHERE d.id IN "
+            f"({', '.join('?' for _ in page_ids)}) ORDER BY d.id DESC",
+            *page_ids,
+        )
+        if page_ids
+        else []
+    )
+    return rows + rest, index, list(where), len(rows) + len(older)
 
 
 async def _number_match(q: str) -> tuple[str, tuple[Any, ...]] | None:

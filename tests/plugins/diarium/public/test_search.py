@@ -90,7 +90,13 @@ async def test_whole_listing_never_shows_protected_text(client, entries):
         assert word.lower() not in response.text.lower(), word
 
 
-async def test_pages_follow_the_cursor_newest_first(client, entries):
+@pytest.mark.parametrize("window", [20_000, 1])
+async def test_pages_follow_the_cursor_newest_first(client, entries, window, monkeypatch):
+    """With a window of one id, PostgreSQL's word search finds the older hit beyond the
+    window through the GIN index (the rare-word path), page by page."""
+    from plugins.diarium.public import search
+
+    monkeypatch.setattr(search, "WINDOW", window)
     first = (
         await client.get(SEARCH, params={"series": "WEB", "q": "bygglovet", "limit": 1})
     ).json()
@@ -178,3 +184,17 @@ async def test_random_text_never_fails_nor_reaches_protected_fields(client, entr
             assert item["number"] in {entries["public"]["number"], entries["broken"]["number"]}, q
         for word in SECRETS:
             assert word.lower() not in response.text.lower(), (q, word)
+
+
+def test_the_postgresql_tsquery_goes_into_the_statement_text_only_as_plain_terms():
+    """Planned for its own words (a bound tsquery gets a generic plan after five runs), so
+    nothing but letters and digits may reach the literal."""
+    from plugins.diarium.public.search import terms, tsquery_sql
+
+    found = terms("Bygglovet för Åsa-vägen")
+    assert tsquery_sql(found) == (
+        "to_tsquery('simple'::regconfig, '''bygglov'':* & ''åsa'':* & ''väg'':*')"
+    )
+    for bad in (["x'); DROP TABLE diarium_document; --"], ["a b"], ["a:*"], [""], []):
+        with pytest.raises(ValueError):
+            tsquery_sql(bad)
