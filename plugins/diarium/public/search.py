@@ -41,7 +41,8 @@ MAX_PREFIX = 8
 DIRECTIONS = ("in", "drawn_up", "out")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The stored ``tsvector`` of the public fields (PostgreSQL; migration ``…t03_30_02``).
-#: How many of the newest ids a word search on PostgreSQL walks before it asks the GIN index.
+#: How many of the newest ids a search for words or a period walks on PostgreSQL before it
+#: asks the GIN or the date index.
 WINDOW = 20_000
 #: The columns of a document a public view is built from (never the protected ones).
 COLUMNS = (
@@ -197,8 +198,9 @@ async def search(
         page_where.append(f"{order} < ?")
         page_args.append(after[0])
     known: int | None = None  # the count below the cursor, when the rows gave it
-    if words:
-        rows, source, where, known = await _word_rows(words, where, base_args, after, limit + 1)
+    if words or (_postgres() and not q and filters.date_to):
+        where = [f"d.{words}", *where] if words else where
+        rows, source, where, known = await _windowed_rows(where, base_args, after, limit + 1)
     else:
         clause = (" WHERE " + " AND ".join(page_where)) if page_where else ""
         rows = await raw.fetch(
@@ -233,24 +235,24 @@ async def search(
     return result
 
 
-async def _word_rows(
-    words: str, where: list[str], args: list[Any], after: tuple | None, wanted: int
+async def _windowed_rows(
+    where: list[str], args: list[Any], after: tuple | None, wanted: int
 ) -> tuple[list[dict[str, Any]], str, list[str], int | None]:
-    """PostgreSQL: up to ``wanted`` rows for the words, newest first; the source and
-    conditions to count them with; and their count below the cursor when it is already
-    known (up to :data:`TOTAL_CAP` + 1), else None.
+    """PostgreSQL, for words or a period: up to ``wanted`` rows, newest first; the source and
+    conditions to count them with; and their count below the cursor when it is already known
+    (up to :data:`TOTAL_CAP` + 1), else None.
 
     The newest :data:`WINDOW` ids (below the cursor) are walked backwards first: a frequent
-    word soon fills a page there. Only when they hold too few do the older hits come from the
-    GIN index alone (``OFFSET 0`` keeps the planner from walking the whole table backwards
-    for a word that is rare or found only in protected text, about a second over a million
-    entries): their ids once, newest first, which also gives the count."""
+    word or a recent period soon fills a page there. Only when they hold too few do the older
+    matches come from the conditions' own indexes (the GIN index of the words, the date
+    index of a period), inside an ``OFFSET 0`` fence: without it the planner walks the whole
+    table backwards for a word that is rare or found only in protected text (about a second
+    over a million entries) or for an old month. Their ids, newest first, give the count."""
     top = await raw.fetchrow("SELECT MAX(id) AS top FROM diarium_document")
     ceiling = (after[0] - 1) if after is not None else int((top or {}).get("top") or 0)
     floor = ceiling - WINDOW
-    walk = [f"d.{words}", *where]
     rows = await raw.fetch(
-        f"SELECT {COLUMNS} FROM diarium_document d WHERE {' AND '.join(walk)} "
+        f"SELECT {COLUMNS} FROM diarium_document d WHERE {' AND '.join(where)} "
         "AND d.id > ? AND d.id <= ? ORDER BY d.id DESC LIMIT ?",
         *args,
         floor,
@@ -258,13 +260,12 @@ async def _word_rows(
         wanted,
     )
     if len(rows) >= wanted:
-        return rows, "diarium_document d", walk, None
-    index = f"(SELECT * FROM diarium_document WHERE {words} OFFSET 0) d"
+        return rows, "diarium_document d", where, None
+    fenced = f"(SELECT * FROM diarium_document d WHERE {' AND '.join(where)} OFFSET 0) d"
     older = [
         int(r["id"])
         for r in await raw.fetch(
-            f"SELECT d.id FROM {index} WHERE {' AND '.join([*where, 'd.id <= ?'])} "
-            f"ORDER BY d.id DESC LIMIT {TOTAL_CAP + 1}",
+            f"SELECT d.id FROM {fenced} WHERE d.id <= ? ORDER BY d.id DESC LIMIT {TOTAL_CAP + 1}",
             *args,
             floor,
         )
@@ -279,7 +280,7 @@ async def _word_rows(
         if page_ids
         else []
     )
-    return rows + rest, index, list(where), len(rows) + len(older)
+    return rows + rest, fenced, [], len(rows) + len(older)
 
 
 async def _number_match(q: str) -> tuple[str, tuple[Any, ...]] | None:

@@ -112,7 +112,13 @@ async def test_pages_follow_the_cursor_newest_first(client, entries, window, mon
     assert second["next_cursor"] is None
 
 
-async def test_filters_and_languages(client, entries):
+@pytest.mark.parametrize("window", [20_000, 1])
+async def test_filters_and_languages(client, entries, window, monkeypatch):
+    """A period is found the same within the newest ids and beyond them (PostgreSQL: the
+    date index in its fence)."""
+    from plugins.diarium.public import search
+
+    monkeypatch.setattr(search, "WINDOW", window)
     body = (
         await client.get(SEARCH, params={"direction": "drawn_up", "series": "WEB", "lang": "en"})
     ).json()
@@ -125,7 +131,7 @@ async def test_filters_and_languages(client, entries):
     assert sv.json()["items"][0]["direction_label"] == "Inkommande"
     day = {"series": "WEB", "date_from": "2026-11-21", "date_to": "2026-11-21"}
     dated = (await client.get(SEARCH, params=day)).json()
-    assert numbers(dated) == [entries["secret"]["number"]]
+    assert numbers(dated) == [entries["secret"]["number"]] and dated["total"] == 1
 
 
 @pytest.mark.parametrize(
