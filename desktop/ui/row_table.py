@@ -112,11 +112,7 @@ class RowTable(QTableView):
         chosen = self.selected()
         was = None if chosen is None else self.rows.key(chosen)
         self.rows.set_rows(rows)
-        for number, row in enumerate(rows):
-            if was is not None and self.rows.key(row) == was:
-                self.selectRow(number)
-                return
-        if rows:
+        if (was is None or not self.select_key(was)) and rows:
             self.selectRow(0)
 
     def selected(self) -> Row | None:
