@@ -81,7 +81,7 @@ RESULT_COLUMNS: list[Column] = [
 ]
 REQUEST_COLUMNS: list[Column] = [
     (N_("Request"), lambda r: str(r.get("number") or "")),
-    (N_("Timer"), lambda r: _(sla.STATE_LABELS.get(request_state(r), "")) or ""),
+    (N_("Timer"), lambda r: sla.state_label(request_state(r))),
     (
         N_("Time left"),
         lambda r: sla.format_left(

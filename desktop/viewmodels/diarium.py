@@ -138,7 +138,7 @@ def request_details(request: dict[str, Any]) -> list[str]:
     if timers:
         lines.append(
             _("Timer: {state}; to be answered by {due}.").format(
-                state=_(sla.STATE_LABELS.get(request_state(request), "")),
+                state=sla.state_label(request_state(request)),
                 due=labels.local_time(timers.get("resolution_due")),
             )
         )
