@@ -29,6 +29,11 @@ RENEW_BEFORE_SECONDS = 300
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+def query(params: dict[str, Any]) -> dict[str, Any]:
+    """A GET's query parameters without the empty ones (None, "", False)."""
+    return {key: value for key, value in params.items() if value not in (None, "", False)}
+
+
 class ApiClient:
     """A session with one appliance."""
 
@@ -188,18 +193,15 @@ class ApiClient:
             raise
 
     async def get(self, path: str, **params: Any) -> Any:
-        clean = {key: value for key, value in params.items() if value not in (None, "", False)}
-        return await self.request("GET", path, params=clean)
+        return await self.request("GET", path, params=query(params))
 
     async def get_text(self, path: str, **params: Any) -> str:
         """A GET whose answer is text (an HTML page), not JSON."""
-        clean = {key: value for key, value in params.items() if value not in (None, "", False)}
-        return await self.request("GET", path, params=clean, text=True)
+        return await self.request("GET", path, params=query(params), text=True)
 
     async def get_bytes(self, path: str, **params: Any) -> bytes:
         """A GET whose answer is a file (a PDF), not JSON."""
-        clean = {key: value for key, value in params.items() if value not in (None, "", False)}
-        return await self.request("GET", path, params=clean, binary=True)
+        return await self.request("GET", path, params=query(params), binary=True)
 
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return await self.request("POST", path, json=body, **kwargs)
