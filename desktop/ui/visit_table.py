@@ -13,8 +13,14 @@ from desktop.ui.row_table import Column, RowTable
 from desktop.viewmodels import labels
 from desktop.viewmodels.reception import host_name, visitor_name
 
+
+def number_of(visit: dict[str, Any]) -> str:
+    """A visit's number (the key of its row)."""
+    return str(visit.get("number") or "")
+
+
 CELLS: dict[str, Column] = {
-    "number": (N_("Visit"), lambda v: str(v.get("number") or "")),
+    "number": (N_("Visit"), number_of),
     "visitor": (N_("Visitor"), visitor_name),
     "organisation": (N_("Organisation"), lambda v: str(v.get("organisation") or "")),
     "host": (N_("Host"), host_name),
@@ -24,10 +30,6 @@ CELLS: dict[str, Column] = {
     "safe_at": (N_("Safe"), lambda v: labels.local_time(v.get("safe_at"))),
     "safe_by": (N_("Ticked off by"), lambda v: str(v.get("safe_by") or "")),
 }
-
-
-def number_of(visit: dict[str, Any]) -> str:
-    return str(visit.get("number") or "")
 
 
 class VisitTable(RowTable):
