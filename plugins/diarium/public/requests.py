@@ -413,16 +413,11 @@ async def log_request(
             "updated_at": now,
         }
         row["id"] = await raw.insert("diarium_request", row)
-        for position, ref in enumerate(refs):
-            await raw.insert(
-                "diarium_requested_document",
-                {
-                    "request_id": row["id"],
-                    "position": position,
-                    "document_ref": ref,
-                    "document_id": resolved.get(ref),
-                },
-            )
+        await raw.executemany(
+            "INSERT INTO diarium_requested_document "
+            "(request_id, position, document_ref, document_id) VALUES (?, ?, ?, ?)",
+            [(row["id"], position, ref, resolved.get(ref)) for position, ref in enumerate(refs)],
+        )
         await _event(
             row["id"],
             "received",
@@ -823,14 +818,11 @@ async def decide(
             principal.username,
             request_id,
         )
-        for doc, value in decided:
-            await raw.fetch(
-                "UPDATE diarium_requested_document SET outcome = ? "
-                "WHERE request_id = ? AND position = ?",
-                value,
-                request_id,
-                doc["position"],
-            )
+        await raw.executemany(
+            "UPDATE diarium_requested_document SET outcome = ? "
+            "WHERE request_id = ? AND position = ?",
+            [(value, request_id, doc["position"]) for doc, value in decided],
+        )
         if decision_sha:
             registered = [d["document_id"] for d in docs if d["document_id"] is not None]
             await set_file(principal, registered, mail.decision_filename(found["number"]),
