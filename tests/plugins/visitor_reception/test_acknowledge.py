@@ -142,7 +142,7 @@ async def test_an_unacknowledged_visitor_is_reminded_to_the_reception_once(
 
 
 async def test_the_workers_reminder_reaches_the_desk_live_and_by_mail(
-    client, reception, role_users, server_factory, tmp_path
+    client, reception, role_users, auth_headers, server_factory, tmp_path
 ):
     """Through the real scheduler path: ``kontakt worker`` runs the periodic reminder, its
     live event reaches a desk holder's websocket on a real API process (Redis pub/sub, or on
@@ -188,14 +188,4 @@ async def test_the_workers_reminder_reaches_the_desk_live_and_by_mail(
             worker.stop()
             await desk.close()
     assert await reminded_at(waiting) is not None
-    await client.post(
-        f"{BASE}/visits/{waiting}/sign-out", headers=await _desk_headers(client, role_users)
-    )
-
-
-async def _desk_headers(client, role_users) -> dict[str, str]:
-    login = await client.post(
-        "/api/v1/auth/login",
-        json={"username": role_users["reception"], "password": ROLE_PASSWORD},
-    )
-    return {"Authorization": f"Bearer {login.json()['token']}"}
+    await client.post(f"{BASE}/visits/{waiting}/sign-out", headers=await auth_headers("reception"))
