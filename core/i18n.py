@@ -17,7 +17,10 @@ from babel.messages.pofile import read_po
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("sv", "en")
-LOCALE_DIRS: list[Path] = [Path(__file__).parent / "locale"]
+_CORE = Path(__file__).parent
+#: The catalogue folders, first the core's own (its areas' too, whichever modules a process
+#: imports), then the plugins' (:func:`add_locale_dir`).
+LOCALE_DIRS: list[Path] = [_CORE / "locale", _CORE / "sla" / "locale", _CORE / "reports" / "locale"]
 
 
 def add_locale_dir(path: Path) -> None:
@@ -33,12 +36,24 @@ def _catalogue(lang: str) -> dict[str, str]:
 
     The first folder to translate a msgid wins (the core's comes first): a plugin cannot
     change the core's texts, nor another plugin's; a differing translation is logged."""
+    messages, differing = _merge(LOCALE_DIRS, lang)
+    for folder, msgid, kept, _ in differing:
+        log.warning("%s: %r is already translated %r; kept", folder, msgid, kept)
+    return messages
+
+
+def _merge(
+    folders: list[Path], lang: str
+) -> tuple[dict[str, str], list[tuple[Path, str, str, str]]]:
+    """The messages of ``folders`` merged, the first translation of a msgid kept; and each
+    differing later one as (its folder, msgid, kept translation, differing translation)."""
     messages: dict[str, str] = {}
-    for folder in LOCALE_DIRS:
+    differing = []
+    for folder in folders:
         for msgid, text in _read(folder, lang).items():
             if messages.setdefault(msgid, text) != text:
-                log.warning("%s: %r is already translated %r; kept", folder, msgid, messages[msgid])
-    return messages
+                differing.append((folder, msgid, messages[msgid], text))
+    return messages, differing
 
 
 def _read(folder: Path, lang: str) -> dict[str, str]:
@@ -52,14 +67,12 @@ def _read(folder: Path, lang: str) -> dict[str, str]:
 
 def conflicts(folders: list[Path] | None = None) -> list[tuple[str, str, str, str]]:
     """(language, msgid, first translation, differing one) across catalogue folders."""
-    found = []
-    for lang in LANGUAGES:
-        seen: dict[str, str] = {}
-        for folder in folders if folders is not None else LOCALE_DIRS:
-            for msgid, text in _read(folder, lang).items():
-                if seen.setdefault(msgid, text) != text:
-                    found.append((lang, msgid, seen[msgid], text))
-    return found
+    chosen = LOCALE_DIRS if folders is None else folders
+    return [
+        (lang, msgid, kept, other)
+        for lang in LANGUAGES
+        for _, msgid, kept, other in _merge(chosen, lang)[1]
+    ]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name

@@ -424,7 +424,9 @@ class PluginHost:
         if self.pm.has_plugin(name):
             self.pm.unregister(name=name)
         self.modules.pop(name, None)
-        _forget_mail_templates(name)
+        from core.citizen import notify
+
+        notify.unregister_templates(name)
 
     def _impls(self, hook_name: str, plugin_name: str) -> list[Any]:
         caller = getattr(self.pm.hook, hook_name)
@@ -473,12 +475,6 @@ class PluginHost:
 
     def statuses(self) -> list[PluginStatus]:
         return [self.status[name] for name in sorted(self.status)]
-
-
-def _forget_mail_templates(name: str) -> None:
-    from core.citizen import notify
-
-    notify.unregister_templates(name)
 
 
 def _call_impl(impl: Any, **kwargs: Any) -> Any:

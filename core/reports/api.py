@@ -12,7 +12,6 @@ import asyncio
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
@@ -21,14 +20,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 
 from core.errors import Forbidden, InvalidInput
-from core.i18n import add_locale_dir
 from core.reports import charts, export, service
 from core.reports.model import Report
 from core.web.problems import language_of as lang_of
 from core.web.security import principal_of
 from core.web.types import NO_NUL, query_text, text_path
-
-add_locale_dir(Path(__file__).parent / "locale")
 
 READ = {"permission": "reports.read"}
 COST = {"permission": "reports.cost"}
