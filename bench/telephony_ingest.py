@@ -21,7 +21,6 @@ from typing import Any
 
 from bench.common import (
     Report,
-    cpu_seconds,
     ensure_services,
     installation,
     load_average,
@@ -122,9 +121,9 @@ def run(duration: int, concurrency: int, backend: str) -> dict[str, Any]:
         with server(inst) as srv:
             url = srv.url + "/api/v1/plugins/telephony_centrex/webhook/centrex"
             log(f"telephony ingest: {url} for {duration}s at c={concurrency}")
-            cpu_before = cpu_seconds(srv.proc.pid)
+            cpu_before = srv.cpu_seconds()
             result = wrk(url, LUA, duration, concurrency)
-            cpu = cpu_seconds(srv.proc.pid) - cpu_before
+            cpu = srv.cpu_seconds() - cpu_before
             load = load_average()
         queue = multiprocessing.get_context("spawn").Queue()
         proc = multiprocessing.get_context("spawn").Process(
