@@ -301,18 +301,10 @@ def server(inst: Installation, wait: float = 60) -> Iterator[Server]:
 
 # --- wrk -------------------------------------------------------------------------------------
 
-# The end of every wrk script here: one JSON line with wrk's own figures.
-WRK_DONE_LUA = r"""
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests":%d,"non_2xx":%d,"socket_errors":%d,"seconds":%.3f,' ..
-    '"p50_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}\n',
-    summary.requests, e.status, e.connect + e.read + e.write + e.timeout,
-    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000))
-end
-"""
+# The end of every wrk script here: one JSON line with wrk's own figures, the ``done`` function
+# of bench/wrk_post.lua (one copy for both).
+_WRK_POST_LUA = Path(__file__).with_name("wrk_post.lua").read_text()
+WRK_DONE_LUA = _WRK_POST_LUA[_WRK_POST_LUA.index("\ndone = function") :]
 
 
 # A script's line asking for the run to end now (wrk's own duration is only an upper bound):

@@ -1,7 +1,8 @@
 -- POST a JSON body template to one URL with wrk; every "{n}" becomes a running number
 -- (unique per request), as in ../shared/peers/load.py. Arguments after "--":
 --   body-file  header-line ("Name: value", optional)
--- At the end one JSON line is printed with the counts and latency percentiles.
+-- At the end one JSON line is printed with the counts and latency percentiles (bench/common.py
+-- appends this same `done` function to the scripts it builds: keep it last).
 local counter = 0
 local template = ""
 local headers = { ["Content-Type"] = "application/json" }
