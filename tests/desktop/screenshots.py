@@ -60,6 +60,19 @@ def save(widget, name: str) -> None:
     widget.grab().save(str(IMAGES / f"{name}.png"))
 
 
+async def signed_in_main(desktop: DesktopApp, server, username: str, qtbot, size=(1280, 800)):
+    """Sign ``username`` in through the sign-in window; the main window, at ``size``."""
+    window = desktop.show_sign_in()
+    window.address.setText(server.url)
+    window.username.setText(username)
+    window.password.setText(AGENT_PASSWORD)
+    window.start_sign_in()
+    main = await until(lambda: desktop.main, what="the main window")
+    qtbot.addWidget(main)
+    main.resize(*size)
+    return main
+
+
 @pytest.fixture(scope="module")
 async def shot_group(desk_org, role_users) -> str:
     """The agent's answer group, where the contacts of the pictures are handled."""
@@ -183,14 +196,7 @@ def test_screenshots(telephony_on, server_factory, role_users, desk_org, shot_gr
     supervisor = DesktopApp()
 
     async def monitor() -> None:
-        window = supervisor.show_sign_in()
-        window.address.setText(server.url)
-        window.username.setText(role_users["supervisor"])
-        window.password.setText(AGENT_PASSWORD)
-        window.start_sign_in()
-        main = await until(lambda: supervisor.main, what="the supervisor's window")
-        qtbot.addWidget(main)
-        main.resize(1280, 800)
+        main = await signed_in_main(supervisor, server, role_users["supervisor"], qtbot)
         now = time.time()
         for offset, (number, state) in enumerate(
             zip(numbers, ("warning", "breach", "warning", "breach"), strict=False)
@@ -281,14 +287,7 @@ def test_diarium_screenshots(diarium_server, role_users, run, qtbot):
             await make_draft(text, source, files=[scan] if n == 0 else [])
             for n, (text, source) in enumerate(SCANNED)
         ]
-        window = desktop.show_sign_in()
-        window.address.setText(server.url)
-        window.username.setText(role_users["registrator"])
-        window.password.setText(AGENT_PASSWORD)
-        window.start_sign_in()
-        main = await until(lambda: desktop.main, what="the main window")
-        qtbot.addWidget(main)
-        main.resize(1280, 800)
+        main = await signed_in_main(desktop, server, role_users["registrator"], qtbot)
         panel = next(p for p in main.panels if isinstance(p, DiariumPanel))
         main.show_panel(panel)
         await until(lambda: made[0]["id"] in [d["id"] for d in panel.model.drafts], what="drafts")
@@ -356,14 +355,8 @@ def test_reception_screenshot(reception_server, shot_hosts, role_users, run, qtb
     desktop = DesktopApp()
 
     async def scenario() -> None:
-        window = desktop.show_sign_in()
-        window.address.setText(server.url)
-        window.username.setText(role_users["reception"])
-        window.password.setText(AGENT_PASSWORD)
-        window.start_sign_in()
-        main = await until(lambda: desktop.main, what="the main window")
-        qtbot.addWidget(main)
-        main.resize(1280, 960)  # the desk's lists and the roll call need the height
+        # the desk's lists and the roll call need the height
+        main = await signed_in_main(desktop, server, role_users["reception"], qtbot, (1280, 960))
         panel = next(p for p in main.panels if isinstance(p, ReceptionPanel))
         main.show_panel(panel)
         await until(lambda: panel.model.roll and panel.model.safe(), what="the roll call")
