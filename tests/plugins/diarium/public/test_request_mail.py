@@ -136,6 +136,23 @@ async def test_a_decision_per_document_is_listed_in_the_pdf_and_mailed(
         f"{REQUESTS}/{request['id']}/masked-copy", params={"document": alone}, headers=staff
     )
     assert none_yet.status_code == 404
+    for unnamed in (  # a document the request does not name: a 400 that stores nothing
+        client.post(
+            f"{REQUESTS}/{request['id']}/masked-copy",
+            json={"document": "KS 1999/9", "texts": [{"text": "Lisa", "provision": PROVISION}]},
+            headers={**staff, "Accept-Language": "sv"},
+        ),
+        client.get(
+            f"{REQUESTS}/{request['id']}/masked-copy",
+            params={"document": "KS 1999/9"},
+            headers={**staff, "Accept-Language": "sv"},
+        ),
+    ):
+        refused = await unnamed
+        assert refused.status_code == 400, refused.text
+        assert "gäller ingen handling KS 1999/9" in refused.json()["detail"]
+    shown = (await client.get(f"{REQUESTS}/{request['id']}", headers=staff)).json()
+    assert shown["masked_copy"] == by_doc[secret]["masked_copy"]
 
     decided = await client.post(url, json=decision, headers=staff)
     assert decided.status_code == 200, decided.text
