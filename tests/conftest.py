@@ -4,6 +4,7 @@ PostgreSQL + Redis (``KONTAKT_TEST_BACKEND=postgres``), with a user for every ro
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -148,6 +149,14 @@ async def auth_headers(client, role_users):
         return {"Authorization": _tokens[username]}
 
     return get
+
+
+@pytest.fixture
+def relay_socket() -> Iterator[Path]:
+    """A live-event relay socket path of the test's own (short enough for a socket name),
+    removed with its folder afterwards."""
+    with tempfile.TemporaryDirectory(prefix="kt-relay-") as folder:
+        yield Path(folder) / "live.sock"
 
 
 @pytest.fixture

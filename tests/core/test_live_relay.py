@@ -45,8 +45,10 @@ def publish_elsewhere(server: services.Process, kind: str, text: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-async def test_another_processs_event_reaches_the_api_processs_clients(server_factory, role_users):
-    socket = Path(tempfile.mkdtemp(prefix="kt-relay-")) / "live.sock"
+async def test_another_processs_event_reaches_the_api_processs_clients(
+    server_factory, role_users, relay_socket
+):
+    socket = relay_socket
     server = server_factory({"KONTAKT_REDIS_URL": "", "KONTAKT_LIVE_RELAY_SOCKET": str(socket)})
     assert socket.exists() and stat.S_IMODE(socket.stat().st_mode) == 0o600
     ws = await _open(server, await _login(server, role_users["agent"]))
@@ -66,8 +68,10 @@ async def test_another_processs_event_reaches_the_api_processs_clients(server_fa
     assert "unknown type ignored" in server.log()
 
 
-async def test_without_a_listening_api_process_the_event_is_dropped_quietly(server_factory):
-    socket = Path(tempfile.mkdtemp(prefix="kt-relay-")) / "live.sock"
+async def test_without_a_listening_api_process_the_event_is_dropped_quietly(
+    server_factory, relay_socket
+):
+    socket = relay_socket
     assert not live_relay.send(socket, json.dumps({"type": "system.notice", "data": {}}))
     server = server_factory({"KONTAKT_REDIS_URL": "", "KONTAKT_LIVE_RELAY_SOCKET": str(socket)})
     server.stop()

@@ -6,9 +6,7 @@ delivered to a real SMTP server. Nothing for acknowledged visits, nor with 0 min
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from core import db, events, jobs
@@ -142,12 +140,12 @@ async def test_an_unacknowledged_visitor_is_reminded_to_the_reception_once(
 
 
 async def test_the_workers_reminder_reaches_the_desk_live_and_by_mail(
-    client, reception, role_users, auth_headers, server_factory, tmp_path
+    client, reception, role_users, auth_headers, server_factory, relay_socket, tmp_path
 ):
     """Through the real scheduler path: ``kontakt worker`` runs the periodic reminder, its
     live event reaches a desk holder's websocket on a real API process (Redis pub/sub, or on
     one box the relay socket), and the worker's own mail task delivers the e-mail."""
-    socket = Path(tempfile.mkdtemp(prefix="kt-relay-")) / "live.sock"
+    socket = relay_socket
     relay = {"KONTAKT_LIVE_RELAY_SOCKET": str(socket)}
     server = server_factory(relay)
     waiting = (await check_in(client, reception, visitor_name="Gun Grön"))["visit"]["number"]
