@@ -38,6 +38,24 @@ async def signed_in(desktop: DesktopApp):
     return await until(lambda: desktop.main, what="the main window")
 
 
+async def open_panel_tab(
+    desktop: DesktopApp, server, username: str, qtbot, kind: type, tab: str, *keys
+):
+    """Sign ``username`` in, wait for the live events, open the panel of class ``kind``, named
+    ``tab``, with its shortcut ``keys`` (``QTest.keyClick``'s key and modifiers); the main
+    window and the panel."""
+    sign_in(desktop, server, username)
+    main = await signed_in(desktop)
+    qtbot.addWidget(main)
+    panel = next(p for p in main.panels if isinstance(p, kind))
+    assert any(main.tabs.tabText(i) == tab for i in range(main.tabs.count()))
+    await until(lambda: desktop.session.live.connected, what="the live events")
+    await until(main.isActiveWindow, what="the main window active")
+    QTest.keyClick(main, *keys)
+    assert main.tabs.currentWidget() is panel
+    return main, panel
+
+
 def test_an_agent_registers_a_contact_with_the_keyboard(
     desk_server, role_users, desk_org, run, qtbot
 ):

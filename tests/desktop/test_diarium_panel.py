@@ -37,7 +37,7 @@ from tests.desktop.conftest import (
     until,
     user_http,
 )
-from tests.desktop.test_contact_flow import sign_in, signed_in
+from tests.desktop.test_contact_flow import open_panel_tab, sign_in, signed_in
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -101,16 +101,10 @@ def pick(combo, data) -> None:
 
 
 async def open_panel(desktop: DesktopApp, server, username: str, qtbot):
-    sign_in(desktop, server, username)
-    main = await signed_in(desktop)
-    qtbot.addWidget(main)
-    panel = next(p for p in main.panels if isinstance(p, DiariumPanel))
-    assert any(main.tabs.tabText(i) == "Diarium (Ctrl+Shift+D)" for i in range(main.tabs.count()))
-    await until(lambda: desktop.session.live.connected, what="the live events")
-    await until(main.isActiveWindow, what="the main window active")
-    QTest.keyClick(main, Qt.Key.Key_D, CTRL_SHIFT)
-    assert main.tabs.currentWidget() is panel
-    return main, panel
+    tab = "Diarium (Ctrl+Shift+D)"
+    return await open_panel_tab(
+        desktop, server, username, qtbot, DiariumPanel, tab, Qt.Key.Key_D, CTRL_SHIFT
+    )
 
 
 def test_only_the_registrator_gets_the_panel(diarium_server, role_users, run, qtbot):

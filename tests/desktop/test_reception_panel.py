@@ -26,7 +26,7 @@ from tests.desktop.conftest import (
     until,
     user_http,
 )
-from tests.desktop.test_contact_flow import sign_in, signed_in
+from tests.desktop.test_contact_flow import open_panel_tab, sign_in, signed_in
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -60,16 +60,10 @@ def cells(table: VisitTable) -> str:
 
 
 async def open_panel(desktop: DesktopApp, server, username: str, qtbot):
-    sign_in(desktop, server, username)
-    main = await signed_in(desktop)
-    qtbot.addWidget(main)
-    panel = next(p for p in main.panels if isinstance(p, ReceptionPanel))
-    assert any(main.tabs.tabText(i) == "Besökare (F12)" for i in range(main.tabs.count()))
-    await until(lambda: desktop.session.live.connected, what="the live events")
-    await until(main.isActiveWindow, what="the main window active")
-    QTest.keyClick(main, Qt.Key.Key_F12)
-    assert main.tabs.currentWidget() is panel
-    return main, panel
+    tab = "Besökare (F12)"
+    return await open_panel_tab(
+        desktop, server, username, qtbot, ReceptionPanel, tab, Qt.Key.Key_F12
+    )
 
 
 def test_the_desk_signs_out_and_runs_the_roll_call(
