@@ -50,18 +50,9 @@ def _old(path: Path, cutoff: float) -> bool:
 
 async def _rows(cutoff: int) -> tuple[int, int]:
     """Delete the rows of old content nothing references; queue its removal."""
-    removed = size = 0
-    candidates = [r["sha256"] for r in await raw.fetch(UNREFERENCED_SQL, cutoff, cutoff)]
+    candidates = {r["sha256"] for r in await raw.fetch(UNREFERENCED_SQL, cutoff, cutoff)}
     async with db.transaction():
-        used = await disposal.referenced(candidates)
-        for sha in candidates:
-            if sha in used:
-                continue
-            released = await disposal.queue_removal(COLLECTION_RUN, sha, cutoff)
-            if released >= 0:
-                removed += 1
-                size += released
-    return removed, size
+        return await disposal.release_blobs(COLLECTION_RUN, candidates, cutoff)
 
 
 def _old_files(root: Path, cutoff: float) -> tuple[list[Path], list[Path]]:

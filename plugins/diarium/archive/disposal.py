@@ -445,7 +445,7 @@ async def execute(actor: str, run_id: int) -> dict[str, Any]:
         cases = {item["case_file_id"] for item in chosen}
         disposed, skipped = len(chosen), len(skips)
         shas.update(await _purge_exports(cases, now))
-        removed, size = await _release_blobs(run_id, shas, now)
+        removed, size = await release_blobs(run_id, shas, now)
         await raw.fetch(
             "UPDATE diarium_disposal_run SET disposed = ?, skipped = ?, files_removed = ?, "
             "bytes_removed = ? WHERE id = ?",
@@ -553,8 +553,9 @@ async def queue_removal(run_id: int, sha256: str, since: int) -> int:
     return size
 
 
-async def _release_blobs(run_id: int, shas: set[str], since: int) -> tuple[int, int]:
-    """Drop the store's rows of content nothing references any more; queue their removal."""
+async def release_blobs(run_id: int, shas: set[str], since: int) -> tuple[int, int]:
+    """Drop the store's rows of those of ``shas`` nothing references any more and queue their
+    removal (in the caller's transaction); returns how many and their bytes."""
     removed = size = 0
     used = await referenced(shas)
     for sha in sorted(shas - used):
