@@ -477,14 +477,14 @@ class DiariumPanel(QWidget):
 
         async def acting() -> None:
             try:
-                result = await coroutine
+                await coroutine
             except Unreachable:
                 self.say(_("The server cannot be reached."), problem=True)
             except ApiError as exc:
                 self.say(exc.detail, problem=True)
             else:
                 if done:
-                    self.say(done.format(result=result) if "{result" in done else done)
+                    self.say(done)
 
         tasks.spawn(acting())
 
