@@ -108,6 +108,18 @@ def overdue_text(event: dict[str, Any]) -> str:
     return _("Request {number} is about to pass its time.").format(number=number)
 
 
+_quit_hooked: set[int] = set()  # the applications told to remove the viewing copy at quit
+
+
+def _forget_pdf_at_quit() -> None:
+    """Remove the scan's viewing copy when the application quits (connected once per
+    application, not once per panel: a panel is made at every sign-in)."""
+    app = QCoreApplication.instance()
+    if app is not None and id(app) not in _quit_hooked:
+        _quit_hooked.add(id(app))
+        app.aboutToQuit.connect(forget_pdf)
+
+
 class DiariumPanel(QWidget):
     """The drafts queue, the registrator's search and the open requests."""
 
@@ -118,9 +130,7 @@ class DiariumPanel(QWidget):
         self.open_file: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.opened_pdf: Path | None = None
         forget_pdf()  # a copy a crash left behind
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(forget_pdf)
+        _forget_pdf_at_quit()
         self._shown_draft: int | None = None  # the draft the form was filled from
         name(self, _("Diarium"))
         layout = QVBoxLayout(self)
