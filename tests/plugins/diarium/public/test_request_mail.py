@@ -21,6 +21,7 @@ from tests.plugins.diarium.public.test_requests import (
     audit_actions,
     count_requests,
     pdf_text,
+    staff_request,
     token_of,
 )
 from tests.support.services import start_kontakt
@@ -231,12 +232,7 @@ async def test_a_decision_without_email_sends_nothing_and_old_clients_still_work
     client, entries, auth_headers
 ):
     staff = await auth_headers("registrator")
-    logged = await client.post(
-        REQUESTS,
-        json={"channel": "phone", "document_number": entries["public"]["number"]},
-        headers=staff,
-    )
-    request = logged.json()
+    request = await staff_request(client, staff, entries["public"]["number"], "phone")
     assert [d["number"] for d in request["documents"]] == [entries["public"]["number"]]
     decided = await client.post(
         f"{REQUESTS}/{request['id']}/decision", json={"outcome": "handed_out"}, headers=staff
@@ -272,12 +268,8 @@ async def test_bad_input_is_a_problem_in_swedish_and_english_that_logs_nothing(
             assert response.headers["content-type"].startswith("application/problem+json")
             assert expected in response.json()["detail"], (lang, response.json())
         assert await count_requests() == before
-    logged = await client.post(
-        REQUESTS,
-        json={"channel": "desk", "document_number": entries["public"]["number"]},
-        headers=staff,
-    )
-    url = f"{REQUESTS}/{logged.json()['id']}/decision"
+    request = await staff_request(client, staff, entries["public"]["number"], "desk")
+    url = f"{REQUESTS}/{request['id']}/decision"
     for documents, swedish in (
         ([{"number": "KS 1999/9", "outcome": "refused"}], "gäller ingen handling KS 1999/9"),
         (
@@ -291,7 +283,7 @@ async def test_bad_input_is_a_problem_in_swedish_and_english_that_logs_nothing(
             headers={**staff, "Accept-Language": "sv"},
         )
         assert response.status_code == 400 and swedish in response.json()["detail"]
-    assert (await requests.row(logged.json()["id"]))["status"] == "received"
+    assert (await requests.row(request["id"]))["status"] == "received"
     # the web form: a malformed address and too many documents, each at its field
     await forget_web_requests()
     client.cookies.clear()
@@ -329,12 +321,7 @@ async def test_the_worker_renders_the_plugins_template_and_sends_it(
     """The worker process loads the diarium like the API does: a job there queues the
     diarium's receipt (its own template) and the worker's mail task sends it."""
     staff = await auth_headers("registrator")
-    logged = await client.post(
-        REQUESTS,
-        json={"channel": "mail", "document_number": entries["alone"]["number"]},
-        headers=staff,
-    )
-    request = logged.json()
+    request = await staff_request(client, staff, entries["alone"]["number"], "mail")
     assert await outbox(request["number"]) == []  # no address given: nothing queued here
     email = unique_email("worker")
     with SmtpServer() as smtp:
@@ -393,12 +380,7 @@ async def test_requests_logged_before_the_migration_get_their_document_as_a_row(
     from plugins.diarium.migrations import diarium_public_2026_12_03t10_55_00_000000 as m
 
     staff = await auth_headers("registrator")
-    logged = await client.post(
-        REQUESTS,
-        json={"channel": "desk", "document_number": entries["public"]["number"]},
-        headers=staff,
-    )
-    request_id = logged.json()["id"]
+    request_id = (await staff_request(client, staff, entries["public"]["number"], "desk"))["id"]
     async with db.transaction():  # as a request of the old schema: no rows of its documents
         await raw.fetch("DELETE FROM diarium_requested_document WHERE request_id = ?", request_id)
         await raw.fetch(m.TABLES[-1])  # the migration's copy of the old one-document field

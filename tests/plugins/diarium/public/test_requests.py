@@ -228,6 +228,16 @@ async def test_staff_log_a_phone_request_and_refuse_it_with_the_written_decision
     ]
 
 
+async def staff_request(client, staff: dict[str, str], number: str, channel: str) -> dict:
+    """Log, as staff, a request for the document ``number`` that came by ``channel``; returns
+    the request as staff see it."""
+    logged = await client.post(
+        REQUESTS, json={"channel": channel, "document_number": number}, headers=staff
+    )
+    assert logged.status_code == 201, logged.text
+    return logged.json()
+
+
 def pdf_text(data: bytes) -> str:
     document = pdfium.PdfDocument(data)
     try:
@@ -328,12 +338,7 @@ async def test_a_broken_pdf_and_bad_input_are_problems_that_change_nothing(
     client, entries, auth_headers
 ):
     staff = await auth_headers("registrator")
-    logged = await client.post(
-        REQUESTS,
-        json={"channel": "mail", "document_number": entries["broken"]["number"]},
-        headers=staff,
-    )
-    request_id = logged.json()["id"]
+    request_id = (await staff_request(client, staff, entries["broken"]["number"], "mail"))["id"]
     broken = await client.post(
         f"{REQUESTS}/{request_id}/masked-copy",
         json={"boxes": [{"page": 1, "x": 0, "y": 0, "width": 10, "height": 10,
