@@ -57,6 +57,46 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     return engine.read_inline(sql, args)
 
 
+async def fetch_custom_plan(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """:func:`fetch`, planned for these arguments every time (PostgreSQL).
+
+    asyncpg prepares every statement, and after five runs PostgreSQL may keep a generic plan
+    that cannot see the arguments: for a search whose filters are rare among the newest rows
+    (an old month of one series) it then walks the primary key backwards over most of the
+    table instead of asking the filters' own index. Here the statement runs with
+    ``plan_cache_mode = force_custom_plan`` for its transaction only (a short one of its own
+    outside a transaction; restored afterwards inside one). SQLite plans every run anyway."""
+    engine = db.get_engine()
+    if engine.engine_type != "postgres":
+        return await fetch(sql, *args)
+    tx = engine.current_transaction.get()
+    if tx is not None:
+        connection = tx.connection
+        before = await connection.fetchval("SELECT current_setting('plan_cache_mode')")
+        await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        try:
+            return await fetch(sql, *args)
+        finally:
+            await connection.execute("SELECT set_config('plan_cache_mode', $1, true)", before)
+    if engine.pool is None:
+        async with db.transaction():
+            return await fetch_custom_plan(sql, *args)
+    async with engine.pool.acquire() as connection, connection.transaction():
+        await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        records = await connection.fetch(dollar_placeholders(sql), *args)
+    return [dict(record) for record in records]
+
+
+async def estimated_rows(sql: str, *args: Any) -> float | None:
+    """The planner's estimate of how many rows ``sql`` returns for these arguments
+    (PostgreSQL ``EXPLAIN``, nothing run), for choosing how to ask; None on SQLite."""
+    if db.get_engine().engine_type != "postgres":
+        return None
+    row = await fetchrow("EXPLAIN (FORMAT JSON) " + sql, *args)
+    plan = json_column(next(iter(row.values()))) if row else None
+    return float(plan[0]["Plan"]["Plan Rows"]) if plan else None
+
+
 async def fetchrow(sql: str, *args: Any) -> dict[str, Any] | None:
     """The first row of a statement, or None."""
     rows = await fetch(sql, *args)
