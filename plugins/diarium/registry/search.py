@@ -33,6 +33,7 @@ MAX_WORDS = 8
 SCOPE = "diarium-search"
 NUMBER_LIKE = re.compile(r"\d[/.:-]\d")
 WINDOW = 20_000  # ids walked newest first before the planner gets the rest (PostgreSQL)
+SPREAD = 3  # pages of matches a window sized for rare words should hold (PostgreSQL)
 PUBLIC_COLUMNS = "{number counterpart_public public_text document_type}"
 
 
@@ -81,37 +82,55 @@ def _tsquery_literal(token: str) -> str:
 
 
 async def _windowed(
-    sql: str, where: list[str], args: list[Any], wanted: int, before: int | None
+    where: list[str], args: list[Any], wanted: int, before: int | None
 ) -> list[dict[str, Any]]:
-    """PostgreSQL: newest first without reading every hit of a frequent word. The newest
-    ``WINDOW`` ids are asked first (the primary key's range ANDed with the GIN word index, or
-    walked backwards: the planner's choice, both bounded by the window); only when they hold
-    fewer than a page (a rare word, or filters on older entries) is the rest asked, where a
-    rare word's GIN posting list or the composite indexes answer it."""
+    """PostgreSQL: newest first without reading every hit of a frequent word. The ids of the
+    newest documents are asked first (``WINDOW`` of them, more for rare words: :func:`window`;
+    the primary key's range ANDed with the GIN word index, or walked backwards: the planner's
+    choice, both bounded by the window); only when they hold fewer than a page (filters on
+    older entries, or a guess too low) is the rest asked, where a rare word's GIN posting list
+    or the composite indexes answer it (for series, period and direction an index-only scan:
+    the indexes cover them). Both are planned for their own arguments
+    (:func:`raw.fetch_custom_plan`): a generic plan walks the primary key backwards over most
+    of the table for an old month of one series. Then the page's rows, by id."""
     clause = " AND ".join(where) + " AND " if where else ""
+    ids_sql = f"SELECT d.id FROM diarium_document d WHERE {clause}"
     if db.in_transaction():
-        return await raw.fetch(
-            f"{sql} WHERE {clause}TRUE ORDER BY d.id DESC LIMIT ?", *args, wanted
+        ids = await raw.fetch(f"{ids_sql}TRUE ORDER BY d.id DESC LIMIT ?", *args, wanted)
+    else:
+        top = await raw.fetchrow("SELECT MAX(id) AS top FROM diarium_document")
+        ceiling = (before - 1) if before is not None else int((top or {}).get("top") or 0)
+        floor = ceiling - await window(f"{ids_sql}d.id <= ?", [*args, ceiling], ceiling, wanted)
+        ids = await raw.fetch_custom_plan(
+            f"{ids_sql}d.id > ? AND d.id <= ? ORDER BY d.id DESC LIMIT ?",
+            *args,
+            floor,
+            ceiling,
+            wanted,
         )
-    top = await raw.fetchrow("SELECT MAX(id) AS top FROM diarium_document")
-    ceiling = (before - 1) if before is not None else int((top or {}).get("top") or 0)
-    floor = ceiling - WINDOW
-    rows = await raw.fetch(
-        f"{sql} WHERE {clause}d.id > ? AND d.id <= ? ORDER BY d.id DESC LIMIT ?",
-        *args,
-        floor,
-        ceiling,
-        wanted,
+        if len(ids) < wanted and floor > 0:
+            ids += await raw.fetch_custom_plan(
+                f"{ids_sql}d.id <= ? ORDER BY d.id DESC LIMIT ?", *args, floor, wanted - len(ids)
+            )
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    return await raw.fetch(
+        f"SELECT {documents.COLUMNS} {documents.FROM} WHERE d.id IN ({marks}) ORDER BY d.id DESC",
+        *(int(row["id"]) for row in ids),
     )
-    if len(rows) >= wanted or floor <= 0:
-        return rows
-    rest = await raw.fetch(
-        f"{sql} WHERE {clause}d.id <= ? ORDER BY d.id DESC LIMIT ?",
-        *args,
-        floor,
-        wanted - len(rows),
-    )
-    return rows + rest
+
+
+async def window(sql: str, args: list[Any], ceiling: int, wanted: int) -> int:
+    """How many of the newest ids below ``ceiling`` to ask first: ``WINDOW``, or as many as
+    should hold ``SPREAD`` pages of matches when the planner expects ``sql`` to match rarely
+    (matches spread evenly over the ids). A rare name then costs one pass over its word
+    indexes (ANDed with the ids' range) and reads the heap for a few pages of matches, not
+    for every match it has (about 850 rows for a first and a last name over a million)."""
+    expected = await raw.estimated_rows(sql, *args)
+    if not expected:
+        return WINDOW
+    return max(WINDOW, int(SPREAD * wanted * ceiling / expected))
 
 
 def _fts_query(words: list[str], protected: bool) -> str:
@@ -233,7 +252,7 @@ async def search(
         order = "diarium_document_fts.rowid DESC"
     sql = f"SELECT {documents.COLUMNS} {source}"
     if postgres and case_file_id is None and number is None:
-        rows = await _windowed(sql, where, args, limit + 1, after[0] if after else None)
+        rows = await _windowed(where, args, limit + 1, after[0] if after else None)
     else:
         if where:
             sql += " WHERE " + " AND ".join(where)

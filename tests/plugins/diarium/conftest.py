@@ -33,6 +33,27 @@ SERIES = {
 }
 
 
+#: How a PostgreSQL search asks its newest window in a test (SQLite has none): over the whole
+#: table (the window is larger than it); one id, or more as the planner's estimate of the
+#: matches says; or one id whatever the planner guesses (the estimate left out).
+WINDOWS = ("whole", "estimated", "fixed")
+
+
+def set_window(monkeypatch: pytest.MonkeyPatch, search: Any, how: str) -> None:
+    """Make ``search`` (a search module with a ``WINDOW``) ask its window as ``how`` says."""
+    if how == "whole":
+        return
+    from core.db import raw
+
+    monkeypatch.setattr(search, "WINDOW", 1)
+    if how == "fixed":
+
+        async def no_estimate(sql: str, *args: Any) -> None:
+            return None
+
+        monkeypatch.setattr(raw, "estimated_rows", no_estimate)
+
+
 async def set_plugin(app, enabled: bool) -> dict[str, Any]:
     """Persist (audited, migrations on enable) and apply to the in-process app."""
     from core.plugin_admin import runtime, service

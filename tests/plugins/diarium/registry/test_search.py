@@ -3,7 +3,9 @@ diarium.secret), filters, keyset paging, and bad input refused."""
 
 from __future__ import annotations
 
-from tests.plugins.diarium.conftest import BASE
+import pytest
+
+from tests.plugins.diarium.conftest import BASE, WINDOWS, set_window
 
 
 async def _register(client, headers, **fields) -> dict:
@@ -106,9 +108,12 @@ async def test_search_refuses_bad_input(client, diarium, auth_headers) -> None:
     ).status_code == 403
 
 
-async def test_newest_window_then_the_rest(client, diarium, auth_headers, monkeypatch) -> None:
-    """PostgreSQL asks the newest ids first, then the rest: a tiny window gives the same
-    pages as one query over everything."""
+@pytest.mark.parametrize("window", WINDOWS[1:])
+async def test_newest_window_then_the_rest(
+    client, diarium, auth_headers, monkeypatch, window
+) -> None:
+    """PostgreSQL asks the newest ids first (more of them for rare words), then the rest: a
+    tiny window gives the same pages as one query over everything."""
     from plugins.diarium.registry import search
 
     registrator = await auth_headers("registrator")
@@ -126,7 +131,7 @@ async def test_newest_window_then_the_rest(client, diarium, auth_headers, monkey
         return seen
 
     whole = await pages()
-    monkeypatch.setattr(search, "WINDOW", 1)
+    set_window(monkeypatch, search, window)
     assert await pages() == whole and len(whole) >= 2
 
 
@@ -204,3 +209,43 @@ async def test_the_same_pages_after_many_runs(client, diarium, auth_headers) -> 
             f"{BASE}/search", headers=supervisor, params={"q": "gungbräda Vimmerby", "limit": 10}
         )
         assert [d["number"] for d in response.json()["items"]] == expected
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+async def test_filters_without_words_across_the_window(
+    client, diarium, auth_headers, monkeypatch, window
+) -> None:
+    """Series, period and direction without words (PostgreSQL: ids from the covering index,
+    then the page's rows) give the same newest-first pages however the window is asked."""
+    from plugins.diarium.registry import search, series
+
+    await series.create(
+        "test", code=f"TF{window[:2].upper()}", name="Filter", board="Kommunstyrelsen",
+        pattern="{code} {year}/{seq}",
+    )  # fmt: skip
+    registrator = await auth_headers("registrator")
+    code = f"TF{window[:2].upper()}"
+    made = [
+        await _register(
+            client, registrator, series_code=code, direction=direction, document_date=day
+        )
+        for direction, day in (
+            ("out", "2025-01-10"), ("in", "2025-01-11"), ("out", "2025-01-12"),
+            ("out", "2025-02-01"), ("out", "2025-01-20"),
+        )
+    ]  # fmt: skip
+    set_window(monkeypatch, search, window)
+    params = {"series_code": code, "direction": "out", "date_from": "2025-01-01",
+              "date_to": "2025-01-31", "limit": 2}  # fmt: skip
+    first = (await client.get(f"{BASE}/search", headers=registrator, params=params)).json()
+    second = (
+        await client.get(
+            f"{BASE}/search",
+            headers=registrator,
+            params={**params, "cursor": first["next_cursor"]},
+        )
+    ).json()
+    assert [d["number"] for d in first["items"] + second["items"]] == [
+        made[4]["number"], made[2]["number"], made[0]["number"],
+    ]  # fmt: skip
+    assert second["next_cursor"] is None
