@@ -497,16 +497,29 @@ def _json(value: Any, default: Any) -> Any:
 CASE_SLA_SQL = (
     "SELECT number, status, department, sla_state, first_response_due, first_response_warn, "
     "resolution_due, resolution_warn, first_response_at, closed_at, paused_since, "
-    "paused_seconds FROM kc_case WHERE number = ?"
+    "paused_seconds FROM kc_case WHERE number IN "
 )
 
 
 async def sla_view(case_number: str, now: int | None = None) -> dict[str, Any] | None:
     """The "skyndsamt" timers of a request: its core case's SLA state and due times."""
-    case = await raw.fetchrow(CASE_SLA_SQL, case_number)
-    if case is None:
-        return None
+    return (await sla_views([case_number], now)).get(case_number)
+
+
+async def sla_views(case_numbers: list[str], now: int | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`sla_view` of several core cases, read in one query (case number -> view)."""
+    numbers = sorted({number for number in case_numbers if number})
+    if not numbers:
+        return {}
+    marks = ", ".join("?" for _ in numbers)
     now = now or int(time.time())
+    return {
+        case["number"]: await _sla_of(case, now)
+        for case in await raw.fetch(f"{CASE_SLA_SQL}({marks})", *numbers)
+    }
+
+
+async def _sla_of(case: dict[str, Any], now: int) -> dict[str, Any]:
     state = case["sla_state"]
     if case["status"] != "closed" and state not in ("none", "paused"):
         live = timers.state_at(case, now)
@@ -635,12 +648,12 @@ async def list_requests(
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     rows = await raw.fetch(f"{REQUEST_SQL}{clause} ORDER BY id DESC LIMIT ?", *args, limit + 1)
     items, next_cursor = paging.cut(rows, limit, "diarium-requests", lambda r: (int(r["id"]),))
-    shown = []
     named = await documents_of([int(item["id"]) for item in items])
-    for item in items:
-        entry = view(item, named[int(item["id"])])
-        entry["sla"] = await sla_view(item["kc_case_number"]) if item["kc_case_number"] else None
-        shown.append(entry)
+    slas = await sla_views([item["kc_case_number"] for item in items])
+    shown = [
+        {**view(item, named[int(item["id"])]), "sla": slas.get(item["kc_case_number"])}
+        for item in items
+    ]
     return {"items": shown, "next_cursor": next_cursor, "total": None}
 
 
