@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from core.errors import InvalidInput
 
@@ -22,3 +24,16 @@ def epoch_of(name: str, moment: datetime | None) -> int | None:
     if moment.tzinfo is None:
         raise InvalidInput("{name} must say its time zone (end it with Z for UTC)", name=name)
     return int(moment.timestamp())
+
+
+def local_minute(epoch: float, timezone: str) -> datetime:
+    """The local wall time of ``epoch`` in ``timezone``, to the whole minute (the seconds
+    dropped). Cached per minute: every time zone's offset is whole minutes, so an instant's
+    date, hour and minute are those of its minute, and a busy path (telephony ingest, case
+    statistics) asks for the same minute again and again."""
+    return _local_minute(int(epoch) // 60, timezone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_minute(minute: int, timezone: str) -> datetime:
+    return datetime.fromtimestamp(minute * 60, ZoneInfo(timezone))

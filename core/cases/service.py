@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from core import audit, db, events
+from core import audit, clock, db, events
 from core.auth.service import Principal
 from core.auth.tables import User
 from core.cases import closing, numbers, pauses, search, states, timers
@@ -124,7 +123,7 @@ def _now() -> int:
 
 def local_parts(epoch: int) -> tuple[str, int, int]:
     """(YYYY-MM-DD, hour, weekday) in the appliance's time zone."""
-    local = datetime.fromtimestamp(epoch, ZoneInfo(_cfg().timezone))
+    local = clock.local_minute(epoch, _cfg().timezone)
     return local.strftime("%Y-%m-%d"), local.hour, local.weekday()
 
 

@@ -22,14 +22,12 @@ Nothing else keeps derived state: no per-process cache, so every process answers
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from core import db
+from core import clock, db
 from core.db import raw
 from core.reports.queries import fetch
 
@@ -104,14 +102,7 @@ def _timezone() -> str:
 
 def today(tz: str | None = None, now: float | None = None) -> date:
     """Today's local date (at ``now``, epoch seconds)."""
-    return _minute_date(int(now or time.time()) // 60, tz or _timezone())
-
-
-@functools.lru_cache(maxsize=64)
-def _minute_date(minute: int, tz: str) -> date:
-    """The local date of a whole minute (every time zone's offset is whole minutes); cached,
-    as ingest asks for today's date with every event."""
-    return datetime.fromtimestamp(minute * 60, ZoneInfo(tz)).date()
+    return clock.local_minute(now or time.time(), tz or _timezone()).date()
 
 
 def settled_day(now: float | None = None) -> date:

@@ -29,11 +29,9 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from core import audit, db
+from core import audit, clock, db
 from core.auth.service import Principal
 from core.cases import service as cases
 from core.db import raw
@@ -173,21 +171,9 @@ def _normalise(value: str, region: str) -> str:
     return parties.normalise_phone(compact, region)
 
 
-@functools.lru_cache(maxsize=4)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def _local(epoch: int) -> tuple[str, int, int]:
     """Local day, hour and half hour of an instant."""
-    return _local_minute(int(epoch) // 60, cases.current_settings().timezone)
-
-
-@functools.lru_cache(maxsize=4096)
-def _local_minute(minute: int, tz: str) -> tuple[str, int, int]:
-    """:func:`_local` of a whole minute (cached: every time zone's offset is whole minutes, so
-    the parts of an instant are those of its minute, and a call's events share minutes)."""
-    local = datetime.fromtimestamp(minute * 60, _zone(tz))
+    local = clock.local_minute(epoch, cases.current_settings().timezone)
     return local.strftime("%Y-%m-%d"), local.hour, local.hour * 2 + local.minute // 30
 
 
