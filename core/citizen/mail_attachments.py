@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from core.db import raw
+from core.errors import InvalidInput
 
 MAX_COUNT = 10
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
@@ -26,8 +27,9 @@ _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{
 _UNSAFE = re.compile(r"[^\w.\- ()+,]+")
 
 
-class AttachmentRefused(ValueError):
-    """Attachments beyond the limits, or not usable as files; nothing is queued."""
+class AttachmentRefused(InvalidInput):
+    """Attachments beyond the limits, or not usable as files; nothing is queued (a 400
+    problem in the caller's language when it reaches the web layer)."""
 
 
 @dataclass(frozen=True)
@@ -72,33 +74,32 @@ def safe_mime(mime: str) -> str:
 
 def checked(files: Iterable[tuple[str, str, bytes]] | None) -> list[Attachment]:
     """``(filename, mime, content)`` triples as attachments within the limits; raises
-    :class:`AttachmentRefused` (in Swedish and English) otherwise."""
+    :class:`AttachmentRefused` otherwise."""
     result: list[Attachment] = []
     for item in files or ():
         try:
             filename, mime, content = item
         except (TypeError, ValueError):
             raise AttachmentRefused(
-                "En bilaga anges som (filnamn, MIME-typ, innehåll) / "
-                "an attachment is given as (filename, mime, content)"
+                "An attachment is given as (file name, MIME type, content)"
             ) from None
         if not isinstance(content, bytes | bytearray | memoryview):
             raise AttachmentRefused(
-                f"Bilagan {filename!r} har inget binärt innehåll / "
-                f"the attachment {filename!r} has no binary content"
+                "The attachment {filename} has no binary content", filename=str(filename)[:150]
             )
         result.append(Attachment(safe_filename(filename), safe_mime(mime), bytes(content)))
     if len(result) > MAX_COUNT:
         raise AttachmentRefused(
-            f"För många bilagor: {len(result)}, högst {MAX_COUNT} per meddelande / "
-            f"too many attachments: {len(result)}, at most {MAX_COUNT} per message"
+            "Too many attachments: {count}, at most {limit} per message",
+            count=len(result),
+            limit=MAX_COUNT,
         )
     total = sum(a.size for a in result)
     if total > MAX_TOTAL_BYTES:
-        limit = MAX_TOTAL_BYTES // (1024 * 1024)
         raise AttachmentRefused(
-            f"Bilagorna är för stora: {total} byte, högst {limit} MB per meddelande / "
-            f"attachments too large: {total} bytes, at most {limit} MB per message"
+            "The attachments are too large: {size} bytes, at most {limit} MB per message",
+            size=total,
+            limit=MAX_TOTAL_BYTES // (1024 * 1024),
         )
     return result
 

@@ -12,6 +12,7 @@ import pytest
 from core import db
 from core.citizen import mail_attachments, notify
 from core.db import raw
+from core.i18n import translator
 from tests.support.smtp import SmtpServer, outbox, unique_email
 
 
@@ -99,7 +100,7 @@ async def test_attachments_arrive_intact_and_plain_messages_stay_plain(client, s
         (
             [(f"f{n}.txt", "text/plain", b"x") for n in range(mail_attachments.MAX_COUNT + 1)],
             "För många bilagor: 11, högst 10",
-            "too many attachments: 11, at most 10 per message",
+            "Too many attachments: 11, at most 10 per message",
         ),
         (
             [
@@ -107,7 +108,7 @@ async def test_attachments_arrive_intact_and_plain_messages_stay_plain(client, s
                 ("b.pdf", "application/pdf", b"b" * (mail_attachments.MAX_TOTAL_BYTES // 2 + 1)),
             ],
             "för stora",
-            "attachments too large: 10485761 bytes, at most 10 MB per message",
+            "The attachments are too large: 10485761 bytes, at most 10 MB per message",
         ),
         ([("a.txt", "text/plain", "text, not bytes")], "inget binärt", "no binary content"),
     ],
@@ -128,7 +129,9 @@ async def test_attachments_beyond_the_limits_are_refused_and_nothing_is_queued(
                 subject="Bilagor",
                 text="x",
             )
-    assert swedish in str(refused.value) and english in str(refused.value)
+    assert english in str(refused.value)  # a 400 problem, in the caller's language
+    assert swedish in refused.value.render(translator("sv"))
+    assert refused.value.status == 400
     assert await outbox(number) == []
     after = await raw.fetchrow("SELECT COUNT(*) AS n FROM outbound_attachment")
     assert after["n"] == before["n"]
