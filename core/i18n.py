@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 
@@ -78,6 +79,12 @@ def conflicts(folders: list[Path] | None = None) -> list[tuple[str, str, str, st
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark a string as a msgid without translating it (for tables defined at import time)."""
     return message
+
+
+def language(value: Any, default: str = "sv") -> str:
+    """``value`` when it is a language the appliance speaks (:data:`LANGUAGES`), else
+    ``default`` (a stored row's language column, a query parameter)."""
+    return value if value in LANGUAGES else default
 
 
 def gettext(message: str, lang: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from core.i18n import catalogue, gettext, negotiate, translator
+from core.i18n import catalogue, gettext, language, negotiate, translator
 from core.web.problems import HTTP_DETAILS, HTTP_TITLES
 from tests.support.msgids import scan
 
@@ -77,6 +77,11 @@ def test_catalogues_parse_and_english_is_complete(msgids):
         assert not [m.id for m in parsed if m.id and m.fuzzy], f"fuzzy entries in {path}"
     english = {str(m.id) for m in read_po((LOCALE / "en/LC_MESSAGES/kontakt.po").open("rb"))}
     assert set(msgids) - english == set()
+
+
+def test_language_keeps_only_the_languages_spoken():
+    assert [language(v) for v in ("sv", "en", "fi", None, "")] == ["sv", "en", "sv", "sv", "sv"]
+    assert language("de", "en") == "en" and language("sv", "en") == "sv"
 
 
 def test_translator_formats_and_falls_back():

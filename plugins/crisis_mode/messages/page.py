@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from core.cases import service as cases
-from core.i18n import translator
+from core.i18n import language, translator
 from plugins.crisis_mode.messages import service
 
 HERE = Path(__file__).parent
@@ -97,7 +97,7 @@ async def render(requested: str | None, accept_language: str | None) -> tuple[st
     texts = {t["language"]: t for t in version["texts"]} if version else {}
     available = list(texts) or ["sv", "en"]
     lang = choose(requested, accept_language, available)
-    ui_lang = lang if lang in ("sv", "en") else "en"
+    ui_lang = language(lang, "en")
     text = texts.get(lang)
     exercise = bool(version and version["exercise"])
     heading = text["title"] if text else translator(ui_lang)("Crisis information")

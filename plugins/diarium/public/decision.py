@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import matplotlib
 from fpdf import FPDF
 
-from core.i18n import N_, gettext
+from core.i18n import N_, gettext, language
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
@@ -79,7 +79,7 @@ def render(
 ) -> bytes:
     """The decision PDF for ``request`` (a row of ``diarium_request``); ``documents`` lists
     each document the request names with what was decided for it (number, outcome)."""
-    lang = request["language"] if request["language"] in ("sv", "en") else "sv"
+    lang = language(request["language"])
 
     def _(message: str) -> str:
         return gettext(message, lang)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from core import audit
 from core.citizen import notify
-from core.i18n import N_, gettext
+from core.i18n import N_, gettext, language
 
 RECEIPT = "diarium_request_receipt"
 DECISION = "diarium_request_decision"
@@ -36,7 +36,7 @@ def decision_filename(number: str) -> str:
 
 
 def _lang(row: dict[str, Any]) -> str:
-    return row["language"] if row.get("language") in ("sv", "en") else "sv"
+    return language(row.get("language"))
 
 
 def _when(epoch: int) -> str:

@@ -966,10 +966,10 @@ def decision_authority() -> str:
 
 def appeal_court(lang: str) -> str:
     """The kammarrätt an appeal goes to (setting ``appeal_court``), in ``lang``."""
-    from core.i18n import gettext
+    from core.i18n import gettext, language
 
     return str(runtime.setting("appeal_court", "") or "") or gettext(
-        "the administrative court of appeal", lang if lang in ("sv", "en") else "sv"
+        "the administrative court of appeal", language(lang)
     )
 
 
