@@ -10,17 +10,20 @@ unknown mailbox.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from tests.support.services import free_port
+from tests.support.services import Process, free_port, start_kontakt
 
 
 @dataclass
@@ -134,3 +137,33 @@ async def outbox(case_number: str) -> list[dict]:
         .where(OutboundMessage.case_number == case_number)
         .order_by(OutboundMessage.id)
     )
+
+
+@asynccontextmanager
+async def mail_worker(
+    smtp: SmtpServer,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+    args: tuple[str, ...] = ("worker", "--workers", "1"),
+) -> AsyncIterator[Process]:
+    """A real ``kontakt worker`` sending its mail through ``smtp``: an assertion that fails
+    inside the block shows the worker's log, and the worker is stopped at the end."""
+    env = {"KONTAKT_SMTP_HOST": smtp.host, "KONTAKT_SMTP_PORT": str(smtp.port)}
+    worker = start_kontakt(list(args), log_path, {**env, **(extra_env or {})})
+    try:
+        yield worker
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nworker log:\n{worker.log()}") from None
+    finally:
+        worker.stop()
+
+
+async def wait_until_sent(case_number: str) -> None:
+    """Until the first outbox row of ``case_number`` is marked sent (a worker marks it right
+    after the SMTP server took it), for at most 20 seconds."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        rows = await outbox(case_number)
+        if rows and rows[0]["status"] == "sent":
+            return
+        await asyncio.sleep(0.1)

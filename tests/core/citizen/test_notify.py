@@ -3,15 +3,11 @@ SLA escalation, refused recipients retried then failed, and the worker's send ta
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from core import db, jobs
 from core.cases.tables import Case
 from core.citizen import notify
 from tests.core.citizen.conftest import open_case
-from tests.support.services import start_kontakt
-from tests.support.smtp import SmtpServer, outbox, unique_email
+from tests.support.smtp import SmtpServer, mail_worker, outbox, unique_email, wait_until_sent
 
 
 def mail_settings(settings, smtp: SmtpServer):
@@ -173,21 +169,8 @@ async def test_worker_sends_mail_through_its_periodic_task(
     )["case"]["number"]
     with SmtpServer() as smtp:
         jobs.enqueue_periodic_now("core.send_mail")
-        worker = start_kontakt(
-            ["worker", "--workers", "1"],
-            tmp_path / "worker.log",
-            {"KONTAKT_SMTP_HOST": smtp.host, "KONTAKT_SMTP_PORT": str(smtp.port)},
-        )
-        try:
+        async with mail_worker(smtp, tmp_path / "worker.log"):
             mail = smtp.wait_for(lambda m: email in m.rcpt_tos, timeout=90)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:  # the worker marks it sent right after
-                if (await outbox(number))[0]["status"] == "sent":
-                    break
-                await asyncio.sleep(0.1)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\nworker log:\n{worker.log()}") from None
-        finally:
-            worker.stop()
+            await wait_until_sent(number)
     assert mail["Subject"] == f"Vi har tagit emot ditt ärende {number}"
     assert (await outbox(number))[0]["status"] == "sent"

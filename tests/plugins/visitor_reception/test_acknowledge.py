@@ -17,8 +17,7 @@ from tests.conftest import ROLE_PASSWORD
 from tests.core.test_events import _login, _next, _open
 from tests.plugins.visitor_reception.conftest import BASE
 from tests.plugins.visitor_reception.test_visits import check_in
-from tests.support import services
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, mail_worker
 
 RECEPTION_MAIL = "reception@ekeby.example"
 
@@ -157,33 +156,29 @@ async def test_the_workers_reminder_reaches_the_desk_live_and_by_mail(
         )
     desk = await _open(server, await _login(server, role_users["reception"]))
     with SmtpServer() as smtp:
-        worker = services.start_kontakt(
-            ["worker"],
-            tmp_path / "worker.log",
-            {
-                **relay,
-                "PYTHONUNBUFFERED": "1",
-                "KONTAKT_SMTP_HOST": smtp.host,
-                "KONTAKT_SMTP_PORT": str(smtp.port),
-                "KONTAKT_PLUGIN_VISITOR_RECEPTION_HOST_ACK_MINUTES": "1",
-                "KONTAKT_PLUGIN_VISITOR_RECEPTION_RECEPTION_EMAIL": RECEPTION_MAIL,
-            },
-        )
+        env = {
+            **relay,
+            "PYTHONUNBUFFERED": "1",
+            "KONTAKT_PLUGIN_VISITOR_RECEPTION_HOST_ACK_MINUTES": "1",
+            "KONTAKT_PLUGIN_VISITOR_RECEPTION_RECEPTION_EMAIL": RECEPTION_MAIL,
+        }
         try:
-            deadline = time.monotonic() + 60
-            while "worker started" not in worker.log():
-                assert worker.proc.poll() is None and time.monotonic() < deadline, worker.log()
-                await asyncio.sleep(0.2)
-            jobs.enqueue_periodic_now("visitor_reception.host_reminder")
-            message = await _next(desk)
-            while message["data"].get("visit_number") != waiting:
+            async with mail_worker(smtp, tmp_path / "worker.log", env, ("worker",)) as worker:
+                deadline = time.monotonic() + 60
+                while "worker started" not in worker.log():
+                    assert worker.proc.poll() is None and time.monotonic() < deadline, worker.log()
+                    await asyncio.sleep(0.2)
+                jobs.enqueue_periodic_now("visitor_reception.host_reminder")
                 message = await _next(desk)
-            assert message["type"] == acknowledge.EVENT and "Gun" not in str(message["data"])
-            jobs.enqueue_periodic_now("core.send_mail")
-            mail = smtp.wait_for(lambda m: RECEPTION_MAIL in m.rcpt_tos and waiting in m["Subject"])
-            assert "Gun" not in mail.text
+                while message["data"].get("visit_number") != waiting:
+                    message = await _next(desk)
+                assert message["type"] == acknowledge.EVENT and "Gun" not in str(message["data"])
+                jobs.enqueue_periodic_now("core.send_mail")
+                mail = smtp.wait_for(
+                    lambda m: RECEPTION_MAIL in m.rcpt_tos and waiting in m["Subject"]
+                )
+                assert "Gun" not in mail.text
         finally:
-            worker.stop()
             await desk.close()
     assert await reminded_at(waiting) is not None
     await client.post(f"{BASE}/visits/{waiting}/sign-out", headers=await auth_headers("reception"))

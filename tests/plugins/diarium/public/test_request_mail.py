@@ -5,10 +5,8 @@ bad input is a 400 in Swedish and English that logs nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import time
 
 from core import jobs
 from core.citizen import notify
@@ -24,8 +22,7 @@ from tests.plugins.diarium.public.test_requests import (
     staff_request,
     token_of,
 )
-from tests.support.services import start_kontakt
-from tests.support.smtp import SmtpServer, outbox, unique_email
+from tests.support.smtp import SmtpServer, mail_worker, outbox, unique_email, wait_until_sent
 
 NUMBER = re.compile(r"BAH-\d{4}-\d{5}")
 
@@ -327,23 +324,9 @@ async def test_the_worker_renders_the_plugins_template_and_sends_it(
     with SmtpServer() as smtp:
         jobs.enqueue("tests.plugins.diarium.public.mail_jobs:queue_receipt", request["id"], email)
         jobs.enqueue_periodic_now("core.send_mail")
-        worker = start_kontakt(
-            ["worker", "--workers", "1"],
-            tmp_path / "worker.log",
-            {"KONTAKT_SMTP_HOST": smtp.host, "KONTAKT_SMTP_PORT": str(smtp.port)},
-        )
-        try:
+        async with mail_worker(smtp, tmp_path / "worker.log"):
             mail = smtp.wait_for(lambda m: email in m.rcpt_tos, timeout=90)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                rows = await outbox(request["number"])
-                if rows and rows[0]["status"] == "sent":
-                    break
-                await asyncio.sleep(0.1)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\nworker log:\n{worker.log()}") from None
-        finally:
-            worker.stop()
+            await wait_until_sent(request["number"])
     assert mail["Subject"] == (
         f"Vi har tagit emot din begäran om allmän handling {request['number']}"
     )
