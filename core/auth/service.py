@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +183,18 @@ async def get_user(username: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("No user named {username}", username=username)
     return public_user(row)
+
+
+async def full_names(usernames: Iterable[str]) -> dict[str, str]:
+    """The full name of each of ``usernames`` that is a user (username -> name), one query."""
+    wanted = sorted({name for name in usernames if name})
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = await raw.fetch(
+        f"SELECT username, full_name FROM kc_user WHERE username IN ({marks})", *wanted
+    )
+    return {row["username"]: row["full_name"] for row in rows}
 
 
 async def list_users(include_inactive: bool = True) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -305,6 +306,21 @@ async def register_contact(principal: Principal, data: ContactInput) -> dict[str
     for hook, row in hooks:
         _after(principal, hook, row)
     return result
+
+
+async def case_numbers_of_contacts(contact_numbers: Iterable[str]) -> dict[str, str]:
+    """The case each of ``contact_numbers`` belongs to, for those in a case (contact number ->
+    case number), one query."""
+    wanted = sorted({number for number in contact_numbers if number})
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = await raw.fetch(
+        'SELECT c.number AS contact, k.number AS "case" FROM contact c '
+        f'JOIN kc_case k ON k.id = c."case" WHERE c.number IN ({marks})',
+        *wanted,
+    )
+    return {row["contact"]: row["case"] for row in rows}
 
 
 async def attach_contact(

@@ -22,9 +22,9 @@ from plugins.visitor_reception import runtime, visits
 log = logging.getLogger(__name__)
 EVENT = "reception.host_not_acknowledged"  # registered in __init__.register_event_types
 TEMPLATE = "visitor_not_acknowledged"
-DUE_SQL = (
-    visits.VISIT_SQL + " WHERE v.status = 'inside' AND v.acknowledged_at IS NULL "
-    "AND v.reception_reminded_at IS NULL AND v.checked_in_at <= ? ORDER BY v.checked_in_at, v.id"
+DUE = (
+    "v.status = 'inside' AND v.acknowledged_at IS NULL AND v.reception_reminded_at IS NULL "
+    "AND v.checked_in_at <= ? ORDER BY v.checked_in_at, v.id"
 )
 
 
@@ -57,7 +57,7 @@ async def remind(now: int | None = None) -> int:
     if minutes <= 0:
         return 0
     now = now or int(time.time())
-    rows = await raw.fetch(DUE_SQL, now - minutes * 60)
+    rows = await visits.fetch_visits(DUE, now - minutes * 60)
     if not rows:
         return 0
     email = str(runtime.setting("reception_email") or "").strip()

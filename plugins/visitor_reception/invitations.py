@@ -110,9 +110,8 @@ async def arrive(code: str, kiosk: dict[str, Any]) -> dict[str, Any]:
     """Check an invited visitor in with the invitation's QR code, in one step."""
     row = None
     if code.strip().startswith(INVITE_PREFIX):
-        row = await raw.fetchrow(
-            visits.VISIT_SQL + " WHERE v.invite_hash = ? AND v.status = 'expected'",
-            visits.code_hash(code),
+        row = await visits.fetch_visit(
+            "v.invite_hash = ? AND v.status = 'expected'", visits.code_hash(code)
         )
     if row is None:
         raise NotFound("The invitation code is not known")
@@ -143,8 +142,6 @@ async def arrive(code: str, kiosk: dict[str, Any]) -> dict[str, Any]:
 async def expected_today(now: int | None = None) -> list[dict[str, Any]]:
     """Pre-registered visitors expected today (local day) who have not arrived yet."""
     day = visits.local_day(now or int(time.time()))
-    return await raw.fetch(
-        visits.VISIT_SQL + " WHERE v.status = 'expected' AND v.local_day = ? "
-        "ORDER BY v.expected_at, v.id",
-        day,
+    return await visits.fetch_visits(
+        "v.status = 'expected' AND v.local_day = ? ORDER BY v.expected_at, v.id", day
     )

@@ -66,9 +66,7 @@ async def people(principal: Principal, roll: dict[str, Any]) -> list[dict[str, A
     """Everyone of the roll call: signed in now, or ticked off as safe in it; those needing
     assistance first, then by location and name. Safe marks of older roll calls are not
     shown."""
-    rows = await raw.fetch(
-        visits.VISIT_SQL + " WHERE v.status = 'inside' OR v.safe_roll_call = ?", roll["id"]
-    )
+    rows = await visits.fetch_visits("v.status = 'inside' OR v.safe_roll_call = ?", roll["id"])
     for row in rows:
         if row["safe_roll_call"] != roll["id"]:
             row["safe_at"], row["safe_by"] = None, ""

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import audit, db, events
+from core.auth import service as auth
 from core.auth.service import Principal
 from core.cases import numbers
 from core.cases import service as cases
@@ -36,16 +37,34 @@ ARRIVED = "reception.visitor_arrived"
 PROTECTED_NAME = N_("Protected visit")
 NUMBER_PATTERN = "B{year}-{seq:05d}"
 CODE_PREFIX = "VR1-"
+#: A visit's own columns; :func:`fetch_visits` adds the host's name and the contact's case.
 VISIT_SQL = (
     "SELECT v.id, v.number, v.visitor_name, v.organisation, v.purpose, v.needs_assistance, "
     "v.language, v.host_id, v.host_username, v.location, v.protected, v.kiosk_id, "
     "v.registered_by, v.status, v.checked_in_at, v.checked_out_at, v.checkout_kind, "
     "v.contact_number, v.local_day, v.acknowledged_at, v.safe_roll_call, v.safe_at, "
-    "v.safe_by, u.full_name AS host_name, k.number AS case_number "
-    "FROM visitor_visit v LEFT JOIN kc_user u ON u.username = v.host_username "
-    "LEFT JOIN contact c ON c.number = v.contact_number "
-    'LEFT JOIN kc_case k ON k.id = c."case"'
+    "v.safe_by FROM visitor_visit v "
 )
+
+
+async def fetch_visits(condition: str, *args: Any) -> list[dict[str, Any]]:
+    """The visits ``WHERE condition`` (and its ``ORDER BY``), each with its host's name and
+    the case its contact went into (``host_name``, ``case_number``; from the core's services,
+    one query each for all the rows)."""
+    rows = await raw.fetch(f"{VISIT_SQL}WHERE {condition}", *args)
+    if rows:
+        names = await auth.full_names(r["host_username"] for r in rows)
+        in_cases = await cases.case_numbers_of_contacts(r["contact_number"] for r in rows)
+        for row in rows:
+            row["host_name"] = names.get(row["host_username"])
+            row["case_number"] = in_cases.get(row["contact_number"] or "")
+    return rows
+
+
+async def fetch_visit(condition: str, *args: Any) -> dict[str, Any] | None:
+    """The first of :func:`fetch_visits`, or None."""
+    rows = await fetch_visits(condition, *args)
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)
@@ -121,7 +140,7 @@ async def check_in(
 def _walk_in_row(
     visit: dict[str, Any], host: dict[str, Any], now: int, contact_number: str
 ) -> dict[str, Any]:
-    """The row of a visit just checked in, as :data:`VISIT_SQL` would read it back (the check-in
+    """The row of a visit just checked in, as :func:`fetch_visit` would read it back (the check-in
     answers from what it wrote instead of reading the visit again)."""
     return {
         **visit,
@@ -201,7 +220,7 @@ async def admit(
 
 async def admitted(visit_id: int, code: str) -> dict[str, Any]:
     """The answer to a check-in: the visit and its sign-out code."""
-    row = await raw.fetchrow(VISIT_SQL + " WHERE v.id = ?", visit_id)
+    row = await fetch_visit("v.id = ?", visit_id)
     assert row is not None
     return {"visit": view(row, reveal=True), "signout_code": code}
 
@@ -287,7 +306,7 @@ async def views_for(principal: Principal, rows: list[dict[str, Any]], why: str) 
 
 
 async def get_row(number: str) -> dict[str, Any]:
-    row = await raw.fetchrow(VISIT_SQL + " WHERE v.number = ?", number)
+    row = await fetch_visit("v.number = ?", number)
     if row is None:
         raise NotFound("No visit {number}", number=number)
     return row
@@ -310,7 +329,7 @@ async def row_by_code(code: str) -> dict[str, Any]:
     """The visit of a badge's QR code; NotFound for an unknown code."""
     row = None
     if code.strip().startswith(CODE_PREFIX):
-        row = await raw.fetchrow(VISIT_SQL + " WHERE v.signout_hash = ?", code_hash(code))
+        row = await fetch_visit("v.signout_hash = ?", code_hash(code))
     if row is None:
         raise NotFound("The sign-out code is not known")
     return row
@@ -334,7 +353,7 @@ async def sign_out(principal: Principal, number: str) -> dict[str, Any]:
 
 async def inside() -> list[dict[str, Any]]:
     """Every visit signed in now, oldest first."""
-    return await raw.fetch(VISIT_SQL + " WHERE v.status = 'inside' ORDER BY v.checked_in_at, v.id")
+    return await fetch_visits("v.status = 'inside' ORDER BY v.checked_in_at, v.id")
 
 
 def auto_signout_due(now: int) -> int | None:

@@ -98,3 +98,22 @@ async def test_refusals(auth_headers, org_setup):
     assert (await service.attach_contact(principal, contact, case_type=org_setup["bygglov"]))[
         "case"
     ]
+
+
+async def test_case_numbers_of_contacts_and_full_names(recorder, auth_headers, org_setup):
+    """The bulk look-ups plugins use instead of joining the core's tables: contacts in a case
+    give its number, others nothing; users give their full names, unknown names nothing."""
+    from core.auth import service as users
+
+    principal = await agent(auth_headers)
+    alone = await lone_contact(principal, "Ensam")
+    placed = await lone_contact(principal, "Hamnar i ärende")
+    case = (await service.attach_contact(principal, placed, case_type=org_setup["bygglov"]))[
+        "case"
+    ]["number"]
+    assert await service.case_numbers_of_contacts([alone, placed, "KT-0-0", ""]) == {placed: case}
+    assert await service.case_numbers_of_contacts([]) == {}
+    me = await users.get_user(principal.username)
+    assert await users.full_names([principal.username, "ingen-sadan", ""]) == {
+        principal.username: me["full_name"]
+    }
