@@ -35,6 +35,11 @@ def decision_filename(number: str) -> str:
     return f"{number}-beslut.pdf"
 
 
+def masked_copy_filename(number: str) -> str:
+    """The file name of a request's masked copy (as filed with the document and as served)."""
+    return f"{number}-maskerad-kopia.pdf"
+
+
 def _lang(row: dict[str, Any]) -> str:
     return language(row.get("language"))
 

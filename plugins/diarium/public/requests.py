@@ -943,8 +943,13 @@ async def add_masked_copy(
             request_id,
             doc["position"],
         )
-        await set_file(principal, [doc["document_id"]],
-                       f"{found['number']}-maskerad-kopia.pdf", "masked_copy", sha)  # fmt: skip
+        await set_file(
+            principal,
+            [doc["document_id"]],
+            mail.masked_copy_filename(found["number"]),
+            "masked_copy",
+            sha,
+        )
         await _event(request_id, "masked_copy", principal.username, "", {"sha256": sha, **details})
         audit.record(
             principal.username,
@@ -1060,5 +1065,5 @@ async def stored_file(request_id: int, kind: str, document: str = "") -> tuple[b
     if not sha:
         raise NotFound("The request {number} has no such file yet", number=found["number"])
     if kind == "masked_copy":
-        return files.open_blob(sha).read_bytes(), f"{found['number']}-maskerad-kopia.pdf"
+        return files.open_blob(sha).read_bytes(), mail.masked_copy_filename(found["number"])
     return files.open_blob(sha).read_bytes(), mail.decision_filename(found["number"])
