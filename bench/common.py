@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,6 +305,9 @@ def server(inst: Installation, wait: float = 60) -> Iterator[Server]:
 # of bench/wrk_post.lua (one copy for both).
 _WRK_POST_LUA = Path(__file__).with_name("wrk_post.lua").read_text()
 WRK_DONE_LUA = _WRK_POST_LUA[_WRK_POST_LUA.index("\ndone = function") :]
+#: bench/wrk_post.lua without its ``done``: POST a body file (numbered) with a header line,
+#: given as :func:`wrk`'s ``args``.
+WRK_POST_LUA = _WRK_POST_LUA[: _WRK_POST_LUA.index("\ndone = function")]
 
 
 # A script's line asking for the run to end now (wrk's own duration is only an upper bound):
@@ -313,16 +316,19 @@ WRK_STOP = "wrk-stop"
 WRK_STOP_LUA = f'io.write("{WRK_STOP}\\n"); io.stdout:flush()'
 
 
-def wrk(url: str, lua: str, duration: int, concurrency: int) -> dict[str, Any]:
+def wrk(
+    url: str, lua: str, duration: int, concurrency: int, args: Sequence[str] = ()
+) -> dict[str, Any]:
     """One wrk run (one thread, ``concurrency`` connections) of the Lua script ``lua`` (which
-    :data:`WRK_DONE_LUA` is appended to) for ``duration`` seconds at most, or until the script
-    runs :data:`WRK_STOP_LUA`; its figures, with ``ok`` (2xx answers) and ``rps``."""
+    :data:`WRK_DONE_LUA` is appended to; ``args`` are the script's own) for ``duration``
+    seconds at most, or until the script runs :data:`WRK_STOP_LUA`; its figures, with ``ok``
+    (2xx answers), ``errors`` (the rest) and ``rps``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(lua + WRK_DONE_LUA)
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s"]
     try:
         proc = subprocess.Popen(
-            [*command, "-s", fh.name, url],
+            [*command, "-s", fh.name, url, *(["--", *args] if args else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -342,6 +348,7 @@ def wrk(url: str, lua: str, duration: int, concurrency: int) -> dict[str, Any]:
         raise RuntimeError(f"wrk printed no result:\n{errors}")
     result = json.loads(lines[-1])
     result["ok"] = result["requests"] - result["non_2xx"] - result["socket_errors"]
+    result["errors"] = result["requests"] - result["ok"]
     result["rps"] = round(result["ok"] / result["seconds"], 2)
     return {**result, "loader": "wrk", "concurrency": concurrency}
 

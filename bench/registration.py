@@ -32,19 +32,20 @@ from bench.common import (
     AGENT_PASSWORD,
     AGENT_USER,
     ROOT,
+    WRK_POST_LUA,
     Report,
     ensure_services,
     free_port,
     installation,
     log,
     server,
+    wrk,
 )
 
 PEERS = ROOT.parent / "shared" / "peers"
 HELPDESK = PEERS / "helpdesk"
 LOAD_PY = PEERS / "load.py"
 LOAD_VENV = Path("/tmp/peer-load/bin/python")
-WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
 BODY_FILE = Path(__file__).with_name("noop_body.json")
 # load.py is the shared harness's generator (Python, httpx): on two cores it takes one of
 # them and tops out near 600-650 requests/s even against a server that does nothing. wrk (C)
@@ -144,31 +145,19 @@ def _load(
     loader: str, url: str, body_path: Path, header: str, duration: int, concurrency: int
 ) -> dict[str, Any]:
     """Run one load generator against ``url``; its figures as a dict (load.py's keys)."""
-    if loader == "load.py":
-        command = [
-            str(LOAD_VENV),
-            str(LOAD_PY),
-            *("--url", url, "--body", str(body_path), "--header", header),
-            *("--concurrency", str(concurrency), "--duration", str(duration)),
-        ]
-    else:
-        command = [
-            "wrk",
-            *("-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "30s"),
-            *("-s", str(WRK_SCRIPT), url, "--", str(body_path), header),
-        ]
+    if loader == "wrk":
+        return wrk(url, WRK_POST_LUA, duration, concurrency, [str(body_path), header])
+    command = [
+        str(LOAD_VENV),
+        str(LOAD_PY),
+        *("--url", url, "--body", str(body_path), "--header", header),
+        *("--concurrency", str(concurrency), "--duration", str(duration)),
+    ]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise RuntimeError(f"{loader} printed no result:\n{out.stdout}\n{out.stderr}")
-    result = json.loads(lines[-1])
-    if loader == "wrk":
-        result["ok"] = result["requests"] - result["non_2xx"] - result["socket_errors"]
-        result["errors"] = result["requests"] - result["ok"]
-        result["rps"] = round(result["ok"] / result["seconds"], 2)
-    result["loader"] = loader
-    result["concurrency"] = concurrency
-    return result
+    return {**json.loads(lines[-1]), "loader": loader, "concurrency": concurrency}
 
 
 def _verified(result: dict[str, Any], rows: int) -> bool:
