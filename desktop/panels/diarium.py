@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api.errors import ApiError, Unreachable
 from desktop.i18n import N_, _
 from desktop.panels import PanelContext, PanelSpec
 from desktop.ui import tasks
@@ -484,19 +483,7 @@ class DiariumPanel(QWidget):
 
     def _act(self, coroutine: Coroutine[Any, Any, Any], done: str = "") -> None:
         """Run an action; its problem (in the user's language, from the server) is shown."""
-
-        async def acting() -> None:
-            try:
-                await coroutine
-            except Unreachable:
-                self.say(_("The server cannot be reached."), problem=True)
-            except ApiError as exc:
-                self.say(exc.detail, problem=True)
-            else:
-                if done:
-                    self.say(done)
-
-        tasks.spawn(acting())
+        tasks.act(coroutine, self.say, done)
 
     def reload(self) -> None:
         if self.session.client.signed_in:

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.api.errors import ApiError, Unreachable
 from desktop.i18n import N_, _
 from desktop.panels import PanelContext, PanelSpec
 from desktop.ui import tasks
@@ -249,7 +248,7 @@ class ReceptionPanel(QWidget):
         if self.notices.arrivals:
             self.notice.setText(HostNotices.text(self.notices.arrivals[0]))
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, problem: bool = False) -> None:
         self.message.setText(text)
 
     # --- events ----------------------------------------------------------------------------
@@ -275,19 +274,7 @@ class ReceptionPanel(QWidget):
 
     def _act(self, coroutine: Coroutine[Any, Any, Any], done: str = "") -> None:
         """Run an action; its problem (in the user's language, from the server) is shown."""
-
-        async def acting() -> None:
-            try:
-                await coroutine
-            except Unreachable:
-                self.say(_("The server cannot be reached."))
-            except ApiError as exc:
-                self.say(exc.detail)
-            else:
-                if done:
-                    self.say(done)
-
-        tasks.spawn(acting())
+        tasks.act(coroutine, self.say, done)
 
     def acknowledge(self) -> None:
         """The host has seen the newest arrival: the reception is not reminded of it."""

@@ -7,6 +7,9 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from desktop.api.errors import ApiError, Unreachable
+from desktop.i18n import _
+
 log = logging.getLogger(__name__)
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -53,3 +56,24 @@ def _finished(task: asyncio.Task[Any]) -> None:
 
 def pending() -> int:
     return len(_tasks)
+
+
+def act(
+    coroutine: Coroutine[Any, Any, Any], say: Callable[..., None], done: str = ""
+) -> asyncio.Task[Any]:
+    """Run a user's action in the background: what went wrong (the server's problem in the
+    user's language, or that it cannot be reached) is told with ``say(text, problem=True)``,
+    and ``done`` with ``say(done)`` when it went well."""
+
+    async def acting() -> None:
+        try:
+            await coroutine
+        except Unreachable:
+            say(_("The server cannot be reached."), problem=True)
+        except ApiError as exc:
+            say(exc.detail, problem=True)
+        else:
+            if done:
+                say(done)
+
+    return spawn(acting())
