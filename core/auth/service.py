@@ -61,18 +61,10 @@ def public_user(row: dict[str, Any]) -> dict[str, Any]:
         "full_name": row["full_name"],
         "email": row["email"],
         "phone_extension": row["phone_extension"],
-        "languages": list(_json_list(row["languages"])),
-        "roles": list(_json_list(row["roles"])),
+        "languages": list(raw.json_list(row["languages"])),
+        "roles": list(raw.json_list(row["roles"])),
         "active": bool(row["active"]),
     }
-
-
-def _json_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        import json
-
-        value = json.loads(value or "[]")
-    return list(value or [])
 
 
 def _validate_profile(
@@ -125,7 +117,7 @@ async def _keep_an_admin(username: str, changes: dict[str, Any]) -> None:
     if changes.get("active") is not False and not demoted:
         return
     rows = await User.select(User.username, User.roles).where(User.active == True)  # noqa: E712
-    admins = {r["username"] for r in rows if ADMIN_ROLE in _json_list(r["roles"])}
+    admins = {r["username"] for r in rows if ADMIN_ROLE in raw.json_list(r["roles"])}
     if admins == {username}:
         raise Conflict("At least one active IT administrator must remain")
 
@@ -389,14 +381,14 @@ async def authenticate(token: str) -> Principal | None:
         return None
     if row["revoked"] or not row["active"] or row["expires_at"] <= time.time():
         return None
-    roles = tuple(_json_list(row["roles"]))
+    roles = tuple(raw.json_list(row["roles"]))
     return Principal(
         user_id=row["user_id"],
         username=row["username"],
         full_name=row["full_name"],
         roles=roles,
         permissions=permissions.for_roles(roles),
-        languages=tuple(_json_list(row["languages"])),
+        languages=tuple(raw.json_list(row["languages"])),
     )
 
 

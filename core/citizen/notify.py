@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import smtplib
 import ssl
@@ -299,9 +298,7 @@ def build_message(
     message["Content-Language"] = row["language"] or "sv"
     if row["case_number"]:
         message["X-Kontakt-Case"] = row["case_number"]
-    extra = row.get("headers") or {}
-    if isinstance(extra, str):  # a JSON column reads back as text on SQLite
-        extra = json.loads(extra or "{}")
+    extra = raw.json_column(row.get("headers"), {}) or {}
     for name, value in extra.items():
         if isinstance(name, str) and isinstance(value, str) and name.lower().startswith("x-"):
             message[name] = value

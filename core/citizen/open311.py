@@ -16,7 +16,6 @@ and non-public case types are never shown.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -45,6 +44,7 @@ from core.cases import service as cases
 from core.cases import states
 from core.cases.tables import Case, Contact
 from core.citizen.tables import ApiClient
+from core.db import raw
 from core.errors import DomainError
 from core.i18n import N_, gettext
 from core.org.tables import CaseType
@@ -191,9 +191,7 @@ async def _public_types(code: str | None = None) -> list[dict[str, Any]]:
 
 
 def _service(row: dict[str, Any], lang: str) -> dict[str, Any]:
-    keywords = row["keywords"]
-    if isinstance(keywords, str):  # a JSON column reads back as text on SQLite
-        keywords = json.loads(keywords or "[]")
+    keywords = raw.json_column(row["keywords"], [])
     if not isinstance(keywords, list):
         keywords = []
     return {

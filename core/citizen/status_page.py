@@ -18,7 +18,6 @@ Served as server-rendered HTML (``/mina-arenden``, Swedish by default, English w
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +39,7 @@ from core.cases.service import check_access_code
 from core.cases.tables import Case, CaseEvent
 from core.citizen.tables import AccessAttempt
 from core.clock import iso_utc
+from core.db import raw
 from core.i18n import LANGUAGES, N_, negotiate, translator
 from core.web.problems import problem
 from core.web.types import text
@@ -284,9 +284,7 @@ async def lookup(number: str, code: str, client: str) -> PublicCase:
         .order_by(CaseEvent.id)
     )
     for event in events:
-        data = event["data"]
-        if isinstance(data, str):  # a JSON column reads back as text on SQLite
-            data = json.loads(data or "{}")
+        data = raw.json_column(event["data"], {})
         if not isinstance(data, dict):
             data = {}
         entry: dict[str, Any] = {"at": event["at"], "kind": event["kind"], "text": ""}

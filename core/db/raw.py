@@ -19,9 +19,11 @@ from typing import Any
 from core import db
 
 
-def json_column(value: Any) -> Any:
+def json_column(value: Any, default: Any = None) -> Any:
     """A JSON column's value as read: text on SQLite (decoded here), already decoded by the
-    PostgreSQL driver; NULL stays None."""
+    PostgreSQL driver; NULL (or empty text) is ``default``."""
+    if value is None or value in ("", b""):
+        return default
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 

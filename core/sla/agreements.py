@@ -13,13 +13,13 @@ from typing import Any
 
 from core import audit, db, paging
 from core.auth.tables import User
+from core.db import raw
 from core.errors import Conflict, InvalidInput, NotFound
 from core.org.tables import CaseType, Department
 from core.sla.service import (
     as_date,
     calendar_for,
     invalidate_on_commit,
-    json_value,
     resolve_target,
 )
 from core.sla.tables import Agreement, AgreementTarget
@@ -330,7 +330,7 @@ def _target_dict(row: dict[str, Any]) -> dict[str, Any]:
         "first_response_minutes": row["first_response_minutes"],
         "resolution_minutes": row["resolution_minutes"],
         "warning_percent": int(row["warning_percent"]),
-        "escalation": json_value(row["escalation"], []),
+        "escalation": raw.json_column(row["escalation"], []),
         "expected_volume": int(row["expected_volume"] or 0),
     }
 

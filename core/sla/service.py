@@ -8,7 +8,6 @@ Look-ups are cached in-process. Changes made through this package invalidate the
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -17,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core import audit, db, paging
+from core.db import raw
 from core.errors import Conflict, InvalidInput, NotFound
 from core.org.tables import Department
 from core.sla import crisis
@@ -77,14 +77,6 @@ def _fresh(entry: tuple[float, Any] | None) -> bool:
     return entry is not None and entry[0] > time.monotonic()
 
 
-def json_value(value: Any, default: Any) -> Any:
-    if value is None:
-        return default
-    if isinstance(value, str | bytes):
-        return json.loads(value or "null") if value else default
-    return value
-
-
 def as_date(value: Any) -> date | None:
     if value is None or value == "":
         return None
@@ -112,11 +104,12 @@ async def _load_calendar(key: str) -> Calendar | None:
     ).where(CalendarException.calendar == row["id"])
     cal = Calendar.from_config(
         key,
-        json_value(row["hours"], {}),
+        raw.json_column(row["hours"], {}),
         timezone=row["timezone"],
         closed_on_de_facto_holidays=bool(row["closed_on_de_facto_holidays"]),
         exceptions=[
-            (as_date(e["day"]), bool(e["closed"]), json_value(e["hours"], [])) for e in exceptions
+            (as_date(e["day"]), bool(e["closed"]), raw.json_column(e["hours"], []))
+            for e in exceptions
         ],
     )
     previous = _instances.get(key)
@@ -175,7 +168,7 @@ def _target_of(row: dict[str, Any], department_id: int) -> Target:
         first_response_minutes=row["first_response_minutes"],
         resolution_minutes=row["resolution_minutes"],
         warning_percent=int(row["warning_percent"]),
-        escalation=tuple(json_value(row["escalation"], [])),
+        escalation=tuple(raw.json_column(row["escalation"], [])),
         agreement_id=row["agreement"],
         target_id=row["id"],
         department_id=department_id,
@@ -225,7 +218,7 @@ async def resolve_target(
 
 
 def _calendar_dict(row: dict[str, Any]) -> dict[str, Any]:
-    weekly = parse_weekly(json_value(row["hours"], {}))
+    weekly = parse_weekly(raw.json_column(row["hours"], {}))
     return {
         "key": row["key"],
         "name": row["name"],
@@ -424,7 +417,7 @@ def _exception_dict(row: dict[str, Any], key: str) -> dict[str, Any]:
         "calendar": key,
         "day": day.isoformat() if day else None,
         "closed": bool(row["closed"]),
-        "hours": format_intervals(parse_intervals(json_value(row["hours"], []))),
+        "hours": format_intervals(parse_intervals(raw.json_column(row["hours"], []))),
         "note": row["note"],
     }
 
@@ -536,7 +529,7 @@ async def update_exception(actor: str, key: str, day: date, **changes: Any) -> d
     async with db.transaction():
         current = await _existing_exception(key, day)
         closed = bool(changes.get("closed", current["closed"]))
-        hours = changes.get("hours", [] if closed else json_value(current["hours"], []))
+        hours = changes.get("hours", [] if closed else raw.json_column(current["hours"], []))
         note = changes.get("note", current["note"])
         stored_hours = _check_exception(closed, hours, note)
         await CalendarException.update(

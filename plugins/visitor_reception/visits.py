@@ -10,7 +10,6 @@ name stays in this plugin's table, under its retention period.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 import time
@@ -230,9 +229,7 @@ async def _tell_host(host: dict[str, Any], number: str, name: str, data: CheckIn
     address)."""
     if not host["email"]:
         return
-    languages = host["languages"]
-    if isinstance(languages, str):  # a JSON column reads back as text on SQLite
-        languages = json.loads(languages or "[]")
+    languages = raw.json_column(host["languages"], [])
     lang = "en" if languages and languages[0] == "en" else "sv"
     await notify.queue(
         host["email"],

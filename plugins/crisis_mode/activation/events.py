@@ -12,7 +12,6 @@ active) and ``label`` ("ÖVNING"/"EXERCISE" texts for an exercise, else empty st
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from core import paging
@@ -28,15 +27,6 @@ TIMELINE_SQL = (
 )
 LEVELS = ("heightened", "extraordinary")
 EXERCISE_LABEL = {"sv": "ÖVNING", "en": "EXERCISE"}
-
-
-def json_value(value: Any, default: Any) -> Any:
-    """A JSON column's value as Python (SQLite and asyncpg hand back text)."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, str | bytes):
-        return json.loads(value)
-    return value
 
 
 def event_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +58,7 @@ async def timeline(event_id: int) -> list[dict[str, Any]]:
     await get(event_id)
     rows = await raw.fetch(TIMELINE_SQL + " WHERE event_id = ? ORDER BY id", int(event_id))
     for row in rows:
-        row["data"] = json_value(row["data"], {})
+        row["data"] = raw.json_column(row["data"], {})
     return rows
 
 

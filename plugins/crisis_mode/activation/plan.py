@@ -23,7 +23,6 @@ from typing import Any
 from core import audit, db
 from core.db import raw
 from core.errors import InvalidInput
-from plugins.crisis_mode.activation.events import json_value
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MENU_KEY_RE = re.compile(r"^[0-9*#]$")
@@ -155,7 +154,7 @@ async def steps() -> list[dict[str, Any]]:
         {
             "kind": r["kind"],
             "enabled": bool(r["enabled"]),
-            "settings": {**defaults(r["kind"]), **json_value(r["settings"], {})},
+            "settings": {**defaults(r["kind"]), **raw.json_column(r["settings"], {})},
         }
         for r in rows
         if r["kind"] in SETTINGS

@@ -29,7 +29,7 @@ from core.db import raw
 from core.errors import Conflict, InvalidInput
 from plugins.crisis_mode.activation import events as crisis_events
 from plugins.crisis_mode.activation import plan, steps
-from plugins.crisis_mode.activation.events import LEVELS, json_value
+from plugins.crisis_mode.activation.events import LEVELS
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,9 @@ async def deactivate(actor: str, reason: str) -> dict[str, Any]:
         ]
         results = []
         for line in reversed(ran):
-            settings = json_value(line["data"].get("settings"), {}) or plan.defaults(line["step"])
+            settings = raw.json_column(line["data"].get("settings"), {}) or plan.defaults(
+                line["step"]
+            )
             outcome = await steps.undo(line["step"], event, settings, actor, line["data"])
             if outcome is None:
                 continue

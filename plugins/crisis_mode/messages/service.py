@@ -150,14 +150,6 @@ def exercise_label(language: str) -> str:
     return EXERCISE_LABEL.get(language, "EXERCISE")
 
 
-def _json(value: Any, default: Any) -> Any:
-    if value is None or value == "":
-        return default
-    if isinstance(value, str | bytes):
-        return json.loads(value)
-    return value
-
-
 def _clean(value: str, field_name: str, limit: int, required: bool = True) -> str:
     value = unicodedata.normalize("NFC", value or "").strip()
     if "\x00" in value:
@@ -327,7 +319,7 @@ async def _version_row(version_id: int) -> dict[str, Any]:
     row = await raw.fetchrow(VERSION_SQL + " WHERE id = ?", int(version_id))
     if row is None:
         raise NotFound("There is no crisis message version {id}", id=version_id)
-    row["authors"] = _json(row["authors"], [])
+    row["authors"] = raw.json_column(row["authors"], [])
     return row
 
 
@@ -363,7 +355,7 @@ async def _log(*, version_id: int | None = None, message_id: int | None = None) 
     else:
         rows = await raw.fetch(LOG_SQL + " WHERE message_id = ? ORDER BY id", int(message_id or 0))
     for row in rows:
-        row["detail"] = _json(row["detail"], {})
+        row["detail"] = raw.json_column(row["detail"], {})
     return rows
 
 
@@ -382,7 +374,7 @@ async def list_versions(cursor: str | None, limit: int) -> dict[str, Any]:
     total = (await raw.fetchrow("SELECT COUNT(*) AS n FROM crisis_message_version"))["n"]
     items = []
     for row in rows:
-        row["authors"] = _json(row["authors"], [])
+        row["authors"] = raw.json_column(row["authors"], [])
         items.append(await _view(row))
     return paging.page(items, next_cursor, int(total))
 
@@ -410,7 +402,7 @@ async def current_version() -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    row["authors"] = _json(row["authors"], [])
+    row["authors"] = raw.json_column(row["authors"], [])
     return await _view(row, message)
 
 
@@ -463,7 +455,7 @@ async def history(event_id: int) -> list[dict[str, Any]]:
         rows = await raw.fetch(VERSION_SQL + " WHERE message_id = ? ORDER BY version", message_id)
         entries = await _log(message_id=message_id)
         for row in rows:
-            row["authors"] = _json(row["authors"], [])
+            row["authors"] = raw.json_column(row["authors"], [])
             view = await _view(row, message)
             view["approvals"] = [e for e in entries if e["version_id"] == row["id"]]
             result.append(view)

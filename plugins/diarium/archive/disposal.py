@@ -24,7 +24,6 @@ A run that is not approved changes nothing.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import time
@@ -511,9 +510,7 @@ async def _draft_references() -> set[str]:
     )
     for row in rows:
         found.update(h for h in (row["original_sha256"], row["pdfa_sha256"]) if h)
-        items = row["files"]
-        if isinstance(items, str):  # a JSON column reads back as text on SQLite
-            items = json.loads(items or "[]")
+        items = raw.json_column(row["files"], [])
         found.update(str(item.get("sha256", "")) for item in items or [] if item.get("sha256"))
     return found
 

@@ -83,12 +83,6 @@ def local_date(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, zone()).strftime("%Y-%m-%d")
 
 
-def _json(value: Any, default: Any) -> Any:
-    if isinstance(value, str):  # a JSON column reads back as text on SQLite
-        return json.loads(value or json.dumps(default))
-    return default if value is None else value
-
-
 async def case_number_from_codes(codes: list[dict[str, str]]) -> str:
     """The diarienummer a cover sheet's code names, when a case file has it (else '')."""
     for code in codes:
@@ -233,7 +227,7 @@ def view(row: dict[str, Any], full: bool = True) -> dict[str, Any]:
         "mime": row["mime"],
         "pages": row["pages"],
         "ocr_ms": row["ocr_ms"],
-        "files": _json(row["files"], []),
+        "files": raw.json_column(row["files"], []),
         "suggestions": {
             "sender": row["suggested_sender"],
             "sender_email": row["sender_email"],
@@ -241,10 +235,10 @@ def view(row: dict[str, Any], full: bool = True) -> dict[str, Any]:
             "letter_date": row["letter_date"],
             "case_number": row["suggested_case_number"],
         },
-        "barcodes": _json(row["barcodes"], []),
+        "barcodes": raw.json_column(row["barcodes"], []),
         "personnummer": {
             "found": bool(row["has_personnummer"]),
-            "masked": _json(row["personnummer_masked"], []),
+            "masked": raw.json_column(row["personnummer_masked"], []),
         },
         "series_code": row["series_code"],
         "case_file_id": row["case_file_id"],
@@ -476,7 +470,7 @@ class Registration:
 def _document_files(row: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(filename, sha256, role) of the draft's files as the registry takes them."""
     out = []
-    for item in _json(row["files"], []):
+    for item in raw.json_column(row["files"], []):
         role = item["role"]
         registry_role = {"mail": "original", "attachment": "original"}.get(role, role)
         out.append((item["filename"], item["sha256"], registry_role))
