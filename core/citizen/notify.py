@@ -38,6 +38,7 @@ from core.citizen.mail_attachments import Attachment
 from core.citizen.mail_attachments import AttachmentRefused as AttachmentRefused  # re-exported
 from core.citizen.tables import OutboundMessage
 from core.db import raw
+from core.i18n import LANGUAGES, language
 from core.secrets import keystore
 from core.settings import Settings
 
@@ -50,7 +51,7 @@ SMTP_TIMEOUT_S = 20
 STATUS_PAGE_PATH = "/mina-arenden"
 
 CORE_OWNER = "core"
-LANGS = ("sv", "en")
+LANGS = LANGUAGES  # the languages a template may be in
 
 
 class TemplateClash(ValueError):
@@ -158,7 +159,7 @@ def render(template: str, lang: str, **context: Any) -> tuple[str, str]:
     unregistered name raises :class:`UnknownTemplate`. A template without the language
     falls back to Swedish.
     """
-    lang = lang if lang in LANGS else "sv"
+    lang = language(lang)
     found = _templates.get(template)
     if found is None:
         raise UnknownTemplate(
@@ -202,7 +203,7 @@ async def queue(
         "subject": subject,
         "body": body,
         "template": template,
-        "language": lang if lang in LANGS else "sv",
+        "language": language(lang),
         "case_number": case_number,
         "created_at": int(time.time()),
     }
