@@ -182,9 +182,9 @@ async def full_names(usernames: Iterable[str]) -> dict[str, str]:
     wanted = sorted({name for name in usernames if name})
     if not wanted:
         return {}
-    marks = ", ".join("?" for _ in wanted)
     rows = await raw.fetch(
-        f"SELECT username, full_name FROM kc_user WHERE username IN ({marks})", *wanted
+        f"SELECT username, full_name FROM kc_user WHERE username IN ({raw.marks(wanted)})",
+        *wanted,
     )
     return {row["username"]: row["full_name"] for row in rows}
 

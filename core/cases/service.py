@@ -314,10 +314,9 @@ async def case_numbers_of_contacts(contact_numbers: Iterable[str]) -> dict[str, 
     wanted = sorted({number for number in contact_numbers if number})
     if not wanted:
         return {}
-    marks = ", ".join("?" for _ in wanted)
     rows = await raw.fetch(
         'SELECT c.number AS contact, k.number AS "case" FROM contact c '
-        f'JOIN kc_case k ON k.id = c."case" WHERE c.number IN ({marks})',
+        f'JOIN kc_case k ON k.id = c."case" WHERE c.number IN ({raw.marks(wanted)})',
         *wanted,
     )
     return {row["contact"]: row["case"] for row in rows}

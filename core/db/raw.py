@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sized
 from typing import Any
 
 from core import db
@@ -30,6 +31,11 @@ def json_column(value: Any, default: Any = None) -> Any:
 def json_list(value: Any) -> list[Any]:
     """A JSON list column's value as a list (NULL or empty: ``[]``)."""
     return list(json_column(value) or [])
+
+
+def marks(values: Sized) -> str:
+    """``?, ?, …``: one placeholder for each of ``values`` (for ``IN (…)``)."""
+    return ", ".join("?" * len(values))
 
 
 @functools.lru_cache(maxsize=512)

@@ -30,3 +30,7 @@ async def test_estimated_rows_are_the_planners(client) -> None:
         return
     assert await raw.estimated_rows(*one_user) == 1.0  # a primary key: one row
     assert await raw.estimated_rows("SELECT id FROM kc_user WHERE id > ?", 0) > 1.0
+
+
+def test_marks_are_one_placeholder_per_value() -> None:
+    assert raw.marks(["a", "b", "c"]) == "?, ?, ?" and raw.marks([]) == ""

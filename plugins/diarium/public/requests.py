@@ -511,11 +511,10 @@ async def sla_views(case_numbers: list[str], now: int | None = None) -> dict[str
     numbers = sorted({number for number in case_numbers if number})
     if not numbers:
         return {}
-    marks = ", ".join("?" for _ in numbers)
     now = now or int(time.time())
     return {
         case["number"]: await _sla_of(case, now)
-        for case in await raw.fetch(f"{CASE_SLA_SQL}({marks})", *numbers)
+        for case in await raw.fetch(f"{CASE_SLA_SQL}({raw.marks(numbers)})", *numbers)
     }
 
 

@@ -114,9 +114,9 @@ async def _windowed(
             )
     if not ids:
         return []
-    marks = ", ".join("?" for _ in ids)
     return await raw.fetch(
-        f"SELECT {documents.COLUMNS} {documents.FROM} WHERE d.id IN ({marks}) ORDER BY d.id DESC",
+        f"SELECT {documents.COLUMNS} {documents.FROM} WHERE d.id IN ({raw.marks(ids)}) "
+        "ORDER BY d.id DESC",
         *(int(row["id"]) for row in ids),
     )
 
